@@ -1,0 +1,5 @@
+export * from './versions';
+export * from './nx';
+export * from './workspace-package';
+export * from './kinds';
+export * from './monorepo';

@@ -1,0 +1,123 @@
+import { JsonFile, Project, typescript } from 'projen';
+import { NxProject } from './nx';
+import { VERSIONS } from './versions';
+import { WorkspacePackage, WorkspacePackageOptions, WorkspaceRoot } from './workspace-package';
+
+type Root = typescript.TypeScriptProject & WorkspaceRoot;
+
+/** A library of CDK constructs in `packages/`: aws-cdk-lib and constructs are peers. */
+export class ConstructLibrary extends WorkspacePackage {
+  constructor(root: Root, options: WorkspacePackageOptions) {
+    super(root, {
+      ...options,
+      folder: 'packages',
+      kindTag: 'type:construct-library',
+      devDeps: [
+        `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
+        `constructs@${VERSIONS.constructs}`,
+        `cdk-nag@${VERSIONS.cdkNag}`,
+        ...(options.devDeps ?? []),
+      ],
+    });
+    this.addPeerDeps(`aws-cdk-lib@${VERSIONS.awsCdkLib}`, `constructs@^10.0.0`);
+  }
+}
+
+/** A runtime library or command-line tool in `packages/` (no CDK). */
+export interface RuntimeLibraryOptions extends WorkspacePackageOptions {
+  /** Executables: command name → compiled file relative to the package, e.g. `lib/cli.js`. */
+  readonly bin?: Record<string, string>;
+}
+
+/** A runtime library or CLI in `packages/`. */
+export class RuntimeLibrary extends WorkspacePackage {
+  constructor(root: Root, options: RuntimeLibraryOptions) {
+    super(root, { ...options, folder: 'packages', kindTag: 'type:runtime-library' });
+    if (options.bin) this.addBins(options.bin);
+  }
+}
+
+/**
+ * A deployable CDK app in `apps/`: compiled once, synthesized from `lib/main.js` (no ts-node on
+ * the hot path), with Nx targets `synth`, `diff`, `deploy` and `cfn-lint`.
+ */
+export class CdkApp extends WorkspacePackage {
+  constructor(root: Root, options: WorkspacePackageOptions) {
+    super(root, {
+      ...options,
+      folder: 'apps',
+      kindTag: 'type:app',
+      deps: [
+        `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
+        `constructs@${VERSIONS.constructs}`,
+        `cdk-nag@${VERSIONS.cdkNag}`,
+        ...(options.deps ?? []),
+      ],
+      devDeps: [`aws-cdk@${VERSIONS.awsCdkCli}`, ...(options.devDeps ?? [])],
+    });
+    new JsonFile(this, 'cdk.json', {
+      obj: {
+        app: 'node lib/main.js',
+        output: 'cdk.out',
+        context: { 'cli-telemetry': false },
+      },
+    });
+    this.gitignore.exclude('cdk.out', 'cdk.context.json');
+    const env = { CDK_DISABLE_CLI_TELEMETRY: 'true' };
+    this.defineTarget('synth', 'cdk synth --quiet', {
+      dependsOn: ['build'],
+      inputs: ['production', '^production'],
+      outputs: ['{projectRoot}/cdk.out'],
+    }, 'synth', env);
+    this.defineTarget('cfn-lint', 'cfn-lint cdk.out/*.template.json', {
+      dependsOn: ['synth'],
+      inputs: ['production', '^production'],
+    }, 'cfn-lint', {}, false);
+    this.defineTarget('diff', 'cdk diff', { dependsOn: ['build'], cache: false }, 'diff', env);
+    this.defineTarget('deploy', 'cdk deploy --all', { dependsOn: ['build'], cache: false }, 'deploy', env);
+  }
+}
+
+/** Options of the integration-test suite. */
+export interface IntegrationTestSuiteOptions extends Omit<WorkspacePackageOptions, 'name'> {
+  /** Per-test timeout; real servers start inside tests. @default 120000 */
+  readonly testTimeoutMs?: number;
+}
+
+/**
+ * Jest suites in `integration-tests/` against real database servers. Tests run one file at a
+ * time: each file starts its own servers and the machine has two cores.
+ */
+export class IntegrationTestSuite extends WorkspacePackage {
+  constructor(root: Root, options: IntegrationTestSuiteOptions) {
+    super(root, {
+      ...options,
+      name: 'integration-tests',
+      folder: '.',
+      kindTag: 'type:integration-tests',
+      emits: false,
+      jestConfig: { testTimeout: options.testTimeoutMs ?? 120_000 },
+      jestArgs: ['--runInBand'],
+    });
+  }
+}
+
+/**
+ * The Python scripts AWS Glue runs (`glue-scripts/`). Not an npm package: an Nx project whose
+ * `test` target runs pytest and whose `lint` target byte-compiles every script.
+ */
+export class GlueScripts extends Project {
+  constructor(root: Project) {
+    super({ name: 'glue-scripts', parent: root, outdir: 'glue-scripts' });
+    const nx = new NxProject(this, 'glue-scripts', ['type:glue-scripts']);
+    nx.addTarget('test', {
+      command: 'python3 -m pytest -q -p no:cacheprovider tests',
+      inputs: ['default'],
+    });
+    nx.addTarget('lint', {
+      command: 'python3 -m py_compile $(find . -name "*.py" -not -path "*/node_modules/*")',
+      inputs: ['default'],
+    });
+    this.gitignore.exclude('__pycache__/', '*.pyc', '.pytest_cache/');
+  }
+}

@@ -1,0 +1,62 @@
+import { Component, JsonFile, Project } from 'projen';
+
+/** One Nx target of a workspace project. */
+export interface NxTarget {
+  /** Shell command, run from the project's root folder. */
+  readonly command: string;
+  /** Targets that must run first (`^build` = build of every dependency). */
+  readonly dependsOn?: string[];
+  /** Files whose content decides whether a cached result may be reused. */
+  readonly inputs?: string[];
+  /** Files the target writes, restored from the cache on a hit. */
+  readonly outputs?: string[];
+  /** Whether Nx may serve this target from its cache. @default true */
+  readonly cache?: boolean;
+}
+
+/**
+ * Writes a project's `project.json`: its Nx name, tags and targets. Every target runs a
+ * plain command through `nx:run-commands`, so Nx does orchestration and caching only.
+ */
+export class NxProject extends Component {
+  private readonly targets: Record<string, NxTarget> = {};
+
+  constructor(project: Project, private readonly nxName: string, private readonly tags: string[] = []) {
+    super(project);
+    new JsonFile(project, 'project.json', {
+      obj: () => this.render(),
+      marker: false,
+      committed: true,
+    });
+  }
+
+  /** Adds (or replaces) a target. */
+  public addTarget(name: string, target: NxTarget): void {
+    this.targets[name] = target;
+  }
+
+  private render(): Record<string, unknown> {
+    const root = this.project.parent
+      ? this.project.outdir.slice(this.project.root.outdir.length + 1)
+      : '.';
+    const targets: Record<string, unknown> = {};
+    for (const [name, t] of Object.entries(this.targets).sort(([a], [b]) => a.localeCompare(b))) {
+      targets[name] = {
+        executor: 'nx:run-commands',
+        ...(t.dependsOn ? { dependsOn: t.dependsOn } : {}),
+        ...(t.inputs ? { inputs: t.inputs } : {}),
+        ...(t.outputs ? { outputs: t.outputs } : {}),
+        cache: t.cache ?? true,
+        options: { command: t.command, cwd: root },
+      };
+    }
+    return {
+      $schema: `${root === '.' ? '.' : root.split('/').map(() => '..').join('/')}/node_modules/nx/schemas/project-schema.json`,
+      name: this.nxName,
+      root,
+      projectType: this.tags.includes('type:app') ? 'application' : 'library',
+      tags: this.tags,
+      targets,
+    };
+  }
+}
