@@ -22,6 +22,7 @@ const curation = new RuntimeLibrary(repo, {
   deps: [`@duckdb/node-api@${VERSIONS.duckdb}`],
   devDeps: [`fast-check@${VERSIONS.fastCheck}`, `dt-sql-parser@${VERSIONS.dtSqlParser}`, `esbuild@${VERSIONS.esbuild}`],
 });
+curation.defineTarget('bench', 'node lib/bench/merge-throughput.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
 
 // Apps
 new CdkApp(repo, {
