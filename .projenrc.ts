@@ -40,4 +40,6 @@ new IntegrationTestSuite(repo, {
 });
 new GlueScripts(repo);
 
+repo.setMainJob('nx run platform:synth --output-style=stream', 'Synthesize the platform app');
+
 repo.synth();

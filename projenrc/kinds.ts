@@ -19,7 +19,7 @@ export class ConstructLibrary extends WorkspacePackage {
         ...(options.devDeps ?? []),
       ],
     });
-    this.addPeerDeps(`aws-cdk-lib@${VERSIONS.awsCdkLib}`, `constructs@^10.0.0`);
+    this.addPeerDeps(`aws-cdk-lib@${VERSIONS.awsCdkLib}`, 'constructs@^10.0.0');
   }
 }
 

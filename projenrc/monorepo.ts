@@ -16,12 +16,17 @@ export const TEST_TARGETS = ['build', 'lint', 'test', 'synth', 'cfn-lint'];
 /** The one command the README and CI both use to run every test. */
 export const TEST_COMMAND = 'npm test';
 
+/** The command that runs the project's main job (see `setMainJob`). */
+export const MAIN_JOB_COMMAND = 'npm start';
+
 /** Options of the monorepo root. */
 export interface LakehouseMonorepoOptions {
   /** Name of the root package. */
   readonly name: string;
   /** One line on what the repository is. */
   readonly description: string;
+  /** Where to synthesize (tests use a temporary folder). @default the current folder */
+  readonly outdir?: string;
 }
 
 /**
@@ -35,6 +40,7 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject implements W
     super({
       name: options.name,
       description: options.description,
+      outdir: options.outdir,
       defaultReleaseBranch: 'main',
       packageManager: javascript.NodePackageManager.NPM,
       projenrcTs: true,
@@ -112,6 +118,13 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject implements W
     this.compileTask.reset();
 
     new TextFile(this, '.ci/run', { executable: true, lines: ciScript() });
+  }
+
+  /** Sets what `npm start`, the README's first command, runs. */
+  public setMainJob(command: string, description: string): void {
+    const task = this.tasks.tryFind('start') ?? this.addTask('start');
+    task.reset(command);
+    task.description = description;
   }
 
   public addWorkspace(pkg: WorkspacePackage): void {

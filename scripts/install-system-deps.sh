@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests need, from Debian's archive, only when they are missing.
+# Idempotent and quick when everything is present (the usual case on the project's machines).
+set -euo pipefail
+
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+python3 -m pytest --version >/dev/null 2>&1 || missing+=(python3-pytest)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing system packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts a cluster on install; the tests start their own servers.
+  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
+    service postgresql stop >/dev/null 2>&1 || true
+  fi
+fi
+
+# cfn-lint is a Python tool that Debian does not package; the project's machine images ship it.
+if ! command -v cfn-lint >/dev/null 2>&1; then
+  echo "cfn-lint not found: install it with 'pip install cfn-lint' (it checks the synthesized templates)" >&2
+  exit 1
+fi

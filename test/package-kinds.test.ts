@@ -1,0 +1,158 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'projen';
+import {
+  CdkApp,
+  ConstructLibrary,
+  GlueScripts,
+  IntegrationTestSuite,
+  LakehouseMonorepo,
+  MAIN_JOB_COMMAND,
+  RuntimeLibrary,
+  TEST_COMMAND,
+  TEST_TARGETS,
+  WORKSPACE_VERSION,
+} from '../projenrc';
+
+type Files = Record<string, any>;
+
+function sampleWorkspace(): Files {
+  const repo = new LakehouseMonorepo({ name: 'sample-lakehouse', description: 'test' });
+  const net = new ConstructLibrary(repo, { name: 'networking', description: 'network' });
+  const core = new RuntimeLibrary(repo, {
+    name: 'curation',
+    description: 'curation',
+    deps: ['left-pad@^1.3.0'],
+    bin: { lakehouse: 'lib/cli.js' },
+  });
+  new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [net, core] });
+  new IntegrationTestSuite(repo, { description: 'suite', deps: ['pg@^8.23.1'] });
+  new GlueScripts(repo);
+  repo.setMainJob('nx run platform:synth', 'Synthesize the platform app');
+  return Testing.synth(repo);
+}
+
+describe('the monorepo root', () => {
+  const files = sampleWorkspace();
+
+  test('lists every TypeScript package as an npm workspace, and only those', () => {
+    expect(files['package.json'].workspaces).toEqual([
+      'apps/platform',
+      'integration-tests',
+      'packages/curation',
+      'packages/networking',
+    ]);
+    expect(files['package.json'].private).toBe(true);
+  });
+
+  test('npm test runs the workspace targets through Nx with no daemon', () => {
+    const tasks = files['.projen/tasks.json'].tasks;
+    expect(tasks.test.steps).toEqual([{ exec: `nx run-many -t ${TEST_TARGETS.join(' ')} --output-style=stream` }]);
+    expect(files['.projen/tasks.json'].env).toMatchObject({ NX_DAEMON: 'false', CDK_DISABLE_CLI_TELEMETRY: 'true' });
+    expect(files['package.json'].scripts.test).toBe('projen test');
+  });
+
+  test('npm start runs the main job', () => {
+    expect(files['.projen/tasks.json'].tasks.start.steps).toEqual([{ exec: 'nx run platform:synth' }]);
+    expect(files['package.json'].scripts.start).toBe('projen start');
+  });
+
+  test('nx.json turns the daemon off and keeps tests out of production inputs', () => {
+    const nx = files['nx.json'];
+    expect(nx.useDaemonProcess).toBe(false);
+    expect(nx.neverConnectToCloud).toBe(true);
+    expect(nx.namedInputs.production).toEqual(expect.arrayContaining(['default', '!{projectRoot}/test/**/*']));
+  });
+
+  test('.ci/run installs from the lockfile, fails on projen drift, then runs the test command', () => {
+    const lines: string[] = files['.ci/run'].split('\n').filter((l: string) => l && !l.startsWith('#'));
+    expect(lines).toContain('npm ci --no-audit --no-fund');
+    expect(lines.indexOf('npm ci --no-audit --no-fund')).toBeLessThan(lines.indexOf('PROJEN_DISABLE_POST=true npx projen'));
+    expect(lines.some((l) => l.includes('git status --porcelain'))).toBe(true);
+    expect(lines[lines.length - 1]).toBe(TEST_COMMAND);
+  });
+});
+
+describe('package kinds', () => {
+  const files = sampleWorkspace();
+
+  test.each([
+    ['packages/networking', 'networking', 'type:construct-library'],
+    ['packages/curation', 'curation', 'type:runtime-library'],
+    ['apps/platform', 'platform', 'type:app'],
+    ['integration-tests', 'integration-tests', 'type:integration-tests'],
+  ])('%s has build, test and lint targets that build dependencies first', (dir, name, tag) => {
+    const project = files[`${dir}/project.json`];
+    expect(project.name).toBe(name);
+    expect(project.root).toBe(dir);
+    expect(project.tags).toContain(tag);
+    for (const target of ['build', 'test', 'lint']) {
+      expect(project.targets[target]).toMatchObject({
+        executor: 'nx:run-commands',
+        dependsOn: ['^build'],
+        cache: true,
+        options: { cwd: dir },
+      });
+      expect(project.targets[target].inputs).toEqual(expect.arrayContaining(['^production']));
+    }
+  });
+
+  test('a projen task and its Nx target run the same command', () => {
+    const tasks = files['packages/networking/.projen/tasks.json'].tasks;
+    const targets = files['packages/networking/project.json'].targets;
+    expect(targets.build.options.command).toBe(`npx ${tasks.compile.steps[0].exec}`);
+    expect(targets.test.options.command).toBe(`npx ${tasks.test.steps[0].exec}`);
+    expect(targets.lint.options.command).toBe(`ESLINT_USE_FLAT_CONFIG=false npx ${tasks.eslint.steps[0].exec}`);
+  });
+
+  test('libraries declare lib/ as build output; the integration suite only type-checks', () => {
+    expect(files['packages/networking/project.json'].targets.build.outputs).toEqual(['{projectRoot}/lib']);
+    expect(files['integration-tests/project.json'].targets.build.outputs).toEqual([]);
+    expect(files['integration-tests/project.json'].targets.build.options.command).toBe('npx tsc -p test/tsconfig.json');
+    expect(files['integration-tests/project.json'].targets.test.options.command).toContain('--runInBand');
+  });
+
+  test('construct libraries take aws-cdk-lib and constructs as peers', () => {
+    const pkg = files['packages/networking/package.json'];
+    expect(Object.keys(pkg.peerDependencies)).toEqual(['aws-cdk-lib', 'constructs']);
+    expect(pkg.dependencies ?? {}).not.toHaveProperty('aws-cdk-lib');
+  });
+
+  test('workspace dependencies pin the workspace version', () => {
+    const pkg = files['apps/platform/package.json'];
+    expect(pkg.dependencies['@cdc-lakehouse/networking']).toBe(WORKSPACE_VERSION);
+    expect(pkg.dependencies['@cdc-lakehouse/curation']).toBe(WORKSPACE_VERSION);
+  });
+
+  test('runtime libraries can ship executables', () => {
+    expect(files['packages/curation/package.json'].bin).toEqual({ lakehouse: 'lib/cli.js' });
+  });
+
+  test('apps synthesize from compiled JavaScript and have synth, diff, deploy and cfn-lint targets', () => {
+    expect(files['apps/platform/cdk.json']).toMatchObject({ app: 'node lib/main.js', output: 'cdk.out' });
+    const targets = files['apps/platform/project.json'].targets;
+    expect(targets.synth).toMatchObject({ dependsOn: ['build'], outputs: ['{projectRoot}/cdk.out'], cache: true });
+    expect(targets.synth.options.command).toBe('CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet');
+    expect(targets['cfn-lint']).toMatchObject({ dependsOn: ['synth'], options: { command: 'cfn-lint cdk.out/*.template.json' } });
+    expect(targets.diff.cache).toBe(false);
+    expect(targets.deploy.cache).toBe(false);
+  });
+
+  test('glue scripts are an Nx project tested with pytest, not an npm workspace', () => {
+    const project = files['glue-scripts/project.json'];
+    expect(project.targets.test.options.command).toContain('python3 -m pytest');
+    expect(files['glue-scripts/package.json']).toBeUndefined();
+  });
+});
+
+describe('this repository', () => {
+  const root = path.join(__dirname, '..');
+
+  test('the README runs the same test command as CI', () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const ci = fs.readFileSync(path.join(root, '.ci/run'), 'utf8').trim().split('\n');
+    expect(ci[ci.length - 1]).toBe(TEST_COMMAND);
+    expect(readme).toContain(`\n${TEST_COMMAND}\n`);
+    expect(readme).toContain(`\n${MAIN_JOB_COMMAND}\n`);
+  });
+});
