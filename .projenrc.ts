@@ -15,6 +15,31 @@ const rawZone = new ConstructLibrary(repo, {
   description: "One source's raw zone: encrypted, versioned, access-logged S3 bucket with lifecycle and scoped grants",
 });
 
+// DMS replication: shared building blocks, one package per source engine
+const dms = new ConstructLibrary(repo, {
+  name: 'dms',
+  description: 'DMS building blocks: S3 Parquet target, table mappings, Serverless replication, account roles, alarms',
+  workspaceDeps: [networking, rawZone],
+});
+new ConstructLibrary(repo, {
+  name: 'dms-postgres',
+  description: 'PostgreSQL source for DMS: endpoint from Secrets Manager, TLS, test_decoding/pglogical, heartbeat',
+  workspaceDeps: [dms, networking, rawZone],
+});
+new ConstructLibrary(repo, {
+  name: 'dms-mysql',
+  description: 'MySQL / MariaDB / Aurora MySQL source for DMS: endpoint from Secrets Manager, TLS',
+  workspaceDeps: [dms, networking, rawZone],
+});
+
+// Source-side setup: prerequisite SQL and preflight checks against a live database, per engine
+const sourceSetup = new RuntimeLibrary(repo, {
+  name: 'source-setup',
+  description: 'Replication prerequisites as code: least-privilege users, server settings, preflight checks',
+  deps: [`pg@${VERSIONS.pg}`, `mysql2@${VERSIONS.mysql2}`],
+  devDeps: [`@types/pg@${VERSIONS.typesPg}`],
+});
+
 // Curation: CurationPlan, DMS raw format, SQL for Athena / Spark / DuckDB, local runner
 const curation = new RuntimeLibrary(repo, {
   name: 'curation',
@@ -23,6 +48,14 @@ const curation = new RuntimeLibrary(repo, {
   devDeps: [`fast-check@${VERSIONS.fastCheck}`, `dt-sql-parser@${VERSIONS.dtSqlParser}`, `esbuild@${VERSIONS.esbuild}`],
 });
 curation.defineTarget('bench', 'node lib/bench/merge-throughput.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
+
+// The `lakehouse` command line
+new RuntimeLibrary(repo, {
+  name: 'cli',
+  description: 'The lakehouse command: preflight checks against source databases, local lakehouse',
+  bin: { lakehouse: 'lib/main.js' },
+  workspaceDeps: [sourceSetup, curation],
+});
 
 // Apps
 new CdkApp(repo, {
@@ -35,7 +68,7 @@ new CdkApp(repo, {
 new IntegrationTestSuite(repo, {
   description: 'Integration tests against real PostgreSQL and MySQL servers',
   deps: [`pg@${VERSIONS.pg}`, `testcontainers@${VERSIONS.testcontainers}`],
-  workspaceDeps: [curation],
+  workspaceDeps: [curation, sourceSetup],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
 });
 new GlueScripts(repo);

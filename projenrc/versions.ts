@@ -21,6 +21,7 @@ export const VERSIONS = {
   pg: '^8.23.1',
   typesPg: '^8.15.0',
   tsNode: '^10.9.2',
+  mysql2: '^3.24.6',
   duckdb: '1.5.6-r.1',
   fastCheck: '^4.10.2',
   dtSqlParser: '4.5.1',
