@@ -5,6 +5,7 @@ set -euo pipefail
 
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
 python3 -m pytest --version >/dev/null 2>&1 || missing+=(python3-pytest)
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -16,10 +17,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Debian starts a cluster on install; the tests start their own servers.
-  if [[ " ${missing[*]} " == *" postgresql "* ]]; then
-    service postgresql stop >/dev/null 2>&1 || true
-  fi
+  # The tests start their own servers on free ports; stop any service the packages may have started.
+  for service in postgresql mariadb; do
+    if service "$service" status >/dev/null 2>&1; then service "$service" stop >/dev/null; fi
+  done
 fi
 
 # cfn-lint is a Python tool that Debian does not package; the project's machine images ship it.
