@@ -3,3 +3,4 @@ export * from './nx';
 export * from './workspace-package';
 export * from './kinds';
 export * from './monorepo';
+export * from './source-catalog';

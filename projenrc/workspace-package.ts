@@ -113,9 +113,7 @@ export class WorkspacePackage extends typescript.TypeScriptProject {
     // create a second node_modules tree and lockfile. Versions are explicit, so nothing to resolve.
     this.package.postSynthesize = () => {};
 
-    for (const dep of options.workspaceDeps ?? []) {
-      this.addDeps(`${dep.packageName}@${WORKSPACE_VERSION}`);
-    }
+    this.addWorkspaceDeps(...(options.workspaceDeps ?? []));
     root.addWorkspace(this);
 
     this.nx = new NxProject(this, options.name, [options.kindTag, ...(options.tags ?? [])]);
@@ -133,6 +131,11 @@ export class WorkspacePackage extends typescript.TypeScriptProject {
       dependsOn: ['^build'],
       inputs: ['default', '^production'],
     }, 'eslint', { ESLINT_USE_FLAT_CONFIG: 'false' });
+  }
+
+  /** Depends on other workspace packages (pinned to the workspace version). */
+  public addWorkspaceDeps(...packages: WorkspacePackage[]): void {
+    for (const dep of packages) this.addDeps(`${dep.packageName}@${WORKSPACE_VERSION}`);
   }
 
   /**
