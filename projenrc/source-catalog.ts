@@ -1,8 +1,8 @@
 import { Component, TextFile } from 'projen';
+import type { typescript } from 'projen';
 import { CdkApp, ConstructLibrary } from './kinds';
 import { VERSIONS } from './versions';
 import { WorkspaceRoot } from './workspace-package';
-import type { typescript } from 'projen';
 
 /** Database engines a source can use, and the engine package that replicates each. */
 export type SourceEngine = 'postgres' | 'mysql' | 'mariadb' | 'aurora-mysql';
@@ -286,7 +286,7 @@ function renderTest(stackClass: string): string[] {
     "    const configs = template.findResources('AWS::DMS::ReplicationConfig');",
     '    const mappings = JSON.stringify(Object.values(configs)[0].Properties.TableMappings);',
     '    for (const t of SOURCE.tables) {',
-    "      expect(mappings).toContain(`\"table-name\":\"${t.table}\"`);",
+    '      expect(mappings).toContain(`"table-name":"${t.table}"`);',
     '    }',
     "    expect(mappings).toContain('$AR_H_CHANGE_SEQ');",
     '  });',
