@@ -1,0 +1,4 @@
+export * from './dms';
+export * from './plan';
+export * from './sql';
+export * from './local';

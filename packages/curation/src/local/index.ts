@@ -1,0 +1,2 @@
+export * from './schema-evolution';
+export * from './local-curation-runner';

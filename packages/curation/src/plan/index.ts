@@ -1,0 +1,2 @@
+export * from './column-type';
+export * from './curation-plan';
