@@ -103,6 +103,8 @@ export class WorkspacePackage extends typescript.TypeScriptProject {
           noEmit: !emits,
         },
       },
+      // ts-jest then transpiles file by file (fast); the `lint` target type-checks the tests instead.
+      tsconfigDev: { compilerOptions: { isolatedModules: true } },
     });
     this.packageName = `${SCOPE}/${options.name}`;
     this.nxName = options.name;
@@ -127,7 +129,8 @@ export class WorkspacePackage extends typescript.TypeScriptProject {
       dependsOn: ['^build'],
       inputs: ['default', '^production'],
     }, 'test');
-    this.defineTarget('lint', 'eslint --ext .ts --max-warnings 0 src test', {
+    const eslint = 'eslint --ext .ts --max-warnings 0 src test';
+    this.defineTarget('lint', emits ? ['tsc -p test/tsconfig.json', eslint] : [eslint], {
       dependsOn: ['^build'],
       inputs: ['default', '^production'],
     }, 'eslint', { ESLINT_USE_FLAT_CONFIG: 'false' });
@@ -144,20 +147,19 @@ export class WorkspacePackage extends typescript.TypeScriptProject {
    */
   public defineTarget(
     target: string,
-    command: string,
+    command: string | string[],
     nx: Omit<NxTarget, 'command'> = {},
     task: string = target,
     env: Record<string, string> = {},
     viaNpx: boolean = true,
   ): void {
+    const commands = Array.isArray(command) ? command : [command];
     const prefix = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
-    const existing = this.tasks.tryFind(task);
-    if (existing) {
-      existing.reset(command);
-      for (const [k, v] of Object.entries(env)) existing.env(k, v);
-    } else {
-      this.addTask(task, { exec: command, env });
-    }
-    this.nx.addTarget(target, { ...nx, command: `${prefix}${viaNpx ? 'npx ' : ''}${command}` });
+    const projenTask = this.tasks.tryFind(task) ?? this.addTask(task);
+    projenTask.reset();
+    for (const c of commands) projenTask.exec(c);
+    for (const [k, v] of Object.entries(env)) projenTask.env(k, v);
+    const nxCommand = commands.map((c) => `${prefix}${viaNpx ? 'npx ' : ''}${c}`).join(' && ');
+    this.nx.addTarget(target, { ...nx, command: nxCommand });
   }
 }

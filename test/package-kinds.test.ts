@@ -102,7 +102,10 @@ describe('package kinds', () => {
     const targets = files['packages/networking/project.json'].targets;
     expect(targets.build.options.command).toBe(`npx ${tasks.compile.steps[0].exec}`);
     expect(targets.test.options.command).toBe(`npx ${tasks.test.steps[0].exec}`);
-    expect(targets.lint.options.command).toBe(`ESLINT_USE_FLAT_CONFIG=false npx ${tasks.eslint.steps[0].exec}`);
+    expect(targets.lint.options.command).toBe(
+      tasks.eslint.steps.map((s: { exec: string }) => `ESLINT_USE_FLAT_CONFIG=false npx ${s.exec}`).join(' && '),
+    );
+    expect(tasks.eslint.steps[0].exec).toBe('tsc -p test/tsconfig.json');
   });
 
   test('libraries declare lib/ as build output; the integration suite only type-checks', () => {
