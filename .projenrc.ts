@@ -49,12 +49,21 @@ const curation = new RuntimeLibrary(repo, {
 });
 curation.defineTarget('bench', 'node lib/bench/merge-throughput.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
 
+// Local lakehouse: DMS-format capture from PostgreSQL, curation and verification on one machine
+const localLakehouse = new RuntimeLibrary(repo, {
+  name: 'local-lakehouse',
+  description: 'Runs source -> CDC -> DMS-format raw zone -> merge -> query on one machine, without AWS',
+  deps: [`pg@${VERSIONS.pg}`, `pg-copy-streams@${VERSIONS.pgCopyStreams}`, `@duckdb/node-api@${VERSIONS.duckdb}`],
+  devDeps: [`@types/pg@${VERSIONS.typesPg}`, `@types/pg-copy-streams@${VERSIONS.typesPgCopyStreams}`],
+  workspaceDeps: [curation, sourceSetup],
+});
+
 // The `lakehouse` command line
 new RuntimeLibrary(repo, {
   name: 'cli',
   description: 'The lakehouse command: preflight checks against source databases, local lakehouse',
   bin: { lakehouse: 'lib/main.js' },
-  workspaceDeps: [sourceSetup, curation],
+  workspaceDeps: [sourceSetup, curation, localLakehouse],
 });
 
 // Apps
@@ -68,7 +77,7 @@ new CdkApp(repo, {
 new IntegrationTestSuite(repo, {
   description: 'Integration tests against real PostgreSQL and MySQL servers',
   deps: [`pg@${VERSIONS.pg}`, `testcontainers@${VERSIONS.testcontainers}`],
-  workspaceDeps: [curation, sourceSetup],
+  workspaceDeps: [curation, sourceSetup, localLakehouse],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
 });
 new GlueScripts(repo);

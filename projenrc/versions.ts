@@ -22,6 +22,8 @@ export const VERSIONS = {
   typesPg: '^8.15.0',
   tsNode: '^10.9.2',
   mysql2: '^3.24.6',
+  pgCopyStreams: '^7.0.0',
+  typesPgCopyStreams: '^1.2.5',
   duckdb: '1.5.6-r.1',
   fastCheck: '^4.10.2',
   dtSqlParser: '4.5.1',
