@@ -57,6 +57,7 @@ const localLakehouse = new RuntimeLibrary(repo, {
   devDeps: [`@types/pg@${VERSIONS.typesPg}`, `@types/pg-copy-streams@${VERSIONS.typesPgCopyStreams}`],
   workspaceDeps: [curation, sourceSetup],
 });
+localLakehouse.defineTarget('bench', 'node lib/bench/index.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
 
 // The `lakehouse` command line
 new RuntimeLibrary(repo, {
