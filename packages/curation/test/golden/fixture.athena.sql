@@ -1,0 +1,196 @@
+-- createDatabase
+CREATE DATABASE IF NOT EXISTS curated_pg;
+
+-- createTable
+CREATE TABLE curated_pg.dms_test_table (
+  `id` bigint,
+  `my_int` int,
+  `my_smallint` int,
+  `my_numeric` decimal(15,2),
+  `my_real` float,
+  `my_double` double,
+  `my_money` decimal(38,4),
+  `my_varchar` string,
+  `my_text` string,
+  `my_bytea` binary,
+  `my_timestamp` timestamp,
+  `my_uuid` string,
+  `my_json` string,
+  `my_jsonb` string,
+  `my_bool` boolean,
+  `DMS_TIMESTAMP` string
+)
+LOCATION 's3://lake-curated/pg/dms_test_table/'
+TBLPROPERTIES (
+  'table_type' = 'ICEBERG',
+  'format' = 'parquet',
+  'write_compression' = 'zstd',
+  'vacuum_max_snapshot_age_seconds' = '432000',
+  'vacuum_min_snapshots_to_keep' = '1'
+);
+
+-- merge
+MERGE INTO curated_pg.dms_test_table AS t
+USING (
+  SELECT
+    "Op",
+    "id",
+    "my_int",
+    "my_smallint",
+    "my_numeric",
+    "my_real",
+    "my_double",
+    "my_money",
+    "my_varchar",
+    "my_text",
+    "my_bytea",
+    "my_timestamp",
+    "my_uuid",
+    "my_json",
+    "my_jsonb",
+    "my_bool",
+    "DMS_TIMESTAMP"
+  FROM (
+    SELECT
+      COALESCE(c."Op", 'I') AS "Op",
+      c."id",
+      c."my_int",
+      c."my_smallint",
+      c."my_numeric",
+      c."my_real",
+      c."my_double",
+      c."my_money",
+      c."my_varchar",
+      c."my_text",
+      c."my_bytea",
+      c."my_timestamp",
+      c."my_uuid",
+      c."my_json",
+      c."my_jsonb",
+      c."my_bool",
+      c."DMS_TIMESTAMP",
+      row_number() OVER (
+        PARTITION BY c."id"
+        ORDER BY
+          c."DMS_TIMESTAMP" DESC NULLS LAST,
+          CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
+          element_at(split(c."$path", '/'), -1) DESC
+      ) AS "_change_rank"
+    FROM raw_pg.public_dms_test_table AS c
+  ) AS ranked
+  WHERE "_change_rank" = 1
+) AS s
+ON t."id" = s."id"
+WHEN MATCHED AND s."Op" = 'D' AND s."DMS_TIMESTAMP" >= t."DMS_TIMESTAMP" THEN DELETE
+WHEN MATCHED AND s."DMS_TIMESTAMP" >= t."DMS_TIMESTAMP" THEN UPDATE SET
+  "my_int" = s."my_int",
+  "my_smallint" = s."my_smallint",
+  "my_numeric" = s."my_numeric",
+  "my_real" = s."my_real",
+  "my_double" = s."my_double",
+  "my_money" = s."my_money",
+  "my_varchar" = s."my_varchar",
+  "my_text" = s."my_text",
+  "my_bytea" = s."my_bytea",
+  "my_timestamp" = s."my_timestamp",
+  "my_uuid" = s."my_uuid",
+  "my_json" = s."my_json",
+  "my_jsonb" = s."my_jsonb",
+  "my_bool" = s."my_bool",
+  "DMS_TIMESTAMP" = s."DMS_TIMESTAMP"
+WHEN NOT MATCHED AND s."Op" <> 'D' THEN INSERT (
+  "id",
+  "my_int",
+  "my_smallint",
+  "my_numeric",
+  "my_real",
+  "my_double",
+  "my_money",
+  "my_varchar",
+  "my_text",
+  "my_bytea",
+  "my_timestamp",
+  "my_uuid",
+  "my_json",
+  "my_jsonb",
+  "my_bool",
+  "DMS_TIMESTAMP"
+) VALUES (
+  s."id",
+  s."my_int",
+  s."my_smallint",
+  s."my_numeric",
+  s."my_real",
+  s."my_double",
+  s."my_money",
+  s."my_varchar",
+  s."my_text",
+  s."my_bytea",
+  s."my_timestamp",
+  s."my_uuid",
+  s."my_json",
+  s."my_jsonb",
+  s."my_bool",
+  s."DMS_TIMESTAMP"
+);
+
+-- latestChangePerKey
+SELECT
+  "Op",
+  "id",
+  "my_int",
+  "my_smallint",
+  "my_numeric",
+  "my_real",
+  "my_double",
+  "my_money",
+  "my_varchar",
+  "my_text",
+  "my_bytea",
+  "my_timestamp",
+  "my_uuid",
+  "my_json",
+  "my_jsonb",
+  "my_bool",
+  "DMS_TIMESTAMP"
+FROM (
+  SELECT
+    COALESCE(c."Op", 'I') AS "Op",
+    c."id",
+    c."my_int",
+    c."my_smallint",
+    c."my_numeric",
+    c."my_real",
+    c."my_double",
+    c."my_money",
+    c."my_varchar",
+    c."my_text",
+    c."my_bytea",
+    c."my_timestamp",
+    c."my_uuid",
+    c."my_json",
+    c."my_jsonb",
+    c."my_bool",
+    c."DMS_TIMESTAMP",
+    row_number() OVER (
+      PARTITION BY c."id"
+      ORDER BY
+        c."DMS_TIMESTAMP" DESC NULLS LAST,
+        CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
+        element_at(split(c."$path", '/'), -1) DESC
+    ) AS "_change_rank"
+  FROM raw_pg.public_dms_test_table AS c
+) AS ranked
+WHERE "_change_rank" = 1;
+
+-- addColumn
+ALTER TABLE curated_pg.dms_test_table ADD COLUMNS (`added_later` string);
+
+-- widenColumn
+ALTER TABLE curated_pg.dms_test_table CHANGE COLUMN `my_int` `my_int` bigint;
+
+-- maintenance 1
+OPTIMIZE curated_pg.dms_test_table REWRITE DATA USING BIN_PACK;
+
+-- maintenance 2
+VACUUM curated_pg.dms_test_table;
