@@ -77,28 +77,42 @@ export class LocalCurationRunner {
     if (props.threads !== undefined) options.threads = String(props.threads);
     const instance = await DuckDBInstance.create(props.databasePath, options);
     const connection = await instance.connect();
-    const runner = new LocalCurationRunner(props, instance, connection);
-    await runner.prepare();
-    return runner;
+    try {
+      await connection.run("SET TimeZone = 'UTC'");
+      // DuckDB names a file's catalog after the file, which may clash with the curated schema's name
+      const catalog = String((await connection.runAndReadAll('SELECT current_database() AS catalog')).getRowObjectsJson()[0].catalog);
+      const runner = new LocalCurationRunner(props, instance, connection, new DuckDbDialect({ catalog }));
+      await runner.prepare();
+      return runner;
+    } catch (e) {
+      connection.closeSync();
+      instance.closeSync();
+      throw e;
+    }
   }
 
   /** The plan this runner applies. */
   readonly plan: CurationPlan;
   private readonly reader: RawZoneReader;
-  private readonly dialect = new DuckDbDialect();
   private readonly schemaCache = new Map<string, StagedFileSchema>();
 
   private constructor(
     private readonly props: LocalCurationRunnerProps,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    private readonly dialect: DuckDbDialect,
   ) {
     this.plan = props.plan;
     this.reader = new RawZoneReader(props.rawZone);
   }
 
-  /** `database.table` of the curated table. */
+  /** `database.table` of the curated table (names it in messages and in the watermark table). */
   get tableName(): string {
+    return `${this.plan.curated.database}.${this.plan.curated.table}`;
+  }
+
+  /** The curated table's fully qualified name, for SQL against {@link query}. */
+  get qualifiedTableName(): string {
     return this.dialect.curatedTableName(this.plan.curated);
   }
 
@@ -152,7 +166,7 @@ export class LocalCurationRunner {
   /** Drops the curated table and its watermark, so the next run rebuilds it from the raw files. */
   async reset(): Promise<void> {
     await this.transaction(async () => {
-      await this.connection.run(`DROP TABLE IF EXISTS ${this.tableName}`);
+      await this.connection.run(`DROP TABLE IF EXISTS ${this.qualifiedTableName}`);
       await this.connection.run(`DELETE FROM ${WATERMARK_TABLE} WHERE curated_table = ${stringLiteral(this.tableName)}`);
     });
   }
@@ -169,7 +183,6 @@ export class LocalCurationRunner {
   }
 
   private async prepare(): Promise<void> {
-    await this.connection.run("SET TimeZone = 'UTC'");
     await this.connection.run([
       `CREATE TABLE IF NOT EXISTS ${WATERMARK_TABLE} (`,
       '  curated_table VARCHAR NOT NULL,',
@@ -216,7 +229,7 @@ export class LocalCurationRunner {
     await this.transaction(async () => {
       let current: readonly ColumnDefinition[];
       if (batch.rebuild) {
-        await this.connection.run(`DROP TABLE IF EXISTS ${this.tableName}`);
+        await this.connection.run(`DROP TABLE IF EXISTS ${this.qualifiedTableName}`);
         await this.connection.run(new CurationSql(this.plan, this.dialect).createTable());
         current = this.plan.columns;
       } else {
@@ -281,7 +294,8 @@ export class LocalCurationRunner {
   /** Data columns of the curated table as it is now (bookkeeping columns left out). */
   private async currentColumns(): Promise<ColumnDefinition[]> {
     const bookkeeping = new Set(this.plan.curatedColumns.slice(this.plan.columns.length).map((c) => c.name.toLowerCase()));
-    const rows = await this.rows(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ${stringLiteral(this.plan.curated.database)} `
+    const rows = await this.rows(`SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = ${stringLiteral(this.dialect.catalog!)} `
+      + `AND table_schema = ${stringLiteral(this.plan.curated.database)} `
       + `AND table_name = ${stringLiteral(this.plan.curated.table)} ORDER BY ordinal_position`);
     return rows
       .filter((r) => !bookkeeping.has(String(r.column_name).toLowerCase()))
@@ -289,7 +303,8 @@ export class LocalCurationRunner {
   }
 
   private async tableExists(): Promise<boolean> {
-    const rows = await this.rows(`SELECT 1 FROM information_schema.tables WHERE table_schema = ${stringLiteral(this.plan.curated.database)} `
+    const rows = await this.rows(`SELECT 1 FROM information_schema.tables WHERE table_catalog = ${stringLiteral(this.dialect.catalog!)} `
+      + `AND table_schema = ${stringLiteral(this.plan.curated.database)} `
       + `AND table_name = ${stringLiteral(this.plan.curated.table)}`);
     return rows.length > 0;
   }

@@ -4,19 +4,35 @@ import { ColumnDefinition, ColumnType, CurationPlan, INTERNAL_COLUMNS, ParsedCol
 /** The view the local runner stages a batch's raw changes in (with file and row order columns). */
 export const STAGED_CHANGES_VIEW = '_curation_changes';
 
+/** Options of the DuckDB dialect. */
+export interface DuckDbDialectProps {
+  /**
+   * The DuckDB database (catalog) holding the curated schemas. Set it when a schema could be
+   * confused with a catalog: DuckDB names a database file's catalog after the file.
+   * @default the connection's current database
+   */
+  readonly catalog?: string;
+}
+
 /**
  * DuckDB, for the local engine: the curated table is a plain DuckDB table in the curated
  * database's schema. Iceberg partitioning and table properties do not apply locally.
  */
 export class DuckDbDialect implements SqlDialect {
   readonly name = 'duckdb' as const;
+  /** The attached database the curated schemas live in; undefined: the current one. */
+  readonly catalog?: string;
+
+  constructor(props: DuckDbDialectProps = {}) {
+    this.catalog = props.catalog;
+  }
 
   quote(identifier: string): string {
     return quoteWith('"', identifier);
   }
 
   curatedTableName(table: TableRef): string {
-    return `${table.database}.${table.table}`;
+    return this.catalog === undefined ? `${table.database}.${table.table}` : `${this.quote(this.catalog)}.${table.database}.${table.table}`;
   }
 
   rawTableName(table: TableRef): string {
@@ -28,7 +44,7 @@ export class DuckDbDialect implements SqlDialect {
   }
 
   createDatabase(database: string): string {
-    return `CREATE SCHEMA IF NOT EXISTS ${database}`;
+    return `CREATE SCHEMA IF NOT EXISTS ${this.catalog === undefined ? '' : `${this.quote(this.catalog)}.`}${database}`;
   }
 
   createTable(plan: CurationPlan): string {
