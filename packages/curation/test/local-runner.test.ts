@@ -43,7 +43,9 @@ describe('LocalCurationRunner', () => {
     cleanup();
   });
 
-  async function open(plan: CurationPlan, maxFilesPerBatch?: number, onBatchStage?: (stage: string, batch: number) => void): Promise<LocalCurationRunner> {
+  async function open(
+    plan: CurationPlan, maxFilesPerBatch?: number, onBatchStage?: (stage: string, batch: number) => void,
+  ): Promise<LocalCurationRunner> {
     const runner = await LocalCurationRunner.open({
       plan, rawZone: { rootDir: path.join(dir, 'raw') }, databasePath: path.join(dir, 'curated.duckdb'), maxFilesPerBatch, threads: 1, onBatchStage,
     });
