@@ -1,0 +1,62 @@
+import { CliCommand, CliIo, ExitCode, UsageError } from './command';
+import { preflightCommand } from './commands/preflight';
+
+/** Every `lakehouse` command, in help order. */
+export const COMMANDS: readonly CliCommand[] = [preflightCommand];
+
+/** The text of `lakehouse --help` for a command table. */
+export function commandTableHelp(program: string, commands: readonly CliCommand[]): string {
+  const width = Math.max(...commands.map((command) => command.name.length));
+  return [
+    `Usage: ${program} <command> [options]`,
+    '',
+    'Commands:',
+    ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    `Run \`${program} <command> --help\` for the options of a command.`,
+  ].join('\n');
+}
+
+function writeLines(write: (line: string) => void, text: string): void {
+  for (const line of text.split('\n')) {
+    write(line);
+  }
+}
+
+/**
+ * Dispatches `args` to a command of `commands`: `--help` prints the table,
+ * an unknown command is a usage error. `program` is the prefix for help and
+ * messages (`lakehouse`, later `lakehouse local`).
+ */
+export async function runCommandTable(program: string, commands: readonly CliCommand[], args: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    writeLines(io.out, commandTableHelp(program, commands));
+    return ExitCode.OK;
+  }
+  if (name === undefined) {
+    writeLines(io.err, commandTableHelp(program, commands));
+    return ExitCode.ERROR;
+  }
+  const command = commands.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    const known = commands.map((candidate) => candidate.name).join(', ');
+    const what = name.startsWith('-') ? `unknown option ${name}` : `unknown command ${JSON.stringify(name)}`;
+    io.err(`${program}: ${what}; commands: ${known} (see \`${program} --help\`)`);
+    return ExitCode.ERROR;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`${program} ${command.name}: ${err.message}`);
+      return ExitCode.ERROR;
+    }
+    throw err;
+  }
+}
+
+/** Runs the `lakehouse` command line; resolves to the process exit code. */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  return runCommandTable('lakehouse', COMMANDS, args, io);
+}
