@@ -1,4 +1,4 @@
-import { CheckResult, evaluateRequirements, MYSQL_REQUIREMENTS, MysqlSnapshot, parseGrants } from '../src';
+import { CheckResult, evaluateRequirements, isRdsMysql, looksLikeRds, MYSQL_REQUIREMENTS, MysqlSnapshot, parseGrants } from '../src';
 
 const GOOD_VARIABLES = {
   log_bin: 'ON',
@@ -117,5 +117,13 @@ describe('MySQL requirements', () => {
       status: 'fail',
       detail: 'no table matches shop.nope (or the user has no privilege on it)',
     });
+  });
+
+  test('RDS is recognised by its install directory or Aurora\'s version variable, not by an access-denied error alone', () => {
+    expect(looksLikeRds(new Map([['basedir', '/rdsdbbin/mysql-8.0.36.R2/']]))).toBe(true);
+    expect(looksLikeRds(new Map([['basedir', '/usr/'], ['aurora_version', '3.05.2']]))).toBe(true);
+    expect(looksLikeRds(new Map([['basedir', '/usr/']]))).toBe(false);
+    expect(isRdsMysql(snapshot({ basedir: '/usr/' }))).toBe(false);
+    expect(isRdsMysql(snapshot({ aurora_version: '3.05.2' }))).toBe(true);
   });
 });

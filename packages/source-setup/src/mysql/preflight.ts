@@ -95,22 +95,32 @@ interface VariableRow extends RowDataPacket {
   Value: string;
 }
 
-function mysqlErrorCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? code : undefined;
+/** RDS and Aurora install under /rdsdbbin; Aurora MySQL also has aurora_version. */
+export function looksLikeRds(variables: ReadonlyMap<string, string>): boolean {
+  return (variables.get('basedir') ?? '').startsWith('/rdsdbbin') || variables.has('aurora_version');
 }
 
-async function readRdsBinlogRetention(db: MysqlQueryable): Promise<RdsBinlogRetention | undefined> {
+/**
+ * RDS/Aurora keep binary log retention in mysql.rds_configuration. A user
+ * without privileges on the mysql schema gets "access denied" whether or not
+ * the table exists, so a denial only counts as RDS when the server variables
+ * say RDS too.
+ */
+async function readRdsBinlogRetention(db: MysqlQueryable, variables: ReadonlyMap<string, string>): Promise<RdsBinlogRetention | undefined> {
   try {
     const [rows] = await db.query<RowDataPacket[]>("SELECT value FROM mysql.rds_configuration WHERE name = 'binlog retention hours'");
     const value = rows.length === 0 ? null : (rows[0].value as string | number | null);
     return { kind: 'hours', hours: value === null || value === '' ? null : Number(value) };
   } catch (err) {
-    if (mysqlErrorCode(err) === 'ER_NO_SUCH_TABLE' || mysqlErrorCode(err) === 'ER_BAD_DB_ERROR') {
+    if (!looksLikeRds(variables)) {
       return undefined;
     }
     return { kind: 'unreadable', reason: err instanceof Error ? err.message : String(err) };
   }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Splits CURRENT_USER() (`user@host`; the user part may itself contain @). */
@@ -141,17 +151,19 @@ export async function readMysqlSnapshot(db: MysqlQueryable, options: MysqlSnapsh
     `SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name
        FROM information_schema.TABLES
       WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED')
-        AND TABLE_SCHEMA NOT IN (?)
-      ORDER BY TABLE_SCHEMA, TABLE_NAME`,
+        AND TABLE_SCHEMA NOT IN (?)`,
     [SYSTEM_DATABASES],
   );
-  const tables: TableRef[] = tableRows.map((row) => ({ schema: String(row.table_schema), name: String(row.table_name) }));
+  // Sorted here, by code point: information_schema orders by the server's collation.
+  const tables: TableRef[] = tableRows
+    .map((row) => ({ schema: String(row.table_schema), name: String(row.table_name) }))
+    .sort((a, b) => (a.schema === b.schema ? compare(a.name, b.name) : compare(a.schema, b.schema)));
   const selection = patterns.length === 0 ? { selected: tables, unmatched: [] } : selectTables(patterns, tables);
 
   return {
     version: info.version,
     variables,
-    rdsBinlogRetention: await readRdsBinlogRetention(db),
+    rdsBinlogRetention: await readRdsBinlogRetention(db, variables),
     account: parseAccount(info.account),
     grants,
     selection: patterns.length === 0 ? 'all' : 'explicit',

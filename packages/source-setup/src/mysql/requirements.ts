@@ -38,11 +38,13 @@ export const MYSQL_VARIABLE_NAMES = [
   'server_id',
   'lower_case_table_names',
   'basedir',
+  'aurora_version',
 ] as const;
 
 /** True on RDS and Aurora MySQL. */
 export function isRdsMysql(snapshot: MysqlSnapshot): boolean {
-  return snapshot.rdsBinlogRetention !== undefined || (snapshot.variables.get('basedir') ?? '').startsWith('/rdsdbbin');
+  const variables = snapshot.variables;
+  return snapshot.rdsBinlogRetention !== undefined || (variables.get('basedir') ?? '').startsWith('/rdsdbbin') || variables.has('aurora_version');
 }
 
 function variable(snapshot: MysqlSnapshot, name: string): string | undefined {
