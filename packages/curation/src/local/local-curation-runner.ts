@@ -38,6 +38,15 @@ export interface LocalCurationRunnerProps {
   readonly onBatchStage?: (stage: BatchStage, batch: number) => void | Promise<void>;
 }
 
+/** Options of one {@link LocalCurationRunner.run}. */
+export interface RunOptions {
+  /**
+   * Most CDC files applied in one transaction, for this run.
+   * @default LocalCurationRunnerProps.maxFilesPerBatch
+   */
+  readonly maxFilesPerBatch?: number;
+}
+
 /** What one {@link LocalCurationRunner.run} did. */
 export interface CurationRunResult {
   /** `initial`, `reload`, `incremental` or `up-to-date` (nothing applied). */
@@ -121,7 +130,7 @@ export class LocalCurationRunner {
    * before anything is applied; an incompatible type change throws a SchemaEvolutionError and
    * leaves table and watermark as they were.
    */
-  async run(): Promise<CurationRunResult> {
+  async run(options: RunOptions = {}): Promise<CurationRunResult> {
     const before = await this.watermark();
     if (before && !(await this.tableExists())) {
       throw new RawZoneError(`table ${this.tableName}: the watermark says ${before.filesApplied} files were applied but the table is missing; `
@@ -136,7 +145,7 @@ export class LocalCurationRunner {
     // check every file up front, so an incompatible change stops the run before any batch commits
     evolveSchema(this.tableName, rebuild ? this.plan.columns : await this.currentColumns(), schemas);
 
-    const batches = this.cutBatches(apply);
+    const batches = this.cutBatches(apply, options.maxFilesPerBatch ?? this.props.maxFilesPerBatch ?? 100);
     let watermark = before;
     const schemaChanges: SchemaChange[] = [];
     let filesApplied = 0;
@@ -195,10 +204,14 @@ export class LocalCurationRunner {
       ')',
     ].join('\n'));
     await this.connection.run(this.dialect.createDatabase(this.plan.curated.database));
+    if (!(await this.watermark()) && !(await this.tableExists())) {
+      // the table exists (empty) from the start, even before its first raw file arrives
+      await this.connection.run(new CurationSql(this.plan, this.dialect).createTable());
+    }
   }
 
-  private cutBatches(apply: ApplyPlan): Batch[] {
-    const max = Math.max(1, this.props.maxFilesPerBatch ?? 100);
+  private cutBatches(apply: ApplyPlan, maxFilesPerBatch: number): Batch[] {
+    const max = Math.max(1, maxFilesPerBatch);
     const batches: Batch[] = [];
     let rest = apply.changes;
     if (apply.kind === 'initial' || apply.kind === 'reload') {
