@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as path from 'node:path';
 import { preflightMysql, SourceConnectionError } from '@cdc-lakehouse/source-setup';
 import { findMariadbBinaries, MYSQL_INSTALL_HINT, MysqlFixture, renderMysqlSettings } from '../src/mysql-fixture';
 import { processRunning } from '../src/process-state';
@@ -114,3 +116,75 @@ describe('local binaries', () => {
     );
   });
 });
+
+/**
+ * Runs a fixture in a separate node process (the .ts sources compiled on
+ * the fly with the TypeScript compiler), which prints the server's PID and
+ * temp dir, then ends the way `ending` says without calling stop().
+ */
+async function fixtureInChildProcess(ending: 'process.exit' | 'SIGKILL'): Promise<{ pid: number; tempDir: string }> {
+  const script = `
+    const fs = require('fs');
+    const ts = require(${JSON.stringify(require.resolve('typescript'))});
+    require.extensions['.ts'] = (module, file) => {
+      const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        fileName: file,
+      });
+      module._compile(outputText, file);
+    };
+    const { MysqlFixture } = require(${JSON.stringify(path.join(__dirname, '../src/mysql-fixture.ts'))});
+    MysqlFixture.start({ mode: 'local-binaries', log: () => undefined }).then((mysql) => {
+      process.stdout.write(JSON.stringify({ pid: mysql.pid, tempDir: mysql.tempDir }) + '\\n');
+      if (${JSON.stringify(ending)} === 'process.exit') process.exit(0);
+      setInterval(() => undefined, 1000);
+    }, (err) => { process.stderr.write(String(err) + '\\n'); process.exit(3); });
+  `;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const started = await new Promise<{ pid: number; tempDir: string }>((resolve, reject) => {
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('\n')) {
+        resolve(JSON.parse(stdout.split('\n')[0]) as { pid: number; tempDir: string });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before starting a server: ${stderr}`)));
+  });
+  expect(processRunning(started.pid)).toBe(true);
+  if (ending === 'SIGKILL') {
+    child.kill('SIGKILL');
+  }
+  await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return started;
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
+}
+
+describe('a test process that ends without stop()', () => {
+  const local = (() => {
+    try {
+      findMariadbBinaries();
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  (local ? test : test.skip).each(['process.exit', 'SIGKILL'] as const)('%s: the server is stopped and the temp dir removed anyway', async (ending) => {
+    const { pid, tempDir } = await fixtureInChildProcess(ending);
+    expect(await waitUntil(() => !processRunning(pid) && !fs.existsSync(tempDir), 20_000)).toBe(true);
+  });
+});
+
