@@ -1,0 +1,2 @@
+export * from './postgres-source-props';
+export * from './postgres-source';
