@@ -126,7 +126,9 @@ export class PostgresFixture {
     } else {
       let local: LocalPostgresServer;
       try {
-        local = await LocalPostgresServer.start({ settings, superuser: user, binDir: options.binDir, startupTimeoutMs });
+        local = await LocalPostgresServer.start({
+          settings, superuser: user, binDir: options.binDir, startupTimeoutMs, owner: 'the integration-tests postgres fixture',
+        });
       } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
         const prefix = requested === 'auto' ? 'postgres fixture: no container runtime answered and ' : 'postgres fixture: ';
