@@ -1,0 +1,696 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { rawTableDirectory } from '@cdc-lakehouse/curation';
+import { Client } from 'pg';
+import { removeTemporaryFiles, writeFileAtomic } from './atomic-file';
+import { CAPTURE_LOCK_FILE, CAPTURE_STATE_FILE, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from './capture-state';
+import { CapturedTable, CdcWindow, StagedTable } from './cdc-window';
+import { writeWindowFiles } from './cdc-writer';
+import { ChangeSequencer } from './change-sequence';
+import { fullLoadTable } from './full-load';
+import { ParquetEncoder, RawCompression } from './parquet-encoder';
+import { ProgressReporter, SILENT_PROGRESS, formatCount, formatDuration, formatRate } from '../cli/progress';
+import { LakehouseError, errorMessage } from '../errors';
+import { TableMetadata, displayName, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
+import { connectSource, endQuietly, maskedUrl, parseSourceUrl, queryText } from '../source/connection';
+import { Lsn, formatLsn, parseLsn } from '../source/lsn';
+import { LogicalReplicationStream } from '../source/replication-stream';
+import { DecodedValue, UNCHANGED_TOAST, formatDmsTimestamp, parseCommitTime, parseTestDecodingLine } from '../source/test-decoding';
+
+/** Options of {@link startCapture}. */
+export interface CaptureOptions {
+  /** Source database URL, `postgres://user:password@host:5432/database`. */
+  readonly source: string;
+  /** The raw zone directory (DMS's bucket folder). */
+  readonly rawDir: string;
+  /**
+   * Tables to capture, `schema.table` with `%` wildcards.
+   * @default every table of the database
+   */
+  readonly tables?: readonly string[];
+  /**
+   * Replication slot name.
+   * @default `lakehouse_` + a hash of the raw directory and database
+   */
+  readonly slot?: string;
+  /**
+   * Stop once the full load and every change committed before the capture started are written.
+   * @default false: follow the stream until stop()
+   */
+  readonly untilCaughtUp?: boolean;
+  /**
+   * Longest time a change waits before its CDC file is written (DMS `cdcMaxBatchInterval`).
+   * @default 1000
+   */
+  readonly batchIntervalMs?: number;
+  /**
+   * Staged bytes at which a CDC file is written before the interval is up (DMS `cdcMinFileSize`).
+   * @default 32 MiB
+   */
+  readonly maxFileBytes?: number;
+  /**
+   * Parquet compression (DMS `compressionType`).
+   * @default 'none'
+   */
+  readonly compression?: RawCompression;
+  /**
+   * About how many rows go into one LOAD file.
+   * @default 500000
+   */
+  readonly fullLoadChunkRows?: number;
+  /**
+   * Progress and log lines.
+   * @default silent
+   */
+  readonly progress?: ProgressReporter;
+}
+
+/** Figures of a capture run. */
+export interface CaptureStats {
+  /** `starting`, `full-load`, `streaming`, `stopped`. */
+  phase: 'starting' | 'full-load' | 'streaming' | 'stopped';
+  /** Replication slot. */
+  slot: string;
+  /** Rows loaded by the full load of this run (0 when it resumed streaming). */
+  fullLoadRows: number;
+  /** Milliseconds the full load took. */
+  fullLoadMs: number;
+  /** CDC rows written by this run. */
+  cdcRows: number;
+  /** CDC files written by this run. */
+  cdcFiles: number;
+  /** Transactions seen by this run. */
+  transactions: number;
+  /** Milliseconds from the first change streamed to the last file durable. */
+  streamingMs: number;
+  /** Everything committed before this position is durable in the raw zone. */
+  confirmedLsn: string | null;
+  /** Peak resident memory of this process, bytes. */
+  maxRssBytes: number;
+}
+
+/** A running capture. */
+export interface CaptureHandle {
+  /** Settles when the capture ends: caught up (with untilCaughtUp), stopped, or failed. */
+  readonly done: Promise<CaptureStats>;
+  /** Live figures. */
+  readonly stats: CaptureStats;
+  /** Closes the open window cleanly (its files are written, the slot confirmed) and ends. */
+  stop(): Promise<CaptureStats>;
+  /** Resolves once everything committed before `lsn` is durable in the raw zone. */
+  waitFor(lsn: string): Promise<void>;
+}
+
+const PLUGIN = 'test_decoding';
+const PLUGIN_OPTIONS = { 'include-xids': '1', 'include-timestamp': '1', 'skip-empty-xacts': '1' };
+const STATUS_INTERVAL_MS = 10_000;
+const TICK_MS = 100;
+
+/** The default slot name for a raw directory and database. */
+export function defaultSlotName(rawDir: string, database: string): string {
+  const hash = createHash('sha256').update(`${path.resolve(rawDir)}\u0000${database}`).digest('hex').slice(0, 16);
+  return `lakehouse_${hash}`;
+}
+
+/**
+ * Starts capturing: DMS's output for a PostgreSQL source. Every check runs before anything is
+ * written (a bad source or raw directory throws a one-line LakehouseError and leaves no trace).
+ *
+ * 1. A replication slot is created with an exported snapshot (`CREATE_REPLICATION_SLOT … LOGICAL
+ *    test_decoding (SNAPSHOT 'export')`); each table is loaded from that snapshot into LOAD
+ *    files, so the stream continues exactly where the load stopped.
+ * 2. The slot's changes stream into CDC files, one per table per window; a window closes at the
+ *    first transaction boundary after `batchIntervalMs` or `maxFileBytes`. The slot's confirmed
+ *    position (and the state file) advance only after the window's files are durable.
+ *
+ * A restart after a crash resumes: an unfinished full load is redone from a new slot; streaming
+ * continues from the slot, re-delivering at most the transactions of the window that was being
+ * written (the merge absorbs them).
+ */
+export async function startCapture(options: CaptureOptions): Promise<CaptureHandle> {
+  const capture = new Capture(options);
+  await capture.prepare();
+  return capture.handle();
+}
+
+class Capture {
+  readonly stats: CaptureStats;
+  private readonly progress: ProgressReporter;
+  private readonly rawDir: string;
+  private client: Client | undefined;
+  private replication: Client | undefined;
+  private lookupClient: Client | undefined;
+  private stream: LogicalReplicationStream | undefined;
+  private encoder: ParquetEncoder | undefined;
+  private unlock: (() => void) | undefined;
+  private tables: CapturedTable[] = [];
+  private tablesByKey = new Map<string, CapturedTable>();
+  private state: CaptureState | undefined;
+  private systemIdentifier = '';
+  private database = '';
+  private serverVersionNum = 0;
+  private targetLsn: Lsn = 0n;
+  private scratchDir = '';
+  private sequencer = new ChangeSequencer();
+  private window: CdcWindow | undefined;
+  private windowCounter = 0;
+  private flushing: Promise<void> | undefined;
+  private confirmed: Lsn = 0n;
+  private received: Lsn = 0n;
+  private serverWalEnd: Lsn = 0n;
+  private lastFileMs = 0;
+  private lastStatusMs = 0;
+  private lastStateWriteMs = 0;
+  private streamingStartedMs: number | undefined;
+  private paused = false;
+  private stopping = false;
+  private finished = false;
+  private timer: NodeJS.Timeout | undefined;
+  private resolveDone!: (stats: CaptureStats) => void;
+  private rejectDone!: (err: unknown) => void;
+  private readonly done: Promise<CaptureStats>;
+  private readonly waiters: { lsn: Lsn; resolve: () => void }[] = [];
+  private readonly truncateWarned = new Set<string>();
+  private failure: unknown;
+
+  constructor(private readonly options: CaptureOptions) {
+    this.progress = options.progress ?? SILENT_PROGRESS;
+    this.rawDir = path.resolve(options.rawDir);
+    this.stats = {
+      phase: 'starting', slot: '', fullLoadRows: 0, fullLoadMs: 0, cdcRows: 0, cdcFiles: 0, transactions: 0, streamingMs: 0, confirmedLsn: null, maxRssBytes: 0,
+    };
+    this.done = new Promise<CaptureStats>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  handle(): CaptureHandle {
+    return {
+      done: this.done,
+      stats: this.stats,
+      stop: async () => {
+        this.requestStop();
+        return this.done;
+      },
+      waitFor: async (lsn: string) => this.waitFor(parseLsn(lsn)),
+    };
+  }
+
+  /** Checks the source and the raw directory, then starts the run in the background. */
+  async prepare(): Promise<void> {
+    const target = parseSourceUrl(this.options.source);
+    this.client = await connectSource({ url: this.options.source, applicationName: 'lakehouse-capture' });
+    try {
+      await this.checkSource(target.masked);
+      const state = fs.existsSync(this.rawDir) ? readCaptureState(this.rawDir) : undefined;
+      if (!state) this.checkEmptyRawDir();
+      const metas = state && state.phase === 'streaming'
+        ? this.readMetadataFiles(state)
+        : await readTableMetadata(this.client, this.options.tables ?? []);
+      if (state && this.options.tables && state.phase === 'streaming') {
+        const wanted = (await readTableMetadata(this.client, this.options.tables)).map((t) => displayName(t.source)).sort();
+        const have = state.tables.map(displayName).sort();
+        if (wanted.join(',') !== have.join(',')) {
+          throw new LakehouseError(`${this.rawDir} holds a capture of ${have.join(', ')}, but --tables selects ${wanted.join(', ')}; `
+            + 'use the same tables, or another --raw directory');
+        }
+      }
+      this.targetLsn = parseLsn((await this.client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0].lsn);
+      this.replication = await connectSource({ url: this.options.source, replication: true, applicationName: 'lakehouse-capture-stream' });
+      const identify = await this.replication.query<{ systemid: string; dbname: string }>('IDENTIFY_SYSTEM');
+      this.systemIdentifier = String(identify.rows[0].systemid);
+      if (state && (state.source.systemIdentifier !== this.systemIdentifier || state.source.database !== this.database)) {
+        throw new LakehouseError(`${this.rawDir} holds a capture of database ${JSON.stringify(state.source.database)} on server ${state.source.systemIdentifier} `
+          + `(${state.source.url}), not of ${target.masked}; use another --raw directory`);
+      }
+      const slot = state?.slot ?? this.options.slot ?? defaultSlotName(this.rawDir, this.database);
+      if (!/^[a-z0-9_]{1,63}$/.test(slot)) {
+        throw new LakehouseError(`--slot ${JSON.stringify(slot)}: a replication slot name has 1-63 lowercase letters, digits and underscores`, 2);
+      }
+      this.stats.slot = slot;
+      if (state?.phase === 'streaming') {
+        const slotRow = await this.client.query<{ database: string; plugin: string }>(
+          'SELECT database, plugin FROM pg_catalog.pg_replication_slots WHERE slot_name = $1', [slot]);
+        if (slotRow.rows.length === 0) {
+          throw new LakehouseError(`replication slot ${slot} no longer exists, so the changes after ${state.confirmedLsn} are lost; `
+            + 'start over with an empty --raw directory (and lake)');
+        }
+      }
+      fs.mkdirSync(this.rawDir, { recursive: true });
+      this.unlock = lockRawDirectory(this.rawDir);
+      this.state = state;
+      this.setTables(metas);
+      this.scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-capture-'));
+      this.encoder = await ParquetEncoder.open();
+    } catch (err) {
+      await this.cleanup();
+      throw err;
+    }
+    this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
+  }
+
+  private async checkSource(masked: string): Promise<void> {
+    const info = (await this.client!.query<{
+      wal_level: string; superuser: boolean; replication: boolean; rds_replication: boolean; db: string; user: string; version: number;
+    }>(`SELECT current_setting('wal_level') AS wal_level, r.rolsuper AS superuser, r.rolreplication AS replication,
+              EXISTS (SELECT 1 FROM pg_catalog.pg_roles m WHERE m.rolname = 'rds_replication' AND pg_has_role(current_user, m.oid, 'MEMBER')) AS rds_replication,
+              current_database() AS db, current_user AS user, current_setting('server_version_num')::int AS version
+         FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`)).rows[0];
+    this.database = info.db;
+    this.serverVersionNum = info.version;
+    if (info.wal_level !== 'logical') {
+      throw new LakehouseError(`source ${masked}: wal_level is "${info.wal_level}", but capture needs "logical"; `
+        + 'set wal_level = logical in postgresql.conf (on RDS: rds.logical_replication = 1) and restart the server');
+    }
+    if (!info.superuser && !info.replication && !info.rds_replication) {
+      throw new LakehouseError(`source ${masked}: user "${info.user}" has no replication rights; `
+        + `run ALTER ROLE ${quoteIdent(info.user)} REPLICATION (on RDS: GRANT rds_replication TO ${quoteIdent(info.user)}), or connect as a user that has them`);
+    }
+    if (info.version < 100000) {
+      throw new LakehouseError(`source ${masked}: PostgreSQL ${info.version} is too old; capture needs PostgreSQL 10 or later`);
+    }
+  }
+
+  private checkEmptyRawDir(): void {
+    if (!fs.existsSync(this.rawDir)) return;
+    if (!fs.statSync(this.rawDir).isDirectory()) {
+      throw new LakehouseError(`--raw ${this.rawDir} is a file; give a directory (it is created when missing)`);
+    }
+    const entries = fs.readdirSync(this.rawDir).filter((e) => e !== CAPTURE_LOCK_FILE);
+    if (entries.length > 0) {
+      throw new LakehouseError(`--raw ${this.rawDir} is not empty and holds no capture state (${CAPTURE_STATE_FILE}); `
+        + 'give an empty or new directory, or the directory of an earlier capture of the same source');
+    }
+  }
+
+  private readMetadataFiles(state: CaptureState): TableMetadata[] {
+    return state.tables.map((t) => {
+      const file = path.join(rawTableDirectory({ rootDir: this.rawDir }, t), TABLE_METADATA_FILE);
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8')) as TableMetadata;
+      } catch (err) {
+        throw new LakehouseError(`${file}: cannot read the table metadata (${errorMessage(err)}); start over with an empty raw directory`);
+      }
+    });
+  }
+
+  private setTables(metas: readonly TableMetadata[]): void {
+    this.tables = metas.map((m) => new CapturedTable(m, rawTableDirectory({ rootDir: this.rawDir }, m.source)));
+    this.tablesByKey = new Map(this.tables.map((t) => [t.key, t]));
+  }
+
+  private async run(): Promise<CaptureStats> {
+    try {
+      if (!this.state || this.state.phase === 'full-load') {
+        await this.fullLoad();
+      }
+      if (!this.stopping) {
+        await this.streamChanges();
+      }
+      this.stats.phase = 'stopped';
+      return this.stats;
+    } catch (err) {
+      this.failure = err;
+      throw err;
+    } finally {
+      this.stats.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+      this.progress.done();
+      await this.cleanup();
+    }
+  }
+
+  private persist(fields: Partial<Omit<CaptureState, 'format' | 'version' | 'updatedAt'>>): void {
+    const base = this.state ?? {
+      source: { url: maskedUrl(this.options.source), database: this.database, systemIdentifier: this.systemIdentifier },
+      slot: this.stats.slot,
+      phase: 'full-load' as const,
+      taskStartTime: formatDmsTimestamp(Date.now() * 1000),
+      tables: this.tables.map((t) => ({ schema: t.meta.source.schema, table: t.meta.source.table })),
+      fullLoadRows: {},
+      consistentPoint: null,
+      confirmedLsn: null,
+      lastSequenceMicros: 0,
+      cdcFiles: 0,
+      cdcRows: 0,
+    };
+    this.state = writeCaptureState(this.rawDir, { ...base, ...fields });
+    this.lastStateWriteMs = Date.now();
+  }
+
+  private async fullLoad(): Promise<void> {
+    this.stats.phase = 'full-load';
+    const previous = this.state;
+    // an unfinished load is redone from scratch: its snapshot is gone
+    for (const t of previous?.tables ?? []) {
+      const dir = rawTableDirectory({ rootDir: this.rawDir }, t);
+      if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    }
+    await this.dropSlotIfPresent(this.stats.slot);
+    this.state = undefined;
+    this.persist({ phase: 'full-load' });
+    const created = await this.replication!.query<{ consistent_point: string; snapshot_name: string }>(
+      `CREATE_REPLICATION_SLOT ${this.stats.slot} LOGICAL ${PLUGIN} ${this.serverVersionNum >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT'}`);
+    const consistentPoint = created.rows[0].consistent_point;
+    this.progress.line(`capture: slot ${this.stats.slot} created at ${consistentPoint}; loading ${this.tables.length} `
+      + `table${this.tables.length === 1 ? '' : 's'} from its snapshot`);
+    this.persist({ consistentPoint });
+    for (const table of this.tables) {
+      writeFileAtomic(path.join(table.dir, TABLE_METADATA_FILE), `${JSON.stringify(table.meta, null, 2)}\n`);
+    }
+    const worker = await connectSource({ url: this.options.source, applicationName: 'lakehouse-full-load' });
+    const started = Date.now();
+    try {
+      await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await worker.query(`SET TRANSACTION SNAPSHOT '${created.rows[0].snapshot_name}'`);
+      const rows: Record<string, number> = {};
+      for (const table of this.tables) {
+        if (this.stopping) throw new LakehouseError('capture stopped during the full load; run it again to redo the load');
+        const name = displayName(table.meta.source);
+        const tableStarted = Date.now();
+        const result = await fullLoadTable({
+          client: worker,
+          table: table.meta,
+          tableDir: table.dir,
+          encoder: this.encoder!,
+          taskStartTime: this.state!.taskStartTime,
+          chunkRows: this.options.fullLoadChunkRows ?? 500_000,
+          compression: this.options.compression ?? 'none',
+          scratchDir: this.scratchDir,
+          serverVersionNum: this.serverVersionNum,
+          onRows: (n) => this.progress.status(`full load ${name}: ${formatCount(n)} rows (${formatRate(n, Date.now() - tableStarted)})`),
+        });
+        rows[name] = result.rows;
+        this.stats.fullLoadRows += result.rows;
+        const ms = Date.now() - tableStarted;
+        this.progress.line(`full load ${name}: ${formatCount(result.rows)} rows in ${formatDuration(ms)} (${formatRate(result.rows, ms)}), `
+          + `${result.files.length} LOAD file${result.files.length === 1 ? '' : 's'}`);
+        this.persist({ fullLoadRows: { ...rows } });
+      }
+      await worker.query('COMMIT');
+    } finally {
+      await endQuietly(worker);
+    }
+    this.stats.fullLoadMs = Date.now() - started;
+    this.persist({ phase: 'streaming', confirmedLsn: consistentPoint });
+  }
+
+  private async dropSlotIfPresent(slot: string): Promise<void> {
+    try {
+      await this.client!.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1', [slot]);
+    } catch (err) {
+      throw new LakehouseError(`cannot drop the unfinished capture's replication slot ${slot} (${errorMessage(err)}); `
+        + 'is another capture using it? Stop it, or use another --raw directory');
+    }
+  }
+
+  private async streamChanges(): Promise<void> {
+    this.stats.phase = 'streaming';
+    const state = this.state!;
+    this.confirmed = parseLsn(state.confirmedLsn ?? state.consistentPoint ?? '0/0');
+    this.stats.confirmedLsn = formatLsn(this.confirmed);
+    this.sequencer = new ChangeSequencer(state.lastSequenceMicros);
+    this.lookupClient = await connectSource({ url: this.options.source, applicationName: 'lakehouse-lob-lookup' });
+    for (const table of this.tables) removeTemporaryFiles(table.dir);
+    this.notifyWaiters();
+    if (this.options.untilCaughtUp && this.confirmed >= this.targetLsn) return;
+    await new Promise<void>((resolve, reject) => {
+      this.stream = LogicalReplicationStream.start(this.replication!, this.stats.slot, this.confirmed, PLUGIN_OPTIONS, {
+        onData: (lsn, walEnd, data) => this.guard(reject, () => this.onData(lsn, walEnd, data)),
+        onKeepalive: (walEnd, reply) => this.guard(reject, () => this.onKeepalive(walEnd, reply)),
+        onEnd: (error) => {
+          if (this.finished) return;
+          reject(error ? new LakehouseError(`the replication stream failed: ${errorMessage(error)}`) : new LakehouseError('the server ended the replication stream'));
+        },
+      });
+      this.progress.line(`capture: streaming changes from ${formatLsn(this.confirmed)}${this.options.untilCaughtUp ? ` until ${formatLsn(this.targetLsn)}` : ''}`);
+      this.timer = setInterval(() => this.guard(reject, () => this.tick(resolve)), TICK_MS);
+    });
+  }
+
+  private guard(reject: (err: unknown) => void, work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      reject(err);
+    }
+  }
+
+  private onData(lsn: Lsn, walEnd: Lsn, data: Buffer): void {
+    if (walEnd > this.serverWalEnd) this.serverWalEnd = walEnd;
+    if (lsn > this.received) this.received = lsn;
+    const line = parseTestDecodingLine(data.toString('utf8'));
+    switch (line.kind) {
+      case 'begin': {
+        this.streamingStartedMs ??= Date.now();
+        this.currentWindow().begin(Date.now());
+        return;
+      }
+      case 'commit': {
+        const window = this.currentWindow();
+        const time = parseCommitTime(line.commitTime ?? '');
+        const prefix = this.sequencer.nextTransaction(time.micros);
+        window.commit(time.text, prefix, lsn, this.sequencer.last);
+        this.stats.transactions++;
+        this.maybeCloseWindow();
+        return;
+      }
+      case 'change': {
+        const table = this.tablesByKey.get(`${line.schema}\u0000${line.table}`);
+        if (!table) return;
+        const window = this.currentWindow();
+        if (line.action === 'INSERT') {
+          if (line.newTuple) window.stage(table, 'I', table.valuesOf(line.newTuple));
+        } else if (line.action === 'DELETE') {
+          if (line.oldTuple) window.stage(table, 'D', table.valuesOf(line.oldTuple));
+        } else if (line.newTuple) {
+          const after = table.valuesOf(line.newTuple);
+          if (line.oldTuple) {
+            const before = table.valuesOf(line.oldTuple);
+            fillUnchangedToast(after, before);
+            // the row's identity changed (or it is the whole row): the old row goes, the new one comes
+            if (table.fullRowIdentity || table.identity.some((i) => before[i] !== after[i])) {
+              window.stage(table, 'D', before);
+            }
+          }
+          window.stage(table, 'U', after);
+        }
+        if (window.bytes > 2 * this.maxFileBytes && this.flushing && !this.paused) this.pause();
+        return;
+      }
+      case 'truncate': {
+        for (const t of line.tables) {
+          const name = `${t.schema}.${t.table}`;
+          if (this.tablesByKey.has(`${t.schema}\u0000${t.table}`) && !this.truncateWarned.has(name)) {
+            this.truncateWarned.add(name);
+            this.progress.line(`capture: warning: TRUNCATE of ${name} is not captured (DMS does not capture it either); `
+              + 'the lake keeps the old rows: capture again into a new raw directory to reload the table');
+          }
+        }
+        return;
+      }
+      default:
+    }
+  }
+
+  private onKeepalive(walEnd: Lsn, replyRequested: boolean): void {
+    if (walEnd > this.serverWalEnd) this.serverWalEnd = walEnd;
+    this.confirmIdle();
+    if (replyRequested) this.sendStatus();
+  }
+
+  /** With nothing open or staged, everything up to the server's position is done. */
+  private confirmIdle(): void {
+    const window = this.window;
+    const idle = !this.flushing && (!window || (!window.inTransaction && window.transactions.length === 0));
+    if (idle && this.serverWalEnd > this.confirmed) {
+      this.confirmed = this.serverWalEnd;
+      this.stats.confirmedLsn = formatLsn(this.confirmed);
+      if (this.options.untilCaughtUp || Date.now() - this.lastStateWriteMs > 5000) {
+        this.persist({ confirmedLsn: formatLsn(this.confirmed) });
+      }
+      this.sendStatus();
+      this.notifyWaiters();
+    }
+  }
+
+  private get maxFileBytes(): number {
+    return this.options.maxFileBytes ?? 32 * 1024 * 1024;
+  }
+
+  private currentWindow(): CdcWindow {
+    this.window ??= new CdcWindow(++this.windowCounter, path.join(this.scratchDir, `window-${this.windowCounter}`));
+    return this.window;
+  }
+
+  private maybeCloseWindow(): void {
+    const window = this.window;
+    if (!window || window.inTransaction || window.transactions.length === 0 || this.flushing) return;
+    const age = Date.now() - (window.openedAtMs ?? Date.now());
+    if (this.stopping || age >= (this.options.batchIntervalMs ?? 1000) || window.bytes >= this.maxFileBytes) {
+      this.closeWindow(window);
+    }
+  }
+
+  private closeWindow(window: CdcWindow): void {
+    this.window = undefined;
+    this.flushing = this.writeWindow(window).finally(() => {
+      this.flushing = undefined;
+      if (this.paused) this.resume();
+    });
+    this.flushing.catch((err: unknown) => {
+      this.failure ??= err;
+    });
+  }
+
+  private async writeWindow(window: CdcWindow): Promise<void> {
+    try {
+      const files = await writeWindowFiles(window, {
+        encoder: this.encoder!,
+        compression: this.options.compression ?? 'none',
+        lookupToast: (staged, file) => this.lookupToast(staged, file),
+        nextFileTime: () => {
+          this.lastFileMs = Math.max(Date.now(), this.lastFileMs + 1);
+          return new Date(this.lastFileMs);
+        },
+      });
+      const rows = files.reduce((n, f) => n + f.rows, 0);
+      this.stats.cdcRows += rows;
+      this.stats.cdcFiles += files.length;
+      if (window.lastCommitLsn !== undefined && window.lastCommitLsn > this.confirmed) this.confirmed = window.lastCommitLsn;
+      this.stats.confirmedLsn = formatLsn(this.confirmed);
+      this.persist({
+        confirmedLsn: formatLsn(this.confirmed),
+        lastSequenceMicros: window.lastSequenceMicros || this.state!.lastSequenceMicros,
+        cdcFiles: this.state!.cdcFiles + files.length,
+        cdcRows: this.state!.cdcRows + rows,
+      });
+      this.sendStatus();
+      this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());
+      if (files.length > 0) {
+        this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
+          + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
+      }
+      this.notifyWaiters();
+    } finally {
+      window.remove();
+    }
+  }
+
+  private async lookupToast(staged: StagedTable, file: string): Promise<number[]> {
+    const table = staged.table;
+    const meta = table.meta;
+    const columns = [...staged.toastColumns].sort((a, b) => a - b);
+    const identity = table.identity.map((i) => meta.columns[i]);
+    const relation = qualifiedName(meta.source.schema, meta.source.table);
+    const unnest = identity.map((_, k) => `$${k + 1}::text[]`).join(', ');
+    const casts = identity.map((c, k) => `u.k${k}::${c.sourceType}`).join(', ');
+    const sql = `SELECT ${[...identity.map((c) => quoteIdent(c.name)), ...columns.map((i) => quoteIdent(meta.columns[i].name))].join(', ')} `
+      + `FROM ${relation} WHERE (${identity.map((c) => quoteIdent(c.name)).join(', ')}) IN `
+      + `(SELECT ${casts} FROM unnest(${unnest}) AS u(${identity.map((_, k) => `k${k}`).join(', ')}))`;
+    const keys = [...staged.toastKeys.values()];
+    const fd = fs.openSync(file, 'w');
+    try {
+      for (let start = 0; start < keys.length; start += 5000) {
+        const batch = keys.slice(start, start + 5000);
+        const params = identity.map((_, k) => batch.map((key) => key[k]));
+        const rows = await queryText(this.lookupClient!, sql, params);
+        const text = rows.map((row) => row.map((v) => (v === null ? '' : `"${v.split('"').join('""')}"`)).join(',')).join('\n');
+        if (text) fs.writeSync(fd, `${text}\n`);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    return columns;
+  }
+
+  private tick(resolve: () => void): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.maybeCloseWindow();
+    if (Date.now() - this.lastStatusMs > STATUS_INTERVAL_MS) this.sendStatus();
+    const window = this.window;
+    const idle = !this.flushing && (!window || (!window.inTransaction && window.transactions.length === 0));
+    if (idle) this.confirmIdle();
+    const caughtUp = this.options.untilCaughtUp && idle && this.confirmed >= this.targetLsn;
+    if ((this.stopping && idle && !window?.inTransaction) || caughtUp) {
+      this.finished = true;
+      resolve();
+    } else if (this.stopping && !this.flushing && window) {
+      window.rollback();
+      if (window.transactions.length > 0) {
+        this.closeWindow(window);
+      } else {
+        window.close();
+        window.remove();
+        this.window = undefined;
+      }
+    }
+  }
+
+  private sendStatus(): void {
+    this.lastStatusMs = Date.now();
+    const write = this.received > this.confirmed ? this.received : this.confirmed;
+    this.stream?.sendStatus(write, this.confirmed);
+  }
+
+  private pause(): void {
+    this.paused = true;
+    this.stream?.pause();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.stream?.resume();
+  }
+
+  private requestStop(): void {
+    this.stopping = true;
+    // no new transactions: the open one (if any) is dropped and re-delivered after a restart
+    this.stream?.pause();
+  }
+
+  private async waitFor(lsn: Lsn): Promise<void> {
+    if (this.confirmed >= lsn && this.stats.phase === 'streaming') return;
+    await new Promise<void>((resolve, reject) => {
+      this.waiters.push({ lsn, resolve });
+      this.done.then(() => reject(new LakehouseError(`capture ended before reaching ${formatLsn(lsn)}`)), reject);
+    });
+  }
+
+  private notifyWaiters(): void {
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.confirmed >= this.waiters[i].lsn) {
+        this.waiters[i].resolve();
+        this.waiters.splice(i, 1);
+      }
+    }
+  }
+
+  private async cleanup(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.finished = true;
+    if (this.flushing) await this.flushing.catch(() => undefined);
+    if (this.stream) {
+      this.sendStatus();
+      await this.stream.close();
+    }
+    await endQuietly(this.replication);
+    await endQuietly(this.lookupClient);
+    await endQuietly(this.client);
+    this.encoder?.close();
+    this.encoder = undefined;
+    if (this.scratchDir) fs.rmSync(this.scratchDir, { recursive: true, force: true });
+    this.unlock?.();
+    this.unlock = undefined;
+  }
+}
+
+/** Fills an after-image's unchanged TOASTed values from the before-image where it has them. */
+function fillUnchangedToast(after: DecodedValue[], before: readonly DecodedValue[]): void {
+  for (let i = 0; i < after.length; i++) {
+    if (after[i] === UNCHANGED_TOAST && before[i] !== null && before[i] !== UNCHANGED_TOAST) after[i] = before[i];
+  }
+}

@@ -1,0 +1,136 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DMS_FACTS_TO_VERIFY, loadFileName } from '@cdc-lakehouse/curation';
+import { Client } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { publishFile } from './atomic-file';
+import { ParquetEncoder, RawCompression, duckIdent, duckString, readCsv } from './parquet-encoder';
+import { TableMetadata, qualifiedName, quoteIdent } from '../source/catalog';
+import { duckDbConversion } from '../source/type-mapping';
+
+/** Options of {@link fullLoadTable}. */
+export interface FullLoadProps {
+  /** A connection inside the snapshot's transaction (REPEATABLE READ, SET TRANSACTION SNAPSHOT). */
+  readonly client: Client;
+  /** The table. */
+  readonly table: TableMetadata;
+  /** The table's raw folder. */
+  readonly tableDir: string;
+  /** Parquet encoder. */
+  readonly encoder: ParquetEncoder;
+  /** Commit timestamp of every row (the task start time, `yyyy-MM-dd HH:mm:ss.SSSSSS`). */
+  readonly taskStartTime: string;
+  /** Rows per LOAD file, roughly (the table is split by block ranges). */
+  readonly chunkRows: number;
+  /** Parquet compression. */
+  readonly compression: RawCompression;
+  /** Scratch directory for the CSV stream. */
+  readonly scratchDir: string;
+  /** PostgreSQL's server_version_num (TID range scans need 14+). */
+  readonly serverVersionNum: number;
+  /** Told the row count after each chunk arrives. */
+  readonly onRows?: (rows: number) => void;
+}
+
+/** What a full load of one table wrote. */
+export interface FullLoadResult {
+  /** Rows written. */
+  readonly rows: number;
+  /** LOAD files written, in order. */
+  readonly files: readonly string[];
+}
+
+/**
+ * Loads one table from the snapshot into `LOAD00000001.parquet`, `LOAD00000002.parquet`, … with
+ * DMS's columns: `Op` = 'I', the commit timestamp = task start time, the data columns converted
+ * to the DMS types, an empty change sequence. The table is read in block (ctid) ranges with
+ * `COPY … TO STDOUT (FORMAT csv)`; DuckDB encodes range k while PostgreSQL streams range k+1.
+ * The LOAD files appear only when the whole table is done (written under dot-names, then renamed),
+ * so a reader never sees part of a load. An empty table gets no file, as with DMS.
+ */
+export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResult> {
+  const { table, tableDir, client } = props;
+  fs.mkdirSync(tableDir, { recursive: true });
+  for (const entry of fs.readdirSync(tableDir)) {
+    if (DMS_FACTS_TO_VERIFY.loadFileName.test(entry)) fs.rmSync(path.join(tableDir, entry));
+  }
+  const relation = qualifiedName(table.source.schema, table.source.table);
+  const ranges = await blockRanges(client, relation, props.chunkRows, props.serverVersionNum);
+  const select = `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${relation}`;
+  const temps: string[] = [];
+  let rows = 0;
+  let encoding: Promise<void> = Promise.resolve();
+  let encodeError: unknown;
+  const safeName = `${table.source.schema}.${table.source.table}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+  try {
+    for (const [index, range] of ranges.entries()) {
+      const csv = path.join(props.scratchDir, `${safeName}.${index}.csv`);
+      const where = range === undefined ? '' : ` WHERE ctid >= '(${range[0]},0)'::tid${range[1] === undefined ? '' : ` AND ctid < '(${range[1]},0)'::tid`}`;
+      const copy = copyTo(`COPY (${select}${where}) TO STDOUT (FORMAT csv)`);
+      await pipeline(client.query(copy), fs.createWriteStream(csv));
+      if (encodeError !== undefined) throw encodeError;
+      const chunkRows = copy.rowCount;
+      rows += chunkRows;
+      props.onRows?.(rows);
+      if (chunkRows === 0) {
+        fs.rmSync(csv, { force: true });
+        continue;
+      }
+      const temp = path.join(tableDir, `.${loadFileName(temps.length + 1)}.tmp`);
+      temps.push(temp);
+      encoding = encoding.then(async () => {
+        await props.encoder.copy(loadQuery(table, csv, props.taskStartTime), temp, props.compression);
+        fs.rmSync(csv, { force: true });
+      });
+      encoding.catch((err: unknown) => {
+        encodeError ??= err;
+      });
+    }
+    await encoding;
+    const files = temps.map((temp, i) => {
+      const target = path.join(tableDir, loadFileName(i + 1));
+      publishFile(temp, target);
+      return target;
+    });
+    return { rows, files };
+  } finally {
+    await encoding.catch(() => undefined);
+    for (const temp of temps) fs.rmSync(temp, { force: true });
+  }
+}
+
+/** The DuckDB query turning one COPY CSV chunk into DMS full-load rows. */
+export function loadQuery(table: TableMetadata, csv: string, taskStartTime: string): string {
+  const { opColumn, commitTimestampColumn, changeSequenceColumn } = table.rawFormat;
+  const csvColumns = table.columns.map((c, i) => [`c${i}`, c.kind === 'int' ? c.rawType : 'VARCHAR'] as const);
+  const projection = [
+    `'I' AS ${duckIdent(opColumn)}`,
+    `${duckString(taskStartTime)} AS ${duckIdent(commitTimestampColumn)}`,
+    ...table.columns.map((c, i) => `${c.kind === 'int' ? `c${i}` : duckDbConversion(c, `c${i}`)} AS ${duckIdent(c.name)}`),
+    ...(changeSequenceColumn === null ? [] : [`CAST('' AS VARCHAR) AS ${duckIdent(changeSequenceColumn)}`]),
+  ];
+  return `SELECT\n  ${projection.join(',\n  ')}\nFROM ${readCsv(csv, csvColumns)}`;
+}
+
+/**
+ * Splits a table into block ranges of about `chunkRows` rows each (`[first, end)`; the last is
+ * open-ended). One range (`[undefined]`) for small tables, or servers without TID range scans.
+ */
+type BlockRange = readonly [number, number | undefined] | undefined;
+
+async function blockRanges(client: Client, relation: string, chunkRows: number, serverVersionNum: number): Promise<BlockRange[]> {
+  const size = await client.query<{ pages: string; tuples: number }>(
+    `SELECT pg_relation_size(c.oid) / current_setting('block_size')::int8 AS pages, c.reltuples::float8 AS tuples
+       FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass`, [relation]);
+  const pages = Number(size.rows[0].pages);
+  const tuples = Number(size.rows[0].tuples);
+  const rowsPerPage = tuples > 0 && pages > 0 ? tuples / pages : 50;
+  const pagesPerChunk = Math.max(1, Math.ceil(chunkRows / rowsPerPage));
+  if (serverVersionNum < 140000 || pages < 2 * pagesPerChunk) return [undefined];
+  const ranges: [number, number | undefined][] = [];
+  for (let first = 0; first < pages; first += pagesPerChunk) {
+    ranges.push([first, first + pagesPerChunk >= pages ? undefined : first + pagesPerChunk]);
+  }
+  return ranges;
+}
