@@ -19,6 +19,7 @@ export class UsageError extends LakehouseError {
 
 /** The message of anything thrown, on one line. */
 export function errorMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
+  const message = (err as { message?: unknown } | undefined)?.message;
+  const text = typeof message === 'string' ? message : String(err);
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }

@@ -16,7 +16,9 @@ export function parseCommandArgs(command: string, argv: readonly string[], optio
     const parsed = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
     return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
   } catch (err) {
-    const message = err instanceof Error ? err.message.replace(/\. To specify.*$/, '') : String(err);
+    // (not instanceof Error: jest runs tests in another realm)
+    const raw = typeof (err as { message?: unknown }).message === 'string' ? (err as { message: string }).message : String(err);
+    const message = raw.replace(/\. To specify.*$/s, '');
     throw new UsageError(`${command}: ${message}; see \`lakehouse ${command} --help\``);
   }
 }
