@@ -1,0 +1,2 @@
+export * from './mysql-source-props';
+export * from './mysql-source';
