@@ -232,6 +232,7 @@ class Capture {
         throw new LakehouseError(`--slot ${JSON.stringify(slot)}: a replication slot name has 1-63 lowercase letters, digits and underscores`, 2);
       }
       this.stats.slot = slot;
+      await this.waitForSlotInactive(slot);
       if (state?.phase === 'streaming') {
         const slotRow = await this.client.query<{ database: string; plugin: string }>(
           'SELECT database, plugin FROM pg_catalog.pg_replication_slots WHERE slot_name = $1', [slot]);
@@ -251,6 +252,21 @@ class Capture {
       throw err;
     }
     this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
+  }
+
+  /** A killed capture's WAL sender lingers until the server notices the broken connection. */
+  private async waitForSlotInactive(slot: string): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const active = await this.client!.query<{ pid: number | null }>(
+        'SELECT active_pid AS pid FROM pg_catalog.pg_replication_slots WHERE slot_name = $1 AND active', [slot]);
+      if (active.rows.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new LakehouseError(`replication slot ${slot} is in use by server process ${active.rows[0].pid}; `
+          + 'is another capture running on this raw directory? Stop it first');
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 
   private async checkSource(masked: string): Promise<void> {

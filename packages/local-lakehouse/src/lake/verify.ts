@@ -142,7 +142,7 @@ async function firstDifferingKeys(client: Client, lake: DuckDBConnection, props:
     if (count !== 0) keys.add(id.slice(0, id.indexOf('\u0003')));
   }
   const names = props.keyColumns.map((c) => c.name);
-  return [...keys].sort().slice(0, props.maxKeys).map((key) => {
+  return [...keys].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).slice(0, props.maxKeys).map((key) => {
     const parts = key.split('\u0001');
     return names.map((n, i) => `${n}=${parts[i] === '\u0002' ? 'NULL' : truncate(parts[i] ?? '')}`).join(', ');
   });

@@ -135,7 +135,7 @@ export function sourceChecksumText(mapping: DmsTypeMapping, column: string): str
     case 'money':
       return `${column}::numeric(38,4)::text`;
     case 'boolean':
-      return `CASE WHEN ${column} THEN 'true' ELSE 'false' END`;
+      return `CASE WHEN ${column} THEN 'true' WHEN NOT ${column} THEN 'false' END`;
     case 'date':
       return `to_char(${column}, 'YYYY-MM-DD')`;
     case 'timestamp':
