@@ -15,6 +15,7 @@ describe('parsePreflightArgs', () => {
 
   test('defaults: every table, one task; --opt=value works; engine aliases', () => {
     expect(parsePreflightArgs([`--url=${PG_URL}`, '--engine=postgresql'])).toMatchObject({ engine: 'postgres', tables: [], tasks: 1 });
+    expect(parsePreflightArgs(['--engine', 'PostgreSQL', '--url', PG_URL])).toMatchObject({ engine: 'postgres' });
     expect(parsePreflightArgs(['--engine', 'mariadb', '--url', 'mysql://root@127.0.0.1:3306/shop', '--tables', 'orders'])).toMatchObject({
       engine: 'mysql',
       tables: ['orders'],
@@ -28,6 +29,7 @@ describe('parsePreflightArgs', () => {
   test.each([
     [[], 'missing --engine; choose postgres or mysql, e.g. --engine postgres'],
     [['--engine', 'oracle', '--url', PG_URL], 'unknown engine "oracle" for --engine; choose postgres or mysql'],
+    [['--engine', 'constructor', '--url', PG_URL], 'unknown engine "constructor" for --engine; choose postgres or mysql'],
     [['--engine', 'postgres'], 'missing --url; give the connection URL, e.g. --url postgres://user:password@host:5432/database'],
     [['--engine', 'mysql', '--url', ''], 'missing --url; give the connection URL, e.g. --url mysql://user:password@host:3306/database'],
     [['--engine', 'postgres', '--url', 'postgres://u:s3cret@host:99999/db'], '--url: malformed connection URL "postgres://u:***@host:99999/db": expected postgres://user:password@host:5432/database'],

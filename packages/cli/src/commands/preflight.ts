@@ -53,6 +53,9 @@ Examples:
   lakehouse preflight --engine postgres --url postgres://dms:secret@db:5432/app --tables public.orders,public.order_items
   lakehouse preflight --engine mysql --url mysql://dms:secret@db:3306/shop --tables 'shop.%' --tasks 2`;
 
+/** Accepted --engine values. */
+const ENGINE_ALIASES = new Map<string, SourceEngine>([['postgres', 'postgres'], ['postgresql', 'postgres'], ['mysql', 'mysql'], ['mariadb', 'mysql']]);
+
 const OPTIONS = {
   engine: { type: 'string' },
   url: { type: 'string' },
@@ -61,12 +64,12 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const VALUE_EXAMPLES: Record<string, string> = {
-  engine: 'postgres',
-  url: 'postgres://user:password@host:5432/database',
-  tables: 'public.orders,public.order_items',
-  tasks: '2',
-};
+const VALUE_EXAMPLES = new Map([
+  ['engine', 'postgres'],
+  ['url', 'postgres://user:password@host:5432/database'],
+  ['tables', 'public.orders,public.order_items'],
+  ['tasks', '2'],
+]);
 
 /** One-line messages for node:util parseArgs errors; never echoes values (they may hold a password). */
 function parseArgsMessage(err: unknown, args: readonly string[]): string {
@@ -80,7 +83,7 @@ function parseArgsMessage(err: unknown, args: readonly string[]): string {
     const option = /--([a-z]+)/.exec(message)?.[1];
     return option === undefined
       ? 'an option is missing its value; see lakehouse preflight --help'
-      : `--${option} needs a value, e.g. --${option} ${VALUE_EXAMPLES[option] ?? '<value>'}`;
+      : `--${option} needs a value, e.g. --${option} ${VALUE_EXAMPLES.get(option) ?? '<value>'}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     const { tokens } = parseArgs({ args: [...args], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
@@ -109,11 +112,11 @@ export function parsePreflightArgs(args: readonly string[]): PreflightRequest | 
   if (values.engine === undefined) {
     throw new UsageError(`missing --engine; choose ${SOURCE_ENGINES.join(' or ')}, e.g. --engine postgres`);
   }
-  const engine = values.engine.toLowerCase() === 'postgresql' ? 'postgres' : values.engine.toLowerCase() === 'mariadb' ? 'mysql' : values.engine;
-  if (!SOURCE_ENGINES.includes(engine as SourceEngine)) {
+  const engine = ENGINE_ALIASES.get(values.engine.trim().toLowerCase());
+  if (engine === undefined) {
     throw new UsageError(`unknown engine ${JSON.stringify(values.engine)} for --engine; choose ${SOURCE_ENGINES.join(' or ')}`);
   }
-  const sourceEngine = engine as SourceEngine;
+  const sourceEngine = engine;
 
   if (values.url === undefined || values.url.trim() === '') {
     throw new UsageError(`missing --url; give the connection URL, e.g. --url ${exampleUrl(sourceEngine)}`);
