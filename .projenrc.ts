@@ -60,7 +60,7 @@ const localLakehouse = new RuntimeLibrary(repo, {
 localLakehouse.defineTarget('bench', 'node lib/bench/index.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
 
 // The `lakehouse` command line
-new RuntimeLibrary(repo, {
+const cli = new RuntimeLibrary(repo, {
   name: 'cli',
   description: 'The lakehouse command: preflight checks against source databases, local lakehouse',
   bin: { lakehouse: 'lib/main.js' },
@@ -77,8 +77,8 @@ new CdkApp(repo, {
 // Suites and scripts
 new IntegrationTestSuite(repo, {
   description: 'Integration tests against real PostgreSQL and MySQL servers',
-  deps: [`pg@${VERSIONS.pg}`, `testcontainers@${VERSIONS.testcontainers}`],
-  workspaceDeps: [curation, sourceSetup, localLakehouse],
+  deps: [`pg@${VERSIONS.pg}`, `mysql2@${VERSIONS.mysql2}`, `testcontainers@${VERSIONS.testcontainers}`],
+  workspaceDeps: [curation, sourceSetup, localLakehouse, cli],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
 });
 new GlueScripts(repo);
