@@ -1,4 +1,4 @@
-import { Annotations, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -149,6 +149,7 @@ export class LakehouseNetwork extends Construct {
       // nothing should use the default security group; strip its rules whatever the app's flags say
       restrictDefaultSecurityGroup: true,
     });
+    dropRedundantProviderDependency(this, 'Custom::VpcRestrictDefaultSGCustomResourceProvider');
 
     const stack = Stack.of(this);
     const key = new kms.Key(this, 'FlowLogKey', {
@@ -188,6 +189,19 @@ export class LakehouseNetwork extends Construct {
       return;
     }
     this.replicationSecurityGroup.addEgressRule(ec2.Peer.prefixList(prefixListId), ec2.Port.tcp(HTTPS), 'HTTPS to S3 through the gateway endpoint');
+  }
+}
+
+/**
+ * The handler of a CDK custom resource provider gets the role's ARN by Fn::GetAtt and also
+ * DependsOn the role; cfn-lint flags the redundant DependsOn (W3005), so drop it.
+ */
+function dropRedundantProviderDependency(scope: Construct, providerId: string): void {
+  const provider = Stack.of(scope).node.tryFindChild(providerId);
+  const handler = provider?.node.tryFindChild('Handler');
+  const role = provider?.node.tryFindChild('Role');
+  if (handler instanceof CfnResource && role instanceof CfnResource) {
+    handler.removeResourceDependency(role);
   }
 }
 

@@ -347,3 +347,14 @@ describe('validation', () => {
     expect(() => network.addSourcePort(5432, ['any'])).toThrow(/^peerCidrs: 'any' is not an IPv4 CIDR/);
   });
 });
+
+describe('template hygiene', () => {
+  test('the default-security-group provider handler has no DependsOn its role, only the GetAtt (cfn-lint W3005)', () => {
+    const { template } = synth();
+    const handlers = template.findResources('AWS::Lambda::Function');
+    const [handlerId, handler] = Object.entries(handlers).find(([id]) => id.startsWith('CustomVpcRestrictDefaultSG'))!;
+    expect(handlerId).toBeDefined();
+    expect(handler.DependsOn).toBeUndefined();
+    expect(handler.Properties.Role).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^CustomVpcRestrictDefaultSGCustomResourceProviderRole/), 'Arn'] });
+  });
+});
