@@ -52,12 +52,16 @@ async function replay(history: History, rawRoot: string, table: RawTableRef): Pr
         case 'flush':
           await flush();
           break;
-        case 'redeliver':
-          // DMS re-sends the tail of what it wrote since the load (at-least-once after a restart)
-          for (const file of sinceLoad.slice(-command.count)) {
+        case 'redeliver': {
+          // DMS re-sends the tail of what it wrote since the load (at-least-once after a restart).
+          // Older files out of order are safe only with soft deletes: a hard-deleted key leaves no
+          // trace, so an older insert of it delivered again would bring it back.
+          const skip = variant.deletes === 'soft' ? Math.min(command.skipLast, sinceLoad.length) : 0;
+          for (const file of sinceLoad.slice(0, sinceLoad.length - skip).slice(-command.count)) {
             await writer.redeliver(table, file);
           }
           break;
+        }
         case 'run':
           await runner.run({ maxFilesPerBatch: command.maxFilesPerBatch });
           if (pending.length === 0) {

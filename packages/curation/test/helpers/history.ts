@@ -42,8 +42,12 @@ export type HistoryCommand =
   | { readonly kind: 'transaction'; readonly ops: readonly { readonly id: number; readonly remove: boolean; readonly values: Omit<SourceRow, 'id'> }[]; readonly sameCommitTime: boolean }
   /** DMS closes the current CDC file. */
   | { readonly kind: 'flush' }
-  /** DMS delivers the last `count` CDC files again (at-least-once delivery after a task restart). */
-  | { readonly kind: 'redeliver'; readonly count: number }
+  /**
+   * DMS delivers `count` CDC files again: the last ones (at-least-once delivery after a task
+   * restart), or, where the plan can take it (soft deletes keep tombstones), older ones that
+   * end `skipLast` files before the last.
+   */
+  | { readonly kind: 'redeliver'; readonly count: number; readonly skipLast: number }
   /** The runner applies what is there, `maxFilesPerBatch` files per transaction. */
   | { readonly kind: 'run'; readonly maxFilesPerBatch: number }
   /** The runner process stops and a new one opens the same database. */
@@ -76,7 +80,7 @@ const commandArbitrary: fc.Arbitrary<HistoryCommand> = fc.oneof(
     }),
   },
   { weight: 3, arbitrary: fc.constant({ kind: 'flush' as const }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), count: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('redeliver' as const), count: fc.integer({ min: 1, max: 3 }), skipLast: fc.integer({ min: 0, max: 3 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('run' as const), maxFilesPerBatch: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('reload' as const), rowsPerFile: fc.integer({ min: 1, max: 3 }) }) },
@@ -94,7 +98,7 @@ export const historyArbitrary: fc.Arbitrary<History> = fc.record({
   }),
   initial: fc.uniqueArray(fc.record({ id: fc.constantFrom(...KEYS), values: valuesArbitrary }), { selector: (r) => r.id, maxLength: 5 })
     .map((rows) => rows.map((r) => ({ id: r.id, ...r.values }))),
-  commands: fc.array(commandArbitrary, { minLength: 1, maxLength: 24 }),
+  commands: fc.array(commandArbitrary, { minLength: 8, maxLength: 30, size: 'medium' }),
 }).map((h) => (h.variant.changeSequence ? h : { ...h, commands: h.commands.filter((c) => c.kind !== 'redeliver') }));
 
 /** The plan a history is curated with. */

@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { BatchStage, LocalCurationRunner, RawChange, RawZoneReader } from '../src';
+import {
+  CuratedRow, HISTORY_COLUMNS, HISTORY_TABLE, HistoryCommand, HistoryVariant, SourceSimulation, historyPlan, historyWriter, readCurated,
+} from './helpers/history';
+import { makeTempDir } from './helpers/temp-dir';
+
+// The runner runs as a child process and is killed with SIGKILL between and during files: at
+// exact points of a batch (after the MERGE, after the watermark update, after COMMIT) and at
+// random times. After every kill the curated table must equal the source state as of the
+// watermark's last file (nothing applied twice, nothing skipped); in the end it must equal the
+// source's final state.
+jest.setTimeout(180_000);
+
+const SEED = Number(process.env.CURATION_CRASH_SEED ?? 4242);
+
+/** A small deterministic PRNG (mulberry32), so a failing crash schedule can be replayed. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface ChildResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderr: string;
+}
+
+describe('crash safety of the local runner (child process, SIGKILL)', () => {
+  let work: { dir: string; cleanup: () => void };
+  let cli: string;
+  let nodePath: string;
+  const children = new Set<ReturnType<typeof spawn>>();
+
+  beforeAll(() => {
+    work = makeTempDir('crash');
+    // a bundle of the CLI starts in a fraction of the time ts-node needs; DuckDB's native binding stays external
+    cli = path.join(work.dir, 'runner-cli.js');
+    buildSync({
+      entryPoints: [path.join(__dirname, '..', 'src', 'runner-cli.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: cli,
+      external: ['@duckdb/node-api'],
+      logLevel: 'error',
+    });
+    const duckdb = createRequire(__filename).resolve('@duckdb/node-api');
+    nodePath = duckdb.slice(0, duckdb.lastIndexOf(`${path.sep}node_modules${path.sep}`) + '/node_modules'.length);
+  });
+  afterAll(() => {
+    children.forEach((child) => child.kill('SIGKILL'));
+    work.cleanup();
+  });
+
+  function runChild(args: string[], killAfterMs?: number): Promise<ChildResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NODE_PATH: nodePath }, stdio: ['ignore', 'pipe', 'pipe'] });
+      children.add(child);
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stdout.resume();
+      const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      child.on('error', reject);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        children.delete(child);
+        resolve({ code, signal, stderr });
+      });
+    });
+  }
+
+  test.each([
+    ['hard', 'merged'],
+    ['soft', 'watermarked'],
+  ] as const)('%s deletes: killed between and during files, restarted, same result', async (deletes, reloadCrashStage) => {
+    const next = random(SEED + deletes.length);
+    const { dir, cleanup } = makeTempDir('crash-case');
+    const variant: HistoryVariant = {
+      changeSequence: true, deletes, loadSequence: '', keyOnlyBeforeImage: deletes === 'hard', includeOpForFullLoad: true, datePartitioned: true,
+    };
+    const plan = historyPlan(variant);
+    const planFile = path.join(dir, 'plan.json');
+    fs.writeFileSync(planFile, JSON.stringify(plan));
+    const rawRoot = path.join(dir, 'raw');
+    const db = path.join(dir, 'lake.duckdb');
+    const reader = new RawZoneReader({ rootDir: rawRoot });
+    const sim = new SourceSimulation(variant);
+    const writer = await historyWriter(rawRoot, variant);
+    // what the curated table must hold once a given file (of a given load) is the last one applied
+    const expectedAt = new Map<string, CuratedRow[]>();
+    const stamp = (relativePath: string): void => {
+      expectedAt.set(`${reader.listTableFiles(HISTORY_TABLE).loadFingerprint}|${relativePath}`, sim.expectedRows());
+    };
+    let crashes = 0;
+    const stagesHit = new Set<BatchStage | 'random'>();
+
+    const verifyAfterCrash = async (): Promise<void> => {
+      const runner = await LocalCurationRunner.open({ plan, rawZone: { rootDir: rawRoot }, databasePath: db, threads: 1 });
+      try {
+        const watermark = await runner.watermark();
+        const expected = watermark ? expectedAt.get(`${watermark.loadFingerprint}|${watermark.lastFile}`) : [];
+        expect(expected).toBeDefined();
+        expect(await readCurated(runner, variant)).toEqual(expected);
+      } finally {
+        runner.close();
+      }
+    };
+
+    const runUntilDone = async (crashFirstAt?: string): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        const args = ['--plan', planFile, '--raw', rawRoot, '--db', db, '--max-files-per-batch', String(1 + Math.floor(next() * 3))];
+        let killAfterMs: number | undefined;
+        if (crashFirstAt && attempt === 0) {
+          args.push('--kill-self-at', crashFirstAt);
+        } else if (attempt < 8) {
+          if (next() < 0.5) {
+            const stage = (['merged', 'watermarked', 'committed'] as const)[Math.floor(next() * 3)];
+            args.push('--kill-self-at', `${stage}:${Math.floor(next() * 3)}`);
+          } else {
+            args.push('--pause-ms', String(Math.floor(next() * 40)));
+            killAfterMs = 150 + Math.floor(next() * 900);
+          }
+        }
+        const result = await runChild(args, killAfterMs);
+        if (result.code === 0) return;
+        expect({ signal: result.signal, stderr: result.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
+        crashes += 1;
+        const killedAt = args.includes('--kill-self-at') ? args[args.indexOf('--kill-self-at') + 1].split(':')[0] as BatchStage : 'random';
+        stagesHit.add(killedAt);
+        await verifyAfterCrash();
+      }
+    };
+
+    const transaction = (): Extract<HistoryCommand, { kind: 'transaction' }> => ({
+      kind: 'transaction',
+      sameCommitTime: next() < 0.3,
+      ops: Array.from({ length: 1 + Math.floor(next() * 4) }, () => ({
+        id: 1 + Math.floor(next() * 6),
+        remove: next() < 0.3,
+        values: { name: next() < 0.2 ? null : `n${Math.floor(next() * 100)}`, amount: `${Math.floor(next() * 1000)}.25`, flag: next() < 0.5 },
+      })),
+    });
+    const writeCdcFiles = async (count: number): Promise<void> => {
+      for (let i = 0; i < count; i++) {
+        const changes: RawChange[] = [];
+        for (let t = 1 + Math.floor(next() * 3); t > 0; t--) changes.push(...sim.transaction(transaction()));
+        const file = await writer.writeChanges(HISTORY_TABLE, HISTORY_COLUMNS, changes);
+        stamp(file.relativePath);
+        if (next() < 0.2) stamp((await writer.redeliver(HISTORY_TABLE, file)).relativePath);
+      }
+    };
+    const writeLoad = async (): Promise<void> => {
+      const files = await writer.writeLoad(HISTORY_TABLE, HISTORY_COLUMNS, sim.fullLoad(sim.sourceRowCount > 0 ? undefined : [
+        { id: 1, name: 'one', amount: '1.00', flag: true }, { id: 2, name: 'two', amount: '2.00', flag: false }, { id: 3, name: null, amount: null, flag: null },
+      ]), 2);
+      files.forEach((f) => stamp(f.relativePath));
+    };
+
+    try {
+      await writeLoad();
+      await writeCdcFiles(12);
+      await runUntilDone();
+      // a reload, with CDC files before it (superseded) and after it; the first attempt dies inside the rebuild batch
+      await writeCdcFiles(2);
+      await writeLoad();
+      await writeCdcFiles(6);
+      await runUntilDone(`${reloadCrashStage}:0`);
+
+      expect(crashes).toBeGreaterThanOrEqual(5);
+      expect(stagesHit).toContain(reloadCrashStage);
+      const runner = await LocalCurationRunner.open({ plan, rawZone: { rootDir: rawRoot }, databasePath: db, threads: 1 });
+      try {
+        expect(await readCurated(runner, variant)).toEqual(sim.expectedRows());
+        expect((await runner.run()).kind).toBe('up-to-date');
+      } finally {
+        runner.close();
+      }
+    } finally {
+      writer.close();
+      cleanup();
+    }
+  });
+});
