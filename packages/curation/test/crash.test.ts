@@ -18,15 +18,12 @@ jest.setTimeout(180_000);
 
 const SEED = Number(process.env.CURATION_CRASH_SEED ?? 4242);
 
-/** A small deterministic PRNG (mulberry32), so a failing crash schedule can be replayed. */
+/** A small deterministic PRNG (Park–Miller), so a failing crash schedule can be replayed. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
+  let state = (Math.abs(Math.floor(seed)) % 2147483646) + 1;
   return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    state = (state * 48271) % 2147483647;
+    return (state - 1) / 2147483646;
   };
 }
 
