@@ -19,6 +19,10 @@ import { Lsn, formatLsn, parseLsn } from '../source/lsn';
 import { LogicalReplicationStream } from '../source/replication-stream';
 import { DecodedValue, UNCHANGED_TOAST, formatDmsTimestamp, parseCommitTime, parseTestDecodingLine } from '../source/test-decoding';
 
+const debug = (line: string): void => {
+  if (process.env.LAKEHOUSE_DEBUG) process.stderr.write(`[debug] ${line}\n`);
+};
+
 /** Options of {@link startCapture}. */
 export interface CaptureOptions {
   /** Source database URL, `postgres://user:password@host:5432/database`. */
@@ -57,7 +61,7 @@ export interface CaptureOptions {
   readonly compression?: RawCompression;
   /**
    * About how many rows go into one LOAD file.
-   * @default 500000
+   * @default 250000
    */
   readonly fullLoadChunkRows?: number;
   /**
@@ -211,7 +215,7 @@ class Capture {
       const metas = state && state.phase === 'streaming'
         ? this.readMetadataFiles(state)
         : await readTableMetadata(this.client, this.options.tables ?? []);
-      if (state && this.options.tables && state.phase === 'streaming') {
+      if (state && this.options.tables && this.options.tables.length > 0 && state.phase === 'streaming') {
         const wanted = (await readTableMetadata(this.client, this.options.tables)).map((t) => displayName(t.source)).sort();
         const have = state.tables.map(displayName).sort();
         if (wanted.join(',') !== have.join(',')) {
@@ -246,7 +250,8 @@ class Capture {
       this.state = state;
       this.setTables(metas);
       this.scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-capture-'));
-      this.encoder = await ParquetEncoder.open();
+      // one DuckDB thread: PostgreSQL and this process need the other core, and more threads lost time in every measurement here
+      this.encoder = await ParquetEncoder.open(1, '512MB', path.join(this.scratchDir, 'duckdb'));
     } catch (err) {
       await this.cleanup();
       throw err;
@@ -393,7 +398,7 @@ class Capture {
           tableDir: table.dir,
           encoder: this.encoder!,
           taskStartTime: this.state!.taskStartTime,
-          chunkRows: this.options.fullLoadChunkRows ?? 500_000,
+          chunkRows: this.options.fullLoadChunkRows ?? 250_000,
           compression: this.options.compression ?? 'none',
           scratchDir: this.scratchDir,
           serverVersionNum: this.serverVersionNum,
@@ -563,6 +568,9 @@ class Capture {
   }
 
   private async writeWindow(window: CdcWindow): Promise<void> {
+    const started = Date.now();
+    debug(`window ${window.id}: ${window.transactions.length} transactions, ${window.rows} rows staged, ${window.bytes} bytes; `
+      + `streaming for ${started - (window.openedAtMs ?? started)} ms`);
     try {
       const files = await writeWindowFiles(window, {
         encoder: this.encoder!,
@@ -574,6 +582,7 @@ class Capture {
         },
       });
       const rows = files.reduce((n, f) => n + f.rows, 0);
+      debug(`window ${window.id}: ${files.length} CDC files, ${rows} rows written in ${Date.now() - started} ms`);
       this.stats.cdcRows += rows;
       this.stats.cdcFiles += files.length;
       if (window.lastCommitLsn !== undefined && window.lastCommitLsn > this.confirmed) this.confirmed = window.lastCommitLsn;

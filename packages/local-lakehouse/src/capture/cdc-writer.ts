@@ -72,7 +72,10 @@ export async function writeWindowFiles(window: CdcWindow, props: WindowWriterPro
 /**
  * The DuckDB query turning a table's staged rows into DMS CDC rows: op, commit timestamp (from the
  * transaction), the data columns converted to the DMS types (unchanged TOASTed values taken from
- * the look-up), and the change sequence (transaction prefix + 19-digit position), in stream order.
+ * the look-up), and the change sequence (transaction prefix + 19-digit position). Rows keep the
+ * staging (stream) order: the joins' build sides are the small transaction and look-up lists, and
+ * the encoder runs one thread with insertion order preserved; no sort, so a million-row
+ * transaction is encoded as a stream. (The change sequence orders them in any case.)
  */
 export function cdcQuery(table: CapturedTable, csv: string, txCsv: string, lookup?: { file: string; columns: readonly number[] }): string {
   const { columns, rawFormat } = table.meta;
@@ -106,6 +109,5 @@ export function cdcQuery(table: CapturedTable, csv: string, txCsv: string, looku
     `  ${projection.join(',\n  ')}`,
     `FROM ${staged} AS s`,
     ...joins,
-    'ORDER BY s.txi, s.pos',
   ].join('\n');
 }

@@ -1,13 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { DMS_FACTS_TO_VERIFY, loadFileName } from '@cdc-lakehouse/curation';
 import { Client } from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { publishFile } from './atomic-file';
 import { ParquetEncoder, RawCompression, duckIdent, duckString, readCsv } from './parquet-encoder';
 import { TableMetadata, qualifiedName, quoteIdent } from '../source/catalog';
+import { copyOutToFile } from '../source/copy-out';
 import { duckDbConversion } from '../source/type-mapping';
+
+const debug = (line: string): void => {
+  if (process.env.LAKEHOUSE_DEBUG) process.stderr.write(`[debug] ${line}\n`);
+};
 
 /** Options of {@link fullLoadTable}. */
 export interface FullLoadProps {
@@ -67,10 +70,10 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
     for (const [index, range] of ranges.entries()) {
       const csv = path.join(props.scratchDir, `${safeName}.${index}.csv`);
       const where = range === undefined ? '' : ` WHERE ctid >= '(${range[0]},0)'::tid${range[1] === undefined ? '' : ` AND ctid < '(${range[1]},0)'::tid`}`;
-      const copy = copyTo(`COPY (${select}${where}) TO STDOUT (FORMAT csv)`);
-      await pipeline(client.query(copy), fs.createWriteStream(csv));
+      const copyStarted = Date.now();
+      const chunkRows = await copyOutToFile(client, `COPY (${select}${where}) TO STDOUT (FORMAT csv)`, csv);
+      debug(`full load chunk ${index}: COPY ${chunkRows} rows in ${Date.now() - copyStarted} ms`);
       if (encodeError !== undefined) throw encodeError;
-      const chunkRows = copy.rowCount;
       rows += chunkRows;
       props.onRows?.(rows);
       if (chunkRows === 0) {
@@ -80,7 +83,9 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
       const temp = path.join(tableDir, `.${loadFileName(temps.length + 1)}.tmp`);
       temps.push(temp);
       encoding = encoding.then(async () => {
+        const encodeStarted = Date.now();
         await props.encoder.copy(loadQuery(table, csv, props.taskStartTime), temp, props.compression);
+        debug(`full load chunk ${index}: encoded in ${Date.now() - encodeStarted} ms`);
         fs.rmSync(csv, { force: true });
       });
       encoding.catch((err: unknown) => {

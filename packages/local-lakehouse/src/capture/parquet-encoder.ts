@@ -13,8 +13,11 @@ export function duckString(value: string): string {
   return `'${value.split('\'').join('\'\'')}'`;
 }
 
-/** Largest line (one row, TOASTed values included) the CSV reader accepts. */
-const MAX_CSV_LINE_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest row (TOASTed values included) the CSV reader accepts. DuckDB sizes its read buffer from
+ * it, so it also bounds memory: a larger row fails loudly with DuckDB's "maximum line size" error.
+ */
+export const MAX_ROW_BYTES = 32 * 1024 * 1024;
 
 /**
  * `read_csv(…)` over a CSV file written by PostgreSQL's COPY (FORMAT csv) or by the CDC stager:
@@ -23,15 +26,19 @@ const MAX_CSV_LINE_BYTES = 256 * 1024 * 1024;
 export function readCsv(file: string, columns: readonly (readonly [string, string])[]): string {
   const spec = columns.map(([name, type]) => `${duckString(name)}: ${duckString(type)}`).join(', ');
   return `read_csv(${duckString(file)}, header = false, auto_detect = false, delim = ',', quote = '"', escape = '"', `
-    + `allow_quoted_nulls = false, max_line_size = ${MAX_CSV_LINE_BYTES}, columns = {${spec}})`;
+    + `allow_quoted_nulls = false, max_line_size = ${MAX_ROW_BYTES}, buffer_size = ${MAX_ROW_BYTES}, columns = {${spec}})`;
 }
 
 /** Encodes Parquet files with an in-memory DuckDB (`COPY (query) TO file (FORMAT parquet)`). */
 export class ParquetEncoder {
-  /** Opens an encoder; `threads` DuckDB workers (default: DuckDB's, one per core). */
-  static async open(threads?: number): Promise<ParquetEncoder> {
-    const options: Record<string, string> = { preserve_insertion_order: 'true' };
+  /**
+   * Opens an encoder: `threads` DuckDB workers (default: DuckDB's, one per core), at most
+   * `memoryLimit` of memory (spilling to `tempDirectory` beyond it).
+   */
+  static async open(threads?: number, memoryLimit = '512MB', tempDirectory?: string): Promise<ParquetEncoder> {
+    const options: Record<string, string> = { preserve_insertion_order: 'true', memory_limit: memoryLimit };
     if (threads !== undefined) options.threads = String(threads);
+    if (tempDirectory !== undefined) options.temp_directory = tempDirectory;
     const instance = await DuckDBInstance.create(':memory:', options);
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
