@@ -114,27 +114,26 @@ describe('crash safety of the local runner (child process, SIGKILL)', () => {
       }
     };
 
-    const runUntilDone = async (crashFirstAt?: string): Promise<void> => {
+    // Attempts 0-2 die at each stage of their first batch (certain to crash while files are
+    // pending), 3-5 at a random stage of a random batch, 6-9 at a random time; then a clean run.
+    const stages = ['merged', 'watermarked', 'committed'] as const;
+    const runUntilDone = async (firstStage: BatchStage): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
         const args = ['--plan', planFile, '--raw', rawRoot, '--db', db, '--max-files-per-batch', String(1 + Math.floor(next() * 3))];
         let killAfterMs: number | undefined;
-        if (crashFirstAt && attempt === 0) {
-          args.push('--kill-self-at', crashFirstAt);
-        } else if (attempt < 8) {
-          if (next() < 0.5) {
-            const stage = (['merged', 'watermarked', 'committed'] as const)[Math.floor(next() * 3)];
-            args.push('--kill-self-at', `${stage}:${Math.floor(next() * 3)}`);
-          } else {
-            args.push('--pause-ms', String(Math.floor(next() * 40)));
-            killAfterMs = 150 + Math.floor(next() * 900);
-          }
+        if (attempt < 3) {
+          args.push('--kill-self-at', `${attempt === 0 ? firstStage : stages[attempt]}:0`);
+        } else if (attempt < 6) {
+          args.push('--kill-self-at', `${stages[Math.floor(next() * 3)]}:${Math.floor(next() * 3)}`);
+        } else if (attempt < 10) {
+          args.push('--pause-ms', String(Math.floor(next() * 40)));
+          killAfterMs = 150 + Math.floor(next() * 900);
         }
         const result = await runChild(args, killAfterMs);
         if (result.code === 0) return;
         expect({ signal: result.signal, stderr: result.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
         crashes += 1;
-        const killedAt = args.includes('--kill-self-at') ? args[args.indexOf('--kill-self-at') + 1].split(':')[0] as BatchStage : 'random';
-        stagesHit.add(killedAt);
+        stagesHit.add(args.includes('--kill-self-at') ? args[args.indexOf('--kill-self-at') + 1].split(':')[0] as BatchStage : 'random');
         await verifyAfterCrash();
       }
     };
@@ -167,15 +166,16 @@ describe('crash safety of the local runner (child process, SIGKILL)', () => {
     try {
       await writeLoad();
       await writeCdcFiles(12);
-      await runUntilDone();
+      await runUntilDone('merged');
       // a reload, with CDC files before it (superseded) and after it; the first attempt dies inside the rebuild batch
       await writeCdcFiles(2);
       await writeLoad();
       await writeCdcFiles(6);
-      await runUntilDone(`${reloadCrashStage}:0`);
+      await runUntilDone(reloadCrashStage);
 
-      expect(crashes).toBeGreaterThanOrEqual(5);
-      expect(stagesHit).toContain(reloadCrashStage);
+      process.stdout.write(`crash (${deletes} deletes, seed ${SEED}): ${crashes} kills, stages ${[...stagesHit].join(', ')}; consistent after every one\n`);
+      expect(crashes).toBeGreaterThanOrEqual(6);
+      expect([...stagesHit].filter((s) => s !== 'random').sort()).toEqual(['committed', 'merged', 'watermarked']);
       const runner = await LocalCurationRunner.open({ plan, rawZone: { rootDir: rawRoot }, databasePath: db, threads: 1 });
       try {
         expect(await readCurated(runner, variant)).toEqual(sim.expectedRows());
