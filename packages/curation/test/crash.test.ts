@@ -127,7 +127,7 @@ describe('crash safety of the local runner (child process, SIGKILL)', () => {
           args.push('--kill-self-at', `${stages[Math.floor(next() * 3)]}:${Math.floor(next() * 3)}`);
         } else if (attempt < 10) {
           args.push('--pause-ms', String(Math.floor(next() * 40)));
-          killAfterMs = 150 + Math.floor(next() * 900);
+          killAfterMs = 100 + Math.floor(next() * 500);
         }
         const result = await runChild(args, killAfterMs);
         if (result.code === 0) return;

@@ -32,6 +32,11 @@ export interface LocalCurationRunnerProps {
    */
   readonly threads?: number;
   /**
+   * DuckDB memory limit, e.g. `'4GB'`.
+   * @default DuckDB's default (80% of RAM)
+   */
+  readonly memoryLimit?: string;
+  /**
    * Called at each stage of each batch (tests use it to crash the process at exact points).
    * @default none
    */
@@ -84,6 +89,7 @@ export class LocalCurationRunner {
   static async open(props: LocalCurationRunnerProps): Promise<LocalCurationRunner> {
     const options: Record<string, string> = {};
     if (props.threads !== undefined) options.threads = String(props.threads);
+    if (props.memoryLimit !== undefined) options.memory_limit = props.memoryLimit;
     const instance = await DuckDBInstance.create(props.databasePath, options);
     const connection = await instance.connect();
     try {
