@@ -165,6 +165,16 @@ describe('RawZoneReader', () => {
       expect(names(reload.changes)).toEqual(['20221023-000000001.parquet']);
     });
 
+    test('a CDC file that turns up behind the watermark stops the run instead of being skipped', () => {
+      place('LOAD00000001.parquet', 1_000);
+      place('20221023-000000002.parquet', 2_000);
+      const reader = new RawZoneReader({ rootDir: dir });
+      const initial = reader.planApply(table, undefined);
+      const applied = watermarkAfter([...initial.load, ...initial.changes], initial.files.loadFingerprint, initial.files.loadStartedMs);
+      place('20221023-000000001.parquet', 3_000);
+      expect(() => reader.planApply(table, applied)).toThrow(/1 raw file\(s\) sort before the last applied file 20221023-000000002\.parquet but were not applied/);
+    });
+
     test('LOAD files that vanish without a new load stop the run instead of rebuilding from CDC alone', () => {
       place('20221023-000000001.parquet', 2_000);
       const files = new RawZoneReader({ rootDir: dir }).listTableFiles(table);

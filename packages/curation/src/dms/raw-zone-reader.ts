@@ -122,6 +122,13 @@ export function planApply(files: RawTableFiles, watermark: Watermark | undefined
   }
   const last = watermark.lastCdcOrderKey;
   const changes = last === null ? files.changes : files.changes.filter((f) => f.orderKey > last);
+  const older = files.load.length + files.changes.length - changes.length;
+  if (older > watermark.filesApplied) {
+    // a file sorting before the watermark that was not there when the watermark moved past it
+    throw new RawZoneError(`${where}: ${older - watermark.filesApplied} raw file(s) sort before the last applied file ${watermark.lastFile} `
+      + `but were not applied (${older} files up to it now, ${watermark.filesApplied} applied): a late or restored file; `
+      + 'reset the curated table to rebuild it from all files, or move the file out of the raw zone');
+  }
   return { kind: changes.length === 0 ? 'up-to-date' : 'incremental', load: [], changes, files };
 }
 

@@ -1,2 +1,0 @@
-export * from './schema-evolution';
-export * from './local-curation-runner';
