@@ -115,7 +115,8 @@ describe('crash safety of the local runner (child process, SIGKILL)', () => {
     };
 
     // Attempts 0-2 die at each stage of their first batch (certain to crash while files are
-    // pending), 3-5 at a random stage of a random batch, 6-9 at a random time; then a clean run.
+    // pending), 3-6 at a random time (batches slowed by a pause), 7-9 at a random stage of a
+    // random batch; then a clean run.
     const stages = ['merged', 'watermarked', 'committed'] as const;
     const runUntilDone = async (firstStage: BatchStage): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
@@ -123,11 +124,11 @@ describe('crash safety of the local runner (child process, SIGKILL)', () => {
         let killAfterMs: number | undefined;
         if (attempt < 3) {
           args.push('--kill-self-at', `${attempt === 0 ? firstStage : stages[attempt]}:0`);
-        } else if (attempt < 6) {
-          args.push('--kill-self-at', `${stages[Math.floor(next() * 3)]}:${Math.floor(next() * 3)}`);
-        } else if (attempt < 10) {
-          args.push('--pause-ms', String(Math.floor(next() * 40)));
+        } else if (attempt < 7) {
+          args.push('--pause-ms', String(20 + Math.floor(next() * 60)));
           killAfterMs = 100 + Math.floor(next() * 500);
+        } else if (attempt < 10) {
+          args.push('--kill-self-at', `${stages[Math.floor(next() * 3)]}:${Math.floor(next() * 3)}`);
         }
         const result = await runChild(args, killAfterMs);
         if (result.code === 0) return;
