@@ -108,9 +108,14 @@ describe('bad input: a one-line error saying what is wrong and how to fix it, no
     fs.mkdirSync(table, { recursive: true });
     fs.copyFileSync(path.join(__dirname, 'local-bad-input.test.ts'), path.join(table, 'export.parquet'));
     fs.writeFileSync(path.join(table, '_table.json'), JSON.stringify({
-      format: 'lakehouse-table-metadata', version: 1, source: { engine: 'postgres', database: 'postgres', schema: 'public', table: 'orders' },
+      format: 'lakehouse-table-metadata',
+      version: 1,
+      source: { engine: 'postgres', database: 'postgres', schema: 'public', table: 'orders' },
       columns: [{ name: 'id', type: 'int', kind: 'int', rawType: 'INTEGER', sourceType: 'integer', ordinal: 1, nullable: false }],
-      primaryKey: ['id'], replicaIdentity: 'default', rowIdentity: ['id'], rawFormat: { opColumn: 'Op', commitTimestampColumn: '_dms_commit_ts', changeSequenceColumn: '_dms_change_seq' },
+      primaryKey: ['id'],
+      replicaIdentity: 'default',
+      rowIdentity: ['id'],
+      rawFormat: { opColumn: 'Op', commitTimestampColumn: '_dms_commit_ts', changeSequenceColumn: '_dms_change_seq' },
     }));
     expectOneLineError(await lakehouse(['local', 'curate', '--raw', path.join(work, 'odd'), '--lake', path.join(work, 'odd.duckdb')]), 'not a DMS file name');
   });

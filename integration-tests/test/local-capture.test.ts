@@ -145,8 +145,23 @@ describe('lakehouse local capture → curate → verify', () => {
     expect(meta).toMatchObject({ format: 'lakehouse-table-metadata', version: 1, primaryKey: ['id'], replicaIdentity: 'default', rowIdentity: ['id'] });
     const types = Object.fromEntries(meta.columns.map((c: { name: string; type: string }) => [c.name, c.type]));
     expect(types).toMatchObject({
-      id: 'bigint', small: 'int', amount: 'decimal(12,2)', ratio: 'decimal(28,6)', price: 'decimal(38,4)', f8: 'double', f4: 'float', flag: 'boolean',
-      born: 'date', at: 'timestamp', at_tz: 'timestamp', doc: 'string', uid: 'string', blob: 'binary', tags: 'string', span: 'string', big: 'string',
+      id: 'bigint',
+      small: 'int',
+      amount: 'decimal(12,2)',
+      ratio: 'decimal(28,6)',
+      price: 'decimal(38,4)',
+      f8: 'double',
+      f4: 'float',
+      flag: 'boolean',
+      born: 'date',
+      at: 'timestamp',
+      at_tz: 'timestamp',
+      doc: 'string',
+      uid: 'string',
+      blob: 'binary',
+      tags: 'string',
+      span: 'string',
+      big: 'string',
     });
     const events = JSON.parse(fs.readFileSync(path.join(raw, 'app', 'events', '_table.json'), 'utf8'));
     expect(events).toMatchObject({ primaryKey: [], replicaIdentity: 'full', rowIdentity: ['kind', 'payload', 'at'] });
