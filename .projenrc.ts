@@ -1,4 +1,6 @@
-import { CdkApp, ConstructLibrary, GlueScripts, IntegrationTestSuite, LakehouseMonorepo, RuntimeLibrary, VERSIONS } from './projenrc';
+import {
+  CdkApp, ConstructLibrary, GlueScripts, IntegrationTestSuite, LakehouseMonorepo, RuntimeLibrary, SourceCatalog, VERSIONS,
+} from './projenrc';
 
 const repo = new LakehouseMonorepo({
   name: 'cdc-lakehouse',
@@ -21,12 +23,12 @@ const dms = new ConstructLibrary(repo, {
   description: 'DMS building blocks: S3 Parquet target, table mappings, Serverless replication, account roles, alarms',
   workspaceDeps: [networking, rawZone],
 });
-new ConstructLibrary(repo, {
+const dmsPostgres = new ConstructLibrary(repo, {
   name: 'dms-postgres',
   description: 'PostgreSQL source for DMS: endpoint from Secrets Manager, TLS, test_decoding/pglogical, heartbeat',
   workspaceDeps: [dms, networking, rawZone],
 });
-new ConstructLibrary(repo, {
+const dmsMysql = new ConstructLibrary(repo, {
   name: 'dms-mysql',
   description: 'MySQL / MariaDB / Aurora MySQL source for DMS: endpoint from Secrets Manager, TLS',
   workspaceDeps: [dms, networking, rawZone],
@@ -68,10 +70,34 @@ const cli = new RuntimeLibrary(repo, {
 });
 
 // Apps
-new CdkApp(repo, {
+const platform = new CdkApp(repo, {
   name: 'platform',
-  description: 'The shared platform stack: network and raw zones',
-  workspaceDeps: [networking, rawZone],
+  description: 'The platform: shared network, access logs and DMS account roles, plus one stack per source database',
+  workspaceDeps: [networking, rawZone, dms],
+});
+
+// Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
+const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql });
+sources.add({
+  name: 'orders',
+  engine: 'postgres',
+  secret: 'lakehouse/sources/orders',
+  database: 'orders',
+  tables: [
+    { schema: 'public', table: 'customers', primaryKey: ['customer_id'] },
+    { schema: 'public', table: 'orders', primaryKey: ['order_id'], partitionBy: [{ column: 'ordered_at', transform: 'day' }] },
+    { schema: 'public', table: 'order_lines', primaryKey: ['order_id', 'line_no'], partitionBy: [{ column: 'order_id', transform: { bucket: 16 } }] },
+  ],
+});
+sources.add({
+  name: 'billing',
+  engine: 'mysql',
+  secret: 'lakehouse/sources/billing',
+  database: 'billing',
+  tables: [
+    { schema: 'billing', table: 'invoices', primaryKey: ['invoice_id'], partitionBy: [{ column: 'issued_at', transform: 'month' }] },
+    { schema: 'billing', table: 'payments', primaryKey: ['payment_id'] },
+  ],
 });
 
 // Suites and scripts

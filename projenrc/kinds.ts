@@ -59,7 +59,11 @@ export class CdkApp extends WorkspacePackage {
       obj: {
         app: 'node lib/main.js',
         output: 'cdk.out',
-        context: { 'cli-telemetry': false },
+        context: {
+          'cli-telemetry': false,
+          // explicit, so synth does not warn; strong references protect producers of cross-stack values
+          '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+        },
       },
     });
     this.gitignore.exclude('cdk.out', 'cdk.context.json');
@@ -69,7 +73,8 @@ export class CdkApp extends WorkspacePackage {
       inputs: ['production', '^production'],
       outputs: ['{projectRoot}/cdk.out'],
     }, 'synth', env);
-    this.defineTarget('cfn-lint', 'cfn-lint cdk.out/*.template.json', {
+    // errors fail the target; warnings (e.g. on CDK's own custom-resource Lambdas) are printed
+    this.defineTarget('cfn-lint', 'cfn-lint --non-zero-exit-code error cdk.out/*.template.json', {
       dependsOn: ['synth'],
       inputs: ['production', '^production'],
     }, 'cfn-lint', {}, false);

@@ -136,7 +136,7 @@ describe('package kinds', () => {
     const targets = files['apps/platform/project.json'].targets;
     expect(targets.synth).toMatchObject({ dependsOn: ['build'], outputs: ['{projectRoot}/cdk.out'], cache: true });
     expect(targets.synth.options.command).toBe('CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet');
-    expect(targets['cfn-lint']).toMatchObject({ dependsOn: ['synth'], options: { command: 'cfn-lint cdk.out/*.template.json' } });
+    expect(targets['cfn-lint']).toMatchObject({ dependsOn: ['synth'], options: { command: 'cfn-lint --non-zero-exit-code error cdk.out/*.template.json' } });
     expect(targets.diff.cache).toBe(false);
     expect(targets.deploy.cache).toBe(false);
   });

@@ -32,10 +32,11 @@ function workspace() {
   const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
   const networking = lib('networking');
   const rawZone = lib('raw-zone');
+  const dms = lib('dms');
   const dmsPostgres = lib('dms-postgres');
   const dmsMysql = lib('dms-mysql');
   const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking] });
-  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dmsPostgres, dmsMysql });
+  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql });
   return { repo, catalog };
 }
 
@@ -72,8 +73,9 @@ describe('adding a source from .projenrc.ts', () => {
       '@cdc-lakehouse/source-billing-eu': WORKSPACE_VERSION,
     });
     const registry: string = files['apps/platform/src/sources.generated.ts'];
-    expect(registry).toContain("new OrdersSourceStack(app, 'LakehouseSource-orders', { ...props, network }),");
-    expect(registry).toContain("new BillingEuSourceStack(app, 'LakehouseSource-billing-eu', { ...props, network }),");
+    expect(registry).toContain("new OrdersSourceStack(scope, 'LakehouseSource-orders', { ...props, ...shared }),");
+    expect(registry).toContain("new BillingEuSourceStack(scope, 'LakehouseSource-billing-eu', { ...props, ...shared }),");
+    expect(registry).toContain("  { name: 'billing-eu', engine: 'mariadb' },");
   });
 
   test('generated packages are tagged as sources for Nx', () => {

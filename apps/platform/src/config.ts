@@ -1,10 +1,17 @@
 import { Environment } from 'aws-cdk-lib';
 
+import { SOURCE_DATABASES } from './sources.generated';
+
 /** Database engines a source can run on. */
-export type SourceEngine = 'postgres' | 'mysql';
+export type SourceEngine = 'postgres' | 'mysql' | 'mariadb' | 'aurora-mysql';
 
 /** The port each engine listens on unless told otherwise. */
-export const ENGINE_DEFAULT_PORTS: Readonly<Record<SourceEngine, number>> = { postgres: 5432, mysql: 3306 };
+export const ENGINE_DEFAULT_PORTS: Readonly<Record<SourceEngine, number>> = {
+  'postgres': 5432,
+  'mysql': 3306,
+  'mariadb': 3306,
+  'aurora-mysql': 3306,
+};
 
 /** One source database replicated into the lakehouse. */
 export interface SourceConfig {
@@ -38,13 +45,8 @@ export interface PlatformConfig {
   readonly bucketNamePrefix?: string;
 }
 
-/** The platform as deployed: one PostgreSQL and one MySQL source. */
-export const PLATFORM_CONFIG: PlatformConfig = {
-  sources: [
-    { name: 'orders', engine: 'postgres', port: 5432 },
-    { name: 'billing', engine: 'mysql', port: 3306 },
-  ],
-};
+/** The platform as deployed: the source databases listed in .projenrc.ts (see sources.generated.ts). */
+export const PLATFORM_CONFIG: PlatformConfig = { sources: SOURCE_DATABASES };
 
 /** The port of a source: its own, else its engine's default. */
 export function sourcePort(source: SourceConfig): number {

@@ -1,2 +1,4 @@
 export * from './config';
 export * from './platform-stack';
+export * from './lakehouse-app';
+export * from './sources.generated';

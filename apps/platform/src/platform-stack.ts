@@ -1,6 +1,8 @@
+import { DmsAccountRoles } from '@cdc-lakehouse/dms';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
-import { AccessLogsBucket, RawZone } from '@cdc-lakehouse/raw-zone';
+import { AccessLogsBucket } from '@cdc-lakehouse/raw-zone';
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PlatformConfig, sourcePorts, validateConfig } from './config';
 
@@ -8,23 +10,41 @@ import { PlatformConfig, sourcePorts, validateConfig } from './config';
 export interface PlatformStackProps extends StackProps {
   /** Sources and options the platform is built from. */
   readonly config: PlatformConfig;
+  /**
+   * Whether this stack creates the account-wide DMS roles (`dms-vpc-role`, `dms-cloudwatch-logs-role`).
+   * Set to false when the account already has them and another tool owns them.
+   *
+   * @default true
+   */
+  readonly createDmsAccountRoles?: boolean;
+}
+
+/** What every source stack takes from the platform. */
+export interface SourceStackDependencies {
+  readonly network: LakehouseNetwork;
+  readonly serverAccessLogsBucket: IBucket;
+  readonly accountRoles?: DmsAccountRoles;
+  readonly bucketNamePrefix?: string;
 }
 
 /**
  * The shared platform: the lakehouse network, whose replication security group reaches the
- * configured sources' ports, one raw zone per source, and one access log bucket for all of them.
+ * configured sources' ports; one access log bucket for every raw zone; and the account-wide DMS
+ * roles, created once here rather than by each source.
  */
 export class PlatformStack extends Stack {
   /** The lakehouse network. */
   public readonly network: LakehouseNetwork;
   /** The bucket every raw zone writes its server access logs to. */
   public readonly accessLogs: AccessLogsBucket;
-  /** The raw zone of each source, by source name. */
-  public readonly rawZones: Readonly<Record<string, RawZone>>;
+  /** The account-wide DMS roles, when this stack creates them. */
+  public readonly dmsAccountRoles?: DmsAccountRoles;
+  private readonly config: PlatformConfig;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
     validateConfig(props.config);
+    this.config = props.config;
 
     this.network = new LakehouseNetwork(this, 'Network', {
       sourcePorts: sourcePorts(props.config),
@@ -38,16 +58,20 @@ export class PlatformStack extends Stack {
 
     // one log bucket for all sources, each under its own prefix: fewer buckets to govern
     this.accessLogs = new AccessLogsBucket(this, 'AccessLogs');
-    const rawZones: Record<string, RawZone> = {};
-    for (const source of props.config.sources) {
-      const zone = new RawZone(this, `RawZone-${source.name}`, {
-        sourceName: source.name,
-        bucketNamePrefix: props.config.bucketNamePrefix,
-        serverAccessLogsBucket: this.accessLogs.bucket,
-      });
-      rawZones[source.name] = zone;
-      new CfnOutput(this, `RawBucket-${source.name}`, { value: zone.bucket.bucketName, description: `Raw zone bucket of source ${source.name}` });
+    new CfnOutput(this, 'AccessLogsBucketName', { value: this.accessLogs.bucket.bucketName, description: 'Server access logs of every raw zone' });
+
+    if (props.createDmsAccountRoles ?? true) {
+      this.dmsAccountRoles = new DmsAccountRoles(this, 'DmsAccountRoles');
     }
-    this.rawZones = rawZones;
+  }
+
+  /** The shared pieces a source stack is built on. */
+  public sourceStackDependencies(): SourceStackDependencies {
+    return {
+      network: this.network,
+      serverAccessLogsBucket: this.accessLogs.bucket,
+      accountRoles: this.dmsAccountRoles,
+      bucketNamePrefix: this.config.bucketNamePrefix,
+    };
   }
 }

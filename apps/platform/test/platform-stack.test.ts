@@ -1,7 +1,9 @@
-import { App, Token, Validations } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { PLATFORM_CONFIG, PlatformConfig, platformEnv, PlatformStack, sourcePorts } from '../src';
+import {
+  LakehouseAppOptions, PLATFORM_CONFIG, PlatformConfig, PlatformStack, SOURCE_DATABASES, buildLakehouseApp, platformEnv, sourcePorts,
+} from '../src';
 
 const ACCOUNT = '111111111111';
 const REGION = 'eu-west-1';
@@ -9,53 +11,67 @@ const S3_PREFIX_LIST_KEY = `cc-api-provider:account=${ACCOUNT}:expectedMatchCoun
   + `:propertyMatch.PrefixListName=com.amazonaws.${REGION}.s3:region=${REGION}:typeName=AWS$:$:EC2$:$:PrefixList`;
 
 /** The app as main.ts builds it. */
-function platformApp(config: PlatformConfig = PLATFORM_CONFIG, vars: NodeJS.ProcessEnv = {}, context: Record<string, unknown> = {}) {
+function lakehouseApp(options: LakehouseAppOptions = {}, context: Record<string, unknown> = {}) {
   const app = new App({ context });
-  const stack = new PlatformStack(app, 'CdcLakehousePlatform', { env: platformEnv(vars), config });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { app, stack };
+  return { app, ...buildLakehouseApp(app, options) };
 }
 
-function logicalId(construct: { node: { defaultChild?: unknown } }, stack: PlatformStack): string {
+function logicalId(construct: { node: { defaultChild?: unknown } }, stack: Stack): string {
   return stack.getLogicalId(construct.node.defaultChild as never);
 }
 
-describe('PlatformStack', () => {
-  test('one network and one raw zone per configured source, all logging to one access log bucket', () => {
-    const { stack } = platformApp();
-    const template = Template.fromStack(stack);
-    expect(Object.keys(stack.rawZones)).toEqual(['orders', 'billing']);
+describe('the lakehouse app', () => {
+  test('one platform stack and one stack per source database listed in .projenrc.ts', () => {
+    const { platform, sources } = lakehouseApp();
+    expect(SOURCE_DATABASES.map((s) => s.name)).toEqual(['orders', 'billing']);
+    expect(sources.map((s) => s.stackName)).toEqual(['LakehouseSource-orders', 'LakehouseSource-billing']);
+    const template = Template.fromStack(platform);
     template.resourceCountIs('AWS::EC2::VPC', 1);
-    template.resourceCountIs('AWS::S3::Bucket', 3);
-    const logBucket = { Ref: logicalId(stack.accessLogs.bucket, stack) };
-    for (const source of ['orders', 'billing']) {
-      const zone = stack.rawZones[source];
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.resourceCountIs('AWS::DMS::ReplicationConfig', 0);
+  });
+
+  test('each source stack has its raw zone, logging to the platform access log bucket, and one replication', () => {
+    const { sources } = lakehouseApp();
+    for (const [i, stack] of sources.entries()) {
+      const name = SOURCE_DATABASES[i].name;
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::S3::Bucket', 1);
+      template.resourceCountIs('AWS::DMS::ReplicationConfig', 1);
       template.hasResourceProperties('AWS::S3::Bucket', {
-        LoggingConfiguration: { DestinationBucketName: logBucket, LogFilePrefix: `${source}/` },
+        LoggingConfiguration: { DestinationBucketName: { 'Fn::ImportValue': Match.stringLikeRegexp('AccessLogs') }, LogFilePrefix: `${name}/` },
         BucketEncryption: {
-          ServerSideEncryptionConfiguration: [{
-            BucketKeyEnabled: true,
-            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [logicalId(zone.encryptionKey, stack), 'Arn'] } },
-          }],
+          ServerSideEncryptionConfiguration: [Match.objectLike({ BucketKeyEnabled: true, ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })],
         },
         VersioningConfiguration: { Status: 'Enabled' },
       });
+      template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     }
-    // flow log key + one key per raw zone, all rotated
-    template.resourceCountIs('AWS::KMS::Key', 3);
-    template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  test('the account-wide DMS roles are created once, by the platform stack', () => {
+    const { platform, sources } = lakehouseApp();
+    Template.fromStack(platform).resourceCountIs('Custom::DmsAccountRole', 2);
+    for (const stack of sources) Template.fromStack(stack).resourceCountIs('Custom::DmsAccountRole', 0);
+  });
+
+  test('createDmsAccountRoles: false leaves them to whoever owns them in the account', () => {
+    const app = new App();
+    const platform = new PlatformStack(app, 'P', { config: PLATFORM_CONFIG, createDmsAccountRoles: false });
+    Template.fromStack(platform).resourceCountIs('Custom::DmsAccountRole', 0);
+    expect(platform.sourceStackDependencies().accountRoles).toBeUndefined();
   });
 
   test('the replication security group reaches exactly the sources\' ports (5432, 3306) plus HTTPS to the endpoints', () => {
-    const { stack } = platformApp();
+    const { platform } = lakehouseApp();
     expect(sourcePorts(PLATFORM_CONFIG)).toEqual([5432, 3306]);
-    const template = Template.fromStack(stack);
-    const group = template.toJSON().Resources[logicalId(stack.network.replicationSecurityGroup, stack)];
+    const template = Template.fromStack(platform);
+    const group = template.toJSON().Resources[logicalId(platform.network.replicationSecurityGroup, platform)];
     expect(group.Properties.SecurityGroupEgress.map((r: { FromPort: number; ToPort: number; CidrIp: string }) => `${r.CidrIp}:${r.FromPort}-${r.ToPort}`))
       .toEqual(['10.40.0.0/16:5432-5432', '10.40.0.0/16:3306-3306']);
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
-      GroupId: { 'Fn::GetAtt': [logicalId(stack.network.replicationSecurityGroup, stack), 'GroupId'] },
-      DestinationSecurityGroupId: { 'Fn::GetAtt': [logicalId(stack.network.endpointSecurityGroup!, stack), 'GroupId'] },
+      GroupId: { 'Fn::GetAtt': [logicalId(platform.network.replicationSecurityGroup, platform), 'GroupId'] },
+      DestinationSecurityGroupId: { 'Fn::GetAtt': [logicalId(platform.network.endpointSecurityGroup!, platform), 'GroupId'] },
       FromPort: 443,
       ToPort: 443,
     });
@@ -67,27 +83,26 @@ describe('PlatformStack', () => {
         { name: 'a', engine: 'postgres' },
         { name: 'b', engine: 'mysql' },
         { name: 'c', engine: 'postgres', port: 5433 },
-        { name: 'd', engine: 'postgres' },
+        { name: 'd', engine: 'aurora-mysql' },
+        { name: 'e', engine: 'mariadb', port: 3307 },
       ],
     };
-    expect(sourcePorts(config)).toEqual([5432, 3306, 5433]);
+    expect(sourcePorts(config)).toEqual([5432, 3306, 5433, 3307]);
   });
 
-  test('without CDK_DEFAULT_ACCOUNT/REGION the stack is environment-agnostic; with them it uses them', () => {
+  test('without CDK_DEFAULT_ACCOUNT/REGION the stacks are environment-agnostic; with them they use them', () => {
     expect(platformEnv({})).toBeUndefined();
     expect(platformEnv({ CDK_DEFAULT_ACCOUNT: ACCOUNT })).toBeUndefined();
     expect(platformEnv({ CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION })).toEqual({ account: ACCOUNT, region: REGION });
 
-    const agnostic = platformApp().stack;
+    const agnostic = lakehouseApp().platform;
     expect(Token.isUnresolved(agnostic.account)).toBe(true);
     expect(Token.isUnresolved(agnostic.region)).toBe(true);
 
-    const { stack } = platformApp(PLATFORM_CONFIG, { CDK_DEFAULT_ACCOUNT: ACCOUNT, CDK_DEFAULT_REGION: REGION },
-      { [S3_PREFIX_LIST_KEY]: [{ PrefixListId: 'pl-6da54004' }] });
-    expect(stack.account).toBe(ACCOUNT);
-    expect(stack.region).toBe(REGION);
-    Template.fromStack(stack).hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
-      GroupId: { 'Fn::GetAtt': [logicalId(stack.network.replicationSecurityGroup, stack), 'GroupId'] },
+    const { platform, sources } = lakehouseApp({ env: { account: ACCOUNT, region: REGION } }, { [S3_PREFIX_LIST_KEY]: [{ PrefixListId: 'pl-6da54004' }] });
+    expect([platform, ...sources].map((s) => `${s.account}/${s.region}`)).toEqual(Array(3).fill(`${ACCOUNT}/${REGION}`));
+    Template.fromStack(platform).hasResourceProperties('AWS::EC2::SecurityGroupEgress', {
+      GroupId: { 'Fn::GetAtt': [logicalId(platform.network.replicationSecurityGroup, platform), 'GroupId'] },
       DestinationPrefixListId: 'pl-6da54004',
       FromPort: 443,
       ToPort: 443,
@@ -95,47 +110,50 @@ describe('PlatformStack', () => {
   });
 
   test('data is retained by default, with a warning per bucket owner', () => {
-    const { stack } = platformApp();
-    const template = Template.fromStack(stack);
-    expect(Object.keys(template.findResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' }))).toHaveLength(3);
-    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('will be retained'));
-    expect(warnings.map(w => w.id).sort()).toEqual(['/CdcLakehousePlatform/AccessLogs', '/CdcLakehousePlatform/RawZone-billing', '/CdcLakehousePlatform/RawZone-orders']);
+    const { platform, sources } = lakehouseApp();
+    const paths: string[] = [];
+    for (const stack of [platform, ...sources]) {
+      const template = Template.fromStack(stack);
+      const buckets = template.findResources('AWS::S3::Bucket');
+      expect(Object.values(buckets).map((b) => b.DeletionPolicy)).toEqual(Object.keys(buckets).map(() => 'Retain'));
+      paths.push(...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('will be retained')).map((w) => w.id));
+    }
+    expect(paths.sort()).toEqual(['/CdcLakehousePlatform/AccessLogs', '/LakehouseSource-billing/RawZone', '/LakehouseSource-orders/RawZone']);
   });
 
   test('bucketNamePrefix names the raw buckets', () => {
-    const { stack } = platformApp({ ...PLATFORM_CONFIG, bucketNamePrefix: 'acme-lake' });
-    const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-orders-raw' });
-    template.hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-billing-raw' });
+    const { sources } = lakehouseApp({ config: { ...PLATFORM_CONFIG, bucketNamePrefix: 'acme-lake' } });
+    Template.fromStack(sources[0]).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-orders-raw' });
+    Template.fromStack(sources[1]).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-billing-raw' });
   });
 
-  test('outputs the VPC, the replication security group and the raw buckets', () => {
-    const { stack } = platformApp();
-    const outputs = Template.fromStack(stack).toJSON().Outputs;
-    expect(Object.keys(outputs).filter(k => !k.startsWith('Bootstrap')).sort()).toEqual(
-      ['RawBucketbilling', 'RawBucketorders', 'ReplicationSecurityGroupId', 'VpcId'],
+  test('the platform outputs the VPC, the replication security group and the access log bucket', () => {
+    const { platform } = lakehouseApp();
+    const outputs = Template.fromStack(platform).toJSON().Outputs;
+    expect(Object.keys(outputs).filter(k => !k.startsWith('Bootstrap') && !k.startsWith('ExportsOutput')).sort()).toEqual(
+      ['AccessLogsBucketName', 'ReplicationSecurityGroupId', 'VpcId'],
     );
   });
 
   test.each<[string, PlatformConfig, RegExp]>([
     ['no source', { sources: [] }, /^sources: configure at least one source database$/],
     ['duplicate names', { sources: [{ name: 'orders', engine: 'postgres' }, { name: 'orders', engine: 'mysql' }] }, /^sources: the name 'orders' is used twice/],
-    ['unknown engine', { sources: [{ name: 'legacy', engine: 'oracle' as never }] }, /^sources\[legacy\]\.engine: 'oracle' is not supported; allowed values: postgres, mysql$/],
-    ['bad source name', { sources: [{ name: 'Orders', engine: 'postgres' }] }, /^sourceName: 'Orders' is not allowed/],
+    ['unknown engine', { sources: [{ name: 'legacy', engine: 'oracle' as never }] },
+      /^sources\[legacy\]\.engine: 'oracle' is not supported; allowed values: postgres, mysql, mariadb, aurora-mysql$/],
   ])('rejects a config with %s', (_name, config, message) => {
-    expect(() => platformApp(config)).toThrow(message);
+    expect(() => lakehouseApp({ config })).toThrow(message);
   });
 });
 
 describe('cdk-nag AwsSolutions', () => {
-  test('the platform stack has no unsuppressed finding', () => {
-    const { app } = platformApp();
+  test('no stack of the app has an unsuppressed finding', () => {
+    const { app } = lakehouseApp();
     const report = new AwsSolutionsChecks().validateScope(app);
     expect(report.violations.flatMap(v => v.violatingResources.map(r => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);
   });
 
-  test('synth with the plugin registered, as in main.ts, succeeds and reports no violation', () => {
-    const { app } = platformApp();
+  test('synth with the plugin registered, as in main.ts, succeeds', () => {
+    const { app } = lakehouseApp();
     expect(() => app.synth()).not.toThrow();
   });
 });
