@@ -34,6 +34,8 @@ export interface LakehouseMonorepoOptions {
  * (type-checked and tested like any package), `.ci/run` and the scripts a newcomer runs.
  */
 export class LakehouseMonorepo extends typescript.TypeScriptProject implements WorkspaceRoot {
+  /** The root's own Nx project (its tests are the projen components' tests). */
+  public readonly nx: NxProject;
   private readonly workspaces = new Set<string>();
 
   constructor(options: LakehouseMonorepoOptions) {
@@ -73,7 +75,7 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject implements W
         jestConfig: { testEnvironment: 'node', collectCoverage: false, testTimeout: 60_000 },
       },
       tsconfig: { compilerOptions: { target: 'ES2022', lib: ['ES2022'], skipLibCheck: true } },
-      gitignore: ['.nx/', 'cdk.out/', '*.tsbuildinfo'],
+      gitignore: ['.nx/', 'cdk.out/', '*.tsbuildinfo', '/.tmp/'],
     });
     this.package.addField('private', true);
     this.package.addField('version', WORKSPACE_VERSION);
@@ -107,7 +109,9 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject implements W
 
     // The root is an Nx project too: its tests are the projen components' own tests.
     const nx = new NxProject(this, 'workspace', ['type:workspace']);
-    nx.addTarget('test', { command: 'npx jest --ci', inputs: ['default'] });
+    this.nx = nx;
+    // `^build` builds the packages the projen tests compile generated code against
+    nx.addTarget('test', { command: 'npx jest --ci', dependsOn: ['^build'], inputs: ['default', '^production'] });
     nx.addTarget('lint', {
       command: 'npx tsc -p test/tsconfig.json && ESLINT_USE_FLAT_CONFIG=false npx eslint --ext .ts --max-warnings 0 projenrc test .projenrc.ts',
       inputs: ['default'],

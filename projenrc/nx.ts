@@ -20,6 +20,7 @@ export interface NxTarget {
  */
 export class NxProject extends Component {
   private readonly targets: Record<string, NxTarget> = {};
+  private readonly implicitDependencies = new Set<string>();
 
   constructor(project: Project, private readonly nxName: string, private readonly tags: string[] = []) {
     super(project);
@@ -33,6 +34,11 @@ export class NxProject extends Component {
   /** Adds (or replaces) a target. */
   public addTarget(name: string, target: NxTarget): void {
     this.targets[name] = target;
+  }
+
+  /** Makes this project depend on another one that it does not import (so `^build` builds it first). */
+  public addImplicitDependency(nxName: string): void {
+    this.implicitDependencies.add(nxName);
   }
 
   private render(): Record<string, unknown> {
@@ -56,6 +62,7 @@ export class NxProject extends Component {
       root,
       projectType: this.tags.includes('type:app') ? 'application' : 'library',
       tags: this.tags,
+      ...(this.implicitDependencies.size ? { implicitDependencies: [...this.implicitDependencies].sort() } : {}),
       targets,
     };
   }

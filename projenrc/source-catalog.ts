@@ -1,6 +1,7 @@
 import { Component, TextFile } from 'projen';
 import type { typescript } from 'projen';
 import { CdkApp, ConstructLibrary } from './kinds';
+import { LakehouseMonorepo } from './monorepo';
 import { VERSIONS } from './versions';
 import { WorkspaceRoot } from './workspace-package';
 
@@ -63,6 +64,11 @@ export class SourceCatalog extends Component {
 
   constructor(private readonly root: typescript.TypeScriptProject & WorkspaceRoot, private readonly options: SourceCatalogOptions) {
     super(root);
+    // the root's tests build a generated source package against the engine packages
+    if (root instanceof LakehouseMonorepo) {
+      root.nx.addImplicitDependency(options.dmsPostgres.nxName);
+      root.nx.addImplicitDependency(options.dmsMysql.nxName);
+    }
     this.registry = new TextFile(options.app, 'src/sources.generated.ts', {
       lines: [], // filled in preSynthesize, once every source is known
       readonly: true,

@@ -1,0 +1,83 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CdkApp, ConstructLibrary, LakehouseMonorepo, SourceCatalog } from '../projenrc';
+
+const ROOT = path.join(__dirname, '..');
+
+/**
+ * The "add a source" recipe end to end: one entry, synthesize the projen project, then build the
+ * generated package with tsc and synthesize its stack against the real engine packages.
+ */
+describe('a source added in .projenrc.ts', () => {
+  const tmpParent = path.join(ROOT, '.tmp');
+  let outdir: string;
+
+  beforeAll(() => {
+    fs.mkdirSync(tmpParent, { recursive: true });
+    outdir = fs.mkdtempSync(path.join(tmpParent, 'source-generation-'));
+    // resolve packages (and @types) from the real workspace, as a package inside it would
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(outdir, 'node_modules'), 'dir');
+
+    const repo = new LakehouseMonorepo({ name: 'generated', description: 'test', outdir });
+    const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
+    const [networking, rawZone, dms, dmsPostgres, dmsMysql] = ['networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql'].map(lib);
+    const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking, rawZone, dms] });
+    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql }).add({
+      name: 'inventory',
+      engine: 'aurora-mysql',
+      secret: 'lakehouse/sources/inventory',
+      database: 'inventory',
+      tables: [
+        { schema: 'inventory', table: 'stock_levels', primaryKey: ['sku', 'warehouse_id'] },
+        { schema: 'inventory', table: 'movements', primaryKey: ['movement_id'], partitionBy: [{ column: 'moved_at', transform: 'day' }] },
+      ],
+    });
+    const disablePost = process.env.PROJEN_DISABLE_POST;
+    process.env.PROJEN_DISABLE_POST = 'true';
+    try {
+      repo.synth();
+    } finally {
+      if (disablePost === undefined) delete process.env.PROJEN_DISABLE_POST;
+      else process.env.PROJEN_DISABLE_POST = disablePost;
+    }
+  });
+
+  afterAll(() => {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  test('the generated package compiles with tsc', () => {
+    const pkg = path.join(outdir, 'packages/source-inventory');
+    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(pkg, 'tsconfig.json')], { stdio: 'pipe' });
+    expect(fs.existsSync(path.join(pkg, 'lib/index.js'))).toBe(true);
+    expect(fs.existsSync(path.join(pkg, 'lib/stack.d.ts'))).toBe(true);
+  });
+
+  test('its stack synthesizes an Aurora MySQL source replicating the declared tables', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const generated = require(path.join(outdir, 'packages/source-inventory/lib/index.js'));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LakehouseNetwork } = require('@cdc-lakehouse/networking');
+    const app = new App();
+    const network = new LakehouseNetwork(new Stack(app, 'Platform'), 'Network', { sourcePorts: [3306] });
+    const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { network });
+    app.synth();
+
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::DMS::Endpoint', { EndpointType: 'source', EngineName: 'aurora' });
+    const config = Object.values(template.findResources('AWS::DMS::ReplicationConfig'))[0];
+    const mappings = JSON.stringify(config.Properties.TableMappings);
+    expect(mappings).toContain('"table-name":"stock_levels"');
+    expect(mappings).toContain('"table-name":"movements"');
+    expect(generated.SOURCE.tables[1].partitionBy).toEqual([{ column: 'moved_at', transform: 'day' }]);
+  });
+
+  test('the platform app registry adds its stack', () => {
+    const registry = fs.readFileSync(path.join(outdir, 'apps/platform/src/sources.generated.ts'), 'utf8');
+    expect(registry).toContain("import { InventorySourceStack } from '@cdc-lakehouse/source-inventory';");
+    expect(registry).toContain("new InventorySourceStack(scope, 'LakehouseSource-inventory', { ...props, ...shared }),");
+  });
+});
