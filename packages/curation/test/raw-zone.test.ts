@@ -110,9 +110,8 @@ describe('RawZoneReader', () => {
   });
 
   describe('planApply', () => {
-    const watermarkAfter = (files: ChangeFile[], fingerprint: string, loadStartedMs: number | null): Watermark => ({
+    const watermarkAfter = (files: ChangeFile[], fingerprint: string): Watermark => ({
       loadFingerprint: fingerprint,
-      loadStartedMs,
       lastFile: files[files.length - 1].relativePath,
       lastCdcOrderKey: files.filter((f) => f.kind === 'cdc').pop()?.orderKey ?? null,
       filesApplied: files.length,
@@ -127,7 +126,7 @@ describe('RawZoneReader', () => {
       expect(names(initial.load)).toEqual(['LOAD00000001.parquet']);
       expect(names(initial.changes)).toEqual(['20221023-000000001.parquet']);
 
-      const applied = watermarkAfter([...initial.load, ...initial.changes], initial.files.loadFingerprint, initial.files.loadStartedMs);
+      const applied = watermarkAfter([...initial.load, ...initial.changes], initial.files.loadFingerprint);
       expect(reader.planApply(table, applied).kind).toBe('up-to-date');
 
       place('20221023-000000002.parquet', 3_000);
@@ -142,7 +141,7 @@ describe('RawZoneReader', () => {
       place('20221023-000000001.parquet', 2_000);
       const reader = new RawZoneReader({ rootDir: dir });
       const initial = reader.planApply(table, undefined);
-      const applied = watermarkAfter([...initial.load, ...initial.changes], initial.files.loadFingerprint, initial.files.loadStartedMs);
+      const applied = watermarkAfter([...initial.load, ...initial.changes], initial.files.loadFingerprint);
       place('20221023-000000002.parquet', 3_000); // written before the reload, never applied
       place('LOAD00000001.parquet', 4_000, 'reloaded');
       place('20221023-000000003.parquet', 5_000);
@@ -156,7 +155,7 @@ describe('RawZoneReader', () => {
       place('LOAD00000001.parquet', 1_000);
       const reader = new RawZoneReader({ rootDir: dir });
       const initial = reader.planApply(table, undefined);
-      const applied = watermarkAfter([...initial.load], initial.files.loadFingerprint, initial.files.loadStartedMs);
+      const applied = watermarkAfter([...initial.load], initial.files.loadFingerprint);
       place('LOAD00000002.parquet', 1_500);
       place('20221023-000000001.parquet', 2_000);
       const reload = reader.planApply(table, applied);
@@ -170,7 +169,7 @@ describe('RawZoneReader', () => {
       place('20221023-000000002.parquet', 2_000);
       const reader = new RawZoneReader({ rootDir: dir });
       const initial = reader.planApply(table, undefined);
-      const applied = watermarkAfter([...initial.load, ...initial.changes], initial.files.loadFingerprint, initial.files.loadStartedMs);
+      const applied = watermarkAfter([...initial.load, ...initial.changes], initial.files.loadFingerprint);
       place('20221023-000000001.parquet', 3_000);
       expect(() => reader.planApply(table, applied)).toThrow(/1 raw file\(s\) sort before the last applied file 20221023-000000002\.parquet but were not applied/);
     });
@@ -178,7 +177,7 @@ describe('RawZoneReader', () => {
     test('LOAD files that vanish without a new load stop the run instead of rebuilding from CDC alone', () => {
       place('20221023-000000001.parquet', 2_000);
       const files = new RawZoneReader({ rootDir: dir }).listTableFiles(table);
-      const applied: Watermark = { loadFingerprint: 'abc', loadStartedMs: 1_000, lastFile: 'x', lastCdcOrderKey: null, filesApplied: 1 };
+      const applied: Watermark = { loadFingerprint: 'abc', lastFile: 'x', lastCdcOrderKey: null, filesApplied: 1 };
       expect(() => planApply(files, applied, 'raw/public/orders')).toThrow(/raw\/public\/orders: the LOAD files the curated table was built from are gone/);
     });
   });

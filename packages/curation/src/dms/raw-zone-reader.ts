@@ -34,8 +34,6 @@ export interface RawTableFiles {
 export interface Watermark {
   /** Fingerprint of the load the table was built from ('' when there were no LOAD files). */
   readonly loadFingerprint: string;
-  /** Earliest last-modified time of that load's LOAD files. */
-  readonly loadStartedMs: number | null;
   /** Relative path of the last applied file. */
   readonly lastFile: string;
   /** Order key of the last applied CDC file; `null` when only the load was applied. */

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ChangeOperation, DMS_FACTS_TO_VERIFY, DmsRawFormat, dmsRawFormat } from './dms-raw-format';
 import {
-  ChangeFile, DatePartitioning, RawTableRef, RawZoneLayout, cdcFileName, classifyRawFileName, datePartitionFolder, loadFileName, rawTableDirectory,
+  ChangeFile, RawTableRef, RawZoneLayout, cdcFileName, classifyRawFileName, datePartitionFolder, loadFileName, rawTableDirectory,
 } from './raw-zone-layout';
 import { ColumnDefinition, columnTypeOf } from '../plan';
 import { quoteWith, stringLiteral } from '../sql/dialect';
@@ -122,23 +122,25 @@ export class DmsRawWriter {
   /** Writes the result of a DuckDB query as one CDC file. The query must produce the DMS columns in DMS order. */
   async writeChangesFromQuery(table: RawTableRef, query: string): Promise<ChangeFile> {
     const at = this.nextWriteTime();
-    const folder = this.props.layout.datePartitioning ? datePartitionFolder(at, this.props.layout.datePartitioning as DatePartitioning) : '';
-    const relativePath = folder ? `${folder}/${cdcFileName(at)}` : cdcFileName(at);
-    return this.writeFile(table, relativePath, at, (temp) => this.copy(query, temp));
+    return this.writeFile(table, this.cdcRelativePath(at), at, (temp) => this.copy(query, temp));
   }
 
   /** Delivers an already written CDC file a second time, under a new name (DMS's at-least-once delivery). */
   async redeliver(table: RawTableRef, file: ChangeFile): Promise<ChangeFile> {
     const at = this.nextWriteTime();
-    const folder = this.props.layout.datePartitioning ? datePartitionFolder(at, this.props.layout.datePartitioning) : '';
-    const relativePath = folder ? `${folder}/${cdcFileName(at)}` : cdcFileName(at);
-    return this.writeFile(table, relativePath, at, async (temp) => fs.copyFileSync(file.path, temp));
+    return this.writeFile(table, this.cdcRelativePath(at), at, async (temp) => fs.copyFileSync(file.path, temp));
   }
 
   /** Releases the writer's DuckDB. */
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
+  }
+
+  /** Where DMS puts a CDC file written at `at`: its time name, under a date folder if the layout has them. */
+  private cdcRelativePath(at: Date): string {
+    const partitioning = this.props.layout.datePartitioning;
+    return partitioning ? `${datePartitionFolder(at, partitioning)}/${cdcFileName(at)}` : cdcFileName(at);
   }
 
   private async replaceLoad(table: RawTableRef, queries: readonly string[]): Promise<ChangeFile[]> {

@@ -171,7 +171,6 @@ export class LocalCurationRunner {
     const row = rows[0];
     return {
       loadFingerprint: String(row.load_fingerprint),
-      loadStartedMs: row.load_started_ms === null ? null : Number(row.load_started_ms),
       lastFile: String(row.last_file),
       lastCdcOrderKey: row.last_cdc_order_key === null ? null : String(row.last_cdc_order_key),
       filesApplied: Number(row.files_applied),
@@ -186,7 +185,7 @@ export class LocalCurationRunner {
     });
   }
 
-  /** Runs a read-only query against the local database and returns its rows as JSON-friendly objects (BIGINT and DECIMAL as strings). */
+  /** Runs a query against the local database (inspection, benchmarks) and returns its rows as JSON-friendly objects (BIGINT and DECIMAL as strings). */
   async query(sql: string): Promise<Record<string, unknown>[]> {
     return this.rows(sql);
   }
@@ -202,7 +201,6 @@ export class LocalCurationRunner {
       `CREATE TABLE IF NOT EXISTS ${WATERMARK_TABLE} (`,
       '  curated_table VARCHAR NOT NULL,',
       '  load_fingerprint VARCHAR NOT NULL,',
-      '  load_started_ms DOUBLE,',
       '  last_file VARCHAR NOT NULL,',
       '  last_cdc_order_key VARCHAR,',
       '  files_applied BIGINT NOT NULL,',
@@ -239,7 +237,6 @@ export class LocalCurationRunner {
     const cdc = batch.files.filter((f) => f.kind === 'cdc');
     const watermark: Watermark = {
       loadFingerprint: apply.files.loadFingerprint,
-      loadStartedMs: apply.files.loadStartedMs,
       lastFile: batch.files[batch.files.length - 1].relativePath,
       lastCdcOrderKey: cdc.length > 0 ? cdc[cdc.length - 1].orderKey : batch.rebuild ? null : previous?.lastCdcOrderKey ?? null,
       filesApplied: (batch.rebuild ? 0 : previous?.filesApplied ?? 0) + batch.files.length,
@@ -305,7 +302,7 @@ export class LocalCurationRunner {
     const nullable = (v: string | number | null): string => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : stringLiteral(v));
     await this.connection.run(`DELETE FROM ${WATERMARK_TABLE} WHERE curated_table = ${table}`);
     await this.connection.run(`INSERT INTO ${WATERMARK_TABLE} VALUES (${[
-      table, stringLiteral(w.loadFingerprint), nullable(w.loadStartedMs), stringLiteral(w.lastFile),
+      table, stringLiteral(w.loadFingerprint), stringLiteral(w.lastFile),
       nullable(w.lastCdcOrderKey), String(w.filesApplied), 'now()::TIMESTAMP',
     ].join(', ')})`);
   }

@@ -44,7 +44,6 @@ export function evolveSchema(
   table: string, current: readonly ColumnDefinition[], files: readonly RawFileSchema[],
 ): { columns: ColumnDefinition[]; changes: SchemaChange[] } {
   const columns = [...current];
-  const changes: SchemaChange[] = [];
   for (const file of files) {
     for (const raw of file.columns) {
       const index = columns.findIndex((c) => c.name.toLowerCase() === raw.name.toLowerCase());
@@ -53,9 +52,7 @@ export function evolveSchema(
         throw new SchemaEvolutionError(table, raw.name, existing?.type ?? '(new column)', raw.engineType, file.file);
       }
       if (!existing) {
-        const column = { name: raw.name, type: raw.type };
-        columns.push(column);
-        changes.push({ kind: 'add', column });
+        columns.push({ name: raw.name, type: raw.type });
         continue;
       }
       const from = parseColumnType(existing.type)!;
@@ -66,17 +63,14 @@ export function evolveSchema(
       if (!isWideningOrSame(from, to)) {
         throw new SchemaEvolutionError(table, existing.name, existing.type, raw.type, file.file);
       }
-      const widened = { name: existing.name, type: formatColumnType(to) };
-      columns[index] = widened;
-      const earlier = changes.findIndex((c) => c.column.name === existing.name);
-      if (earlier >= 0 && changes[earlier].kind === 'add') {
-        changes[earlier] = { kind: 'add', column: widened };
-      } else if (earlier >= 0) {
-        changes[earlier] = { kind: 'widen', column: widened, from: (changes[earlier] as { from: ColumnType }).from };
-      } else {
-        changes.push({ kind: 'widen', column: widened, from: existing.type });
-      }
+      columns[index] = { name: existing.name, type: formatColumnType(to) };
     }
   }
+  // one change per column, from where it started to where it ended
+  const changes: SchemaChange[] = columns.flatMap((column): SchemaChange[] => {
+    const before = current.find((c) => c.name === column.name);
+    if (!before) return [{ kind: 'add', column }];
+    return before.type === column.type ? [] : [{ kind: 'widen', column, from: before.type }];
+  });
   return { columns, changes };
 }
