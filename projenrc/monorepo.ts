@@ -65,6 +65,7 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject implements W
         `ts-node@${VERSIONS.tsNode}`,
         `nx@${VERSIONS.nx}`,
         `constructs@${VERSIONS.constructs}`,
+        `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
         `eslint-import-resolver-typescript@${VERSIONS.eslintImportResolverTypescript}`,
         `eslint-plugin-import@${VERSIONS.eslintPluginImport}`,
       ],

@@ -315,7 +315,7 @@ function renderTest(stackClass: string): string[] {
     "    const endpoints = template.findResources('AWS::DMS::Endpoint', { Properties: { EndpointType: 'source' } });",
     '    expect(Object.keys(endpoints)).toHaveLength(1);',
     '    const props = Object.values(endpoints)[0].Properties;',
-    "    expect(JSON.stringify(props)).toContain(SOURCE.secret);",
+    '    expect(JSON.stringify(props)).toContain(SOURCE.secret);',
     '    expect(JSON.stringify(template.toJSON())).not.toMatch(/password/i);',
     '  });',
     '',

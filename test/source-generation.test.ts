@@ -59,8 +59,9 @@ describe('a source added in .projenrc.ts', () => {
   test('its stack synthesizes an Aurora MySQL source replicating the declared tables', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const generated = require(path.join(outdir, 'packages/source-inventory/lib/index.js'));
+    // resolved the way the generated package resolves it
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { LakehouseNetwork } = require('@cdc-lakehouse/networking');
+    const { LakehouseNetwork } = require(require.resolve('@cdc-lakehouse/networking', { paths: [outdir] }));
     const app = new App();
     const network = new LakehouseNetwork(new Stack(app, 'Platform'), 'Network', { sourcePorts: [3306] });
     const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { network });
