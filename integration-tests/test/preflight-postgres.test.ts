@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { CheckResult, postgresReplicationUserSql, preflightPostgres } from '@cdc-lakehouse/source-setup';
+import { postgresReplicationUserSql, preflightPostgres } from '@cdc-lakehouse/source-setup';
 import { Client } from 'pg';
 import { findFreePort } from '../src/free-port';
+import { byId, lakehouse, statuses } from '../src/lakehouse-cli';
 import { PostgresFixture } from '../src/postgres-fixture';
 
 /**
@@ -12,78 +10,9 @@ import { PostgresFixture } from '../src/postgres-fixture';
  * prerequisite SQL (passes), and the `lakehouse preflight` CLI end to end.
  */
 
-const REPO = path.resolve(__dirname, '../..');
-const CLI_MAIN = path.join(REPO, 'packages/cli/lib/main.js');
-
-/** Newest modification time of the .ts files under `dir`. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) {
-      newest = Math.max(newest, newestSource(full));
-    } else if (entry.name.endsWith('.ts')) {
-      newest = Math.max(newest, fs.statSync(full).mtimeMs);
-    }
-  }
-  return newest;
-}
-
-/**
- * Compiles source-setup and the CLI when their lib/ is missing or older than
- * src/ (the Nx test target does not depend on the cli build).
- */
-async function ensureCliBuilt(): Promise<void> {
-  const tsc = require.resolve('typescript/bin/tsc');
-  for (const [pkg, output] of [['packages/source-setup', 'lib/index.js'], ['packages/cli', 'lib/main.js']]) {
-    const dir = path.join(REPO, pkg);
-    const out = path.join(dir, output);
-    if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < newestSource(path.join(dir, 'src'))) {
-      const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], dir);
-      if (result.code !== 0) {
-        throw new Error(`building ${pkg} failed: ${result.stdout}${result.stderr}`);
-      }
-    }
-  }
-}
-
-interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function run(file: string, args: string[], cwd = REPO): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-async function lakehouse(...args: string[]): Promise<RunResult> {
-  return run(process.execPath, [CLI_MAIN, ...args]);
-}
-
-function byId(results: CheckResult[]): Record<string, CheckResult> {
-  return Object.fromEntries(results.map((result) => [result.id, result]));
-}
-
-function statuses(results: CheckResult[]): Record<string, string> {
-  return Object.fromEntries(results.map((result) => [result.id, result.status]));
-}
-
 const REPLICATION_USER = 'dms_replication';
 /** Awkward on purpose: quotes, dollar signs and a space must survive the generated SQL and the URL. */
 const REPLICATION_PASSWORD = "dms 'pa$$word\"";
-
-beforeAll(async () => {
-  await ensureCliBuilt();
-});
 
 describe('PostgreSQL started with wal_level=replica', () => {
   let pg: PostgresFixture;
