@@ -20,7 +20,6 @@ describe('parseTestDecodingLine', () => {
       action: 'INSERT',
       newTuple: {
         names: ['id', 'n', 'note', 'tags', 'gone', 'ok', 'bits', 'b', 'f', 'ts'],
-        types: ['integer', 'numeric', 'text', 'text[]', 'text', 'boolean', 'bit', 'bytea', 'double precision', 'timestamp with time zone'],
         values: ['1', '1.23456789', 'it\'s a "quote"', '{"a b",c,NULL,"q\\"x"}', null, 'true', '1010', '\\x00ff41', '1e+20', '2026-11-21 16:55:09.760192+00'],
       },
     });
@@ -43,17 +42,17 @@ describe('parseTestDecodingLine', () => {
       schema: 'public',
       table: 't',
       action: 'UPDATE',
-      oldTuple: { names: ['id'], types: ['integer'], values: ['1'] },
-      newTuple: { names: ['id', 'name'], types: ['integer', 'text'], values: ['2', 'x'] },
+      oldTuple: { names: ['id'], values: ['1'] },
+      newTuple: { names: ['id', 'name'], values: ['2', 'x'] },
     });
   });
 
   test('REPLICA IDENTITY FULL: an old tuple leaves NULL columns out; DELETE carries the old row', () => {
     const update = parseTestDecodingLine('table public.nopk: UPDATE: old-key: b[text]:\'b\' new-tuple: a[integer]:null b[text]:\'z\'');
-    expect(update.kind === 'change' && update.oldTuple).toEqual({ names: ['b'], types: ['text'], values: ['b'] });
+    expect(update.kind === 'change' && update.oldTuple).toEqual({ names: ['b'], values: ['b'] });
     const del = parseTestDecodingLine('table public.nopk: DELETE: a[integer]:1 b[text]:\'a\'');
     expect(del).toEqual({
-      kind: 'change', schema: 'public', table: 'nopk', action: 'DELETE', oldTuple: { names: ['a', 'b'], types: ['integer', 'text'], values: ['1', 'a'] },
+      kind: 'change', schema: 'public', table: 'nopk', action: 'DELETE', oldTuple: { names: ['a', 'b'], values: ['1', 'a'] },
     });
   });
 

@@ -20,18 +20,28 @@ export class CapturedTable {
   readonly identity: readonly number[];
   /** True when the row identity is the whole row (REPLICA IDENTITY FULL without key). */
   readonly fullRowIdentity: boolean;
+  /** Columns staged unquoted and read back typed (integers: PostgreSQL prints them as plain digits). */
+  readonly typedInStaging: readonly boolean[];
 
   constructor(readonly meta: TableMetadata, readonly dir: string) {
     this.key = CapturedTable.keyOf(meta.source.schema, meta.source.table);
     this.columnIndex = new Map(meta.columns.map((c, i) => [c.name, i]));
     this.identity = meta.rowIdentity.map((name) => this.columnIndex.get(name)!);
     this.fullRowIdentity = meta.primaryKey.length === 0 && meta.replicaIdentity === 'full';
+    this.typedInStaging = meta.columns.map((c) => c.kind === 'int');
   }
 
   /** The tuple's values in column order; columns the tuple leaves out are NULL. */
   valuesOf(tuple: DecodedTuple): DecodedValue[] {
-    const values: DecodedValue[] = new Array<DecodedValue>(this.meta.columns.length).fill(null);
     const { names } = tuple;
+    const columns = this.meta.columns;
+    if (names.length === columns.length) {
+      // the usual case: every column, in table order (no allocation per change)
+      let inOrder = true;
+      for (let i = 0; i < names.length && inOrder; i++) inOrder = names[i] === columns[i].name;
+      if (inOrder) return tuple.values;
+    }
+    const values: DecodedValue[] = new Array<DecodedValue>(columns.length).fill(null);
     for (let i = 0; i < names.length; i++) {
       const index = this.columnIndex.get(names[i]);
       if (index === undefined) {
@@ -80,10 +90,13 @@ export class StagedTable {
     let mask = '';
     let line = `${txIndex},${position},${row.op},`;
     const values = row.values;
+    const typed = this.table.typedInStaging;
     let fields = '';
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
-      if (v === UNCHANGED_TOAST) {
+      if (typed[i] && typeof v === 'string') {
+        fields += `,${v}`;
+      } else if (v === UNCHANGED_TOAST) {
         mask += `;${i}`;
         this.toastColumns.add(i);
         fields += ',';

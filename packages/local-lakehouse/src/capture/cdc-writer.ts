@@ -80,13 +80,14 @@ export async function writeWindowFiles(window: CdcWindow, props: WindowWriterPro
 export function cdcQuery(table: CapturedTable, csv: string, txCsv: string, lookup?: { file: string; columns: readonly number[] }): string {
   const { columns, rawFormat } = table.meta;
   const staged = readCsv(csv, [['txi', 'INTEGER'], ['pos', 'BIGINT'], ['op', 'VARCHAR'], ['mask', 'VARCHAR'],
-    ...columns.map((_, i) => [`c${i}`, 'VARCHAR'] as const)]);
+    ...columns.map((c, i) => [`c${i}`, table.typedInStaging[i] ? c.rawType : 'VARCHAR'] as const)]);
   const transactions = readCsv(txCsv, [['txi', 'INTEGER'], ['ts', 'VARCHAR'], ['seq', 'VARCHAR']]);
   const looked = new Set(lookup?.columns ?? []);
   const projection = [
     `s.op AS ${duckIdent(rawFormat.opColumn)}`,
     `t.ts AS ${duckIdent(rawFormat.commitTimestampColumn)}`,
     ...columns.map((c, i) => {
+      if (table.typedInStaging[i]) return `s.c${i} AS ${duckIdent(c.name)}`;
       const value = looked.has(i)
         ? `CASE WHEN s.mask LIKE ${duckString(`%;${i};%`)} THEN l.v${i} ELSE s.c${i} END`
         : `s.c${i}`;
@@ -101,7 +102,7 @@ export function cdcQuery(table: CapturedTable, csv: string, txCsv: string, looku
       ...table.identity.map((_, k) => [`k${k}`, 'VARCHAR'] as const),
       ...lookup.columns.map((i) => [`v${i}`, 'VARCHAR'] as const),
     ];
-    const on = table.identity.map((ci, k) => `${duckDbConversion(columns[ci], `s.c${ci}`)} = ${duckDbConversion(columns[ci], `l.k${k}`)}`);
+    const on = table.identity.map((ci, k) => `${table.typedInStaging[ci] ? `s.c${ci}` : duckDbConversion(columns[ci], `s.c${ci}`)} = ${duckDbConversion(columns[ci], `l.k${k}`)}`);
     joins.push(`LEFT JOIN ${readCsv(lookup.file, lookupColumns)} AS l ON ${on.join(' AND ')}`);
   }
   return [

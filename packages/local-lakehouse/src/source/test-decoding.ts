@@ -22,10 +22,9 @@ export const UNCHANGED_TOAST: unique symbol = Symbol('unchanged-toast-datum');
 /** A decoded column value: PostgreSQL's text, NULL, or an unchanged TOASTed value. */
 export type DecodedValue = string | null | typeof UNCHANGED_TOAST;
 
-/** A tuple as printed: column names with their values, in print order. */
+/** A tuple as printed: column names with their values, in print order (type names are skipped). */
 export interface DecodedTuple {
   readonly names: string[];
-  readonly types: string[];
   readonly values: DecodedValue[];
 }
 
@@ -142,7 +141,6 @@ function readIdentifier(line: string, start: number, terminators: string): { nam
 
 function parseTuple(line: string, start: number, stopAtNewTuple: boolean): { tuple: DecodedTuple; end: number } {
   const names: string[] = [];
-  const types: string[] = [];
   const values: DecodedValue[] = [];
   let i = start;
   while (i < line.length) {
@@ -162,7 +160,6 @@ function parseTuple(line: string, start: number, stopAtNewTuple: boolean): { tup
     if (line.charCodeAt(i) !== 91 /* [ */) throw new TestDecodingParseError(line, i, 'expected "["');
     const typeEnd = line.indexOf(']:', i);
     if (typeEnd < 0) throw new TestDecodingParseError(line, i, 'expected "]:" after a type name');
-    types.push(line.slice(i + 1, typeEnd));
     i = typeEnd + 2;
     // value
     const c = line.charCodeAt(i);
@@ -190,7 +187,7 @@ function parseTuple(line: string, start: number, stopAtNewTuple: boolean): { tup
     values.push(value);
     if (line.charCodeAt(i) === 32 /* space */) i++;
   }
-  return { tuple: { names, types, values }, end: i };
+  return { tuple: { names, values }, end: i };
 }
 
 /** A commit time as test_decoding prints it in a UTC session, taken apart. */
