@@ -1,12 +1,5 @@
-import { Duplex } from 'node:stream';
 import { Client } from 'pg';
-import * as copyStreams from 'pg-copy-streams';
 import { Lsn, formatLsn } from './lsn';
-
-declare module 'pg-copy-streams' {
-  /** COPY BOTH (the streaming replication sub-protocol): read CopyData from the server, write CopyData to it. */
-  export function both(txt: string, options?: { alignOnCopyDataFrame?: boolean }): Duplex & { submit(connection: unknown): void };
-}
 
 /** What the stream reports, message by message. */
 export interface ReplicationHandler {
@@ -18,14 +11,29 @@ export interface ReplicationHandler {
   onEnd(error: Error | undefined): void;
 }
 
+type DataHandler = (chunk: Buffer) => void;
+
+interface PgConnection {
+  readonly stream: NodeJS.ReadWriteStream & { listeners(event: 'data'): DataHandler[] };
+  query(text: string): void;
+}
+
 /** Microseconds between the Unix epoch and PostgreSQL's epoch (2000-01-01). */
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
+const COPY_DATA = 0x64; // d
+const COPY_BOTH_RESPONSE = 0x57; // W
+const PARAMETER_STATUS = 0x53; // S
+const NOTICE = 0x4e; // N
+const XLOG_DATA = 0x77; // w
+const KEEPALIVE = 0x6b; // k
 
 /**
- * A logical replication stream (`START_REPLICATION … LOGICAL`) on a replication connection,
- * read message by message with TCP backpressure (`pause()` stops reading from the socket).
- * Standby status updates tell the server how far the client has durably written; the slot's
- * confirmed position follows the `flush` value sent.
+ * A logical replication stream (`START_REPLICATION … LOGICAL`) on a replication connection. It reads
+ * the socket itself and hands each message to the handler synchronously, without a stream object per
+ * message (a million-row transaction is a million messages); `pause()` stops reading the socket, so
+ * TCP holds the server back. Standby status updates tell the server how far the client has durably
+ * written; the slot's confirmed position follows the `flush` value sent. Anything that is not
+ * CopyData (an error, the end of the stream) goes back to pg's own parser.
  */
 export class LogicalReplicationStream {
   /** Starts streaming `slot` from `startLsn` with the plugin options given. */
@@ -34,30 +42,56 @@ export class LogicalReplicationStream {
   ): LogicalReplicationStream {
     const options = Object.entries(pluginOptions).map(([k, v]) => `"${k}" '${v}'`).join(', ');
     const sql = `START_REPLICATION SLOT "${slot}" LOGICAL ${formatLsn(startLsn)}${options ? ` (${options})` : ''}`;
-    const stream = copyStreams.both(sql, { alignOnCopyDataFrame: true });
-    return new LogicalReplicationStream(client, stream, handler);
+    return new LogicalReplicationStream(client, sql, handler);
   }
 
   private ended = false;
+  private connection: PgConnection | undefined;
+  private pgHandler: DataHandler | undefined;
+  private readonly onSocketData: DataHandler;
+  /** Bytes of a message that spans socket chunks. */
+  private pending: Buffer[] = [];
+  private pendingLength = 0;
 
-  private constructor(private readonly client: Client, private readonly stream: Duplex, private readonly handler: ReplicationHandler) {
-    stream.on('data', (chunk: Buffer) => this.onMessage(chunk));
-    stream.on('error', (err: Error) => this.finish(err));
-    stream.on('end', () => this.finish(undefined));
+  private constructor(private readonly client: Client, readonly text: string, private readonly handler: ReplicationHandler) {
+    this.onSocketData = (chunk) => this.parse(chunk);
     client.on('error', (err: Error) => this.finish(err));
     client.on('end', () => this.finish(new Error('the replication connection was closed by the server')));
-    // a Submittable: pg returns it, not a promise; errors arrive as stream events
-    void client.query(stream as unknown as Parameters<Client['query']>[0]);
+    // a Submittable: pg calls submit() and the handle* methods; errors also arrive through them
+    void client.query(this as unknown as Parameters<Client['query']>[0]);
+  }
+
+  /** Called by pg when the query is sent. */
+  submit(connection: PgConnection): void {
+    this.connection = connection;
+    const stream = connection.stream;
+    this.pgHandler = stream.listeners('data')[0];
+    stream.removeListener('data', this.pgHandler);
+    stream.on('data', this.onSocketData);
+    connection.query(this.text);
+  }
+
+  /** Called by pg for an ErrorResponse. */
+  handleError(err: Error): void {
+    this.finish(err);
+  }
+
+  /** Called by pg when the server ends the stream. */
+  handleCommandComplete(): void {}
+
+  /** Called by pg when the server is ready for another query (the stream is over). */
+  handleReadyForQuery(): void {
+    this.finish(undefined);
   }
 
   /** Stops reading (TCP backpressure holds the server back). */
   pause(): void {
-    this.stream.pause();
+    this.connection?.stream.pause();
   }
 
   /** Resumes reading. */
   resume(): void {
-    this.stream.resume();
+    this.connection?.stream.resume();
   }
 
   /**
@@ -65,32 +99,74 @@ export class LogicalReplicationStream {
    * The server may then advance the slot's confirmed position to `flush`.
    */
   sendStatus(write: Lsn, flush: Lsn, replyRequested = false): void {
-    if (this.ended) return;
-    const message = Buffer.alloc(34);
-    message.write('r', 0);
-    message.writeBigUInt64BE(write, 1);
-    message.writeBigUInt64BE(flush, 9);
-    message.writeBigUInt64BE(flush, 17);
-    message.writeBigUInt64BE(BigInt(Date.now()) * 1000n - PG_EPOCH_MICROS, 25);
-    message.writeUInt8(replyRequested ? 1 : 0, 33);
-    this.stream.write(message);
+    if (this.ended || !this.connection) return;
+    const message = Buffer.alloc(39);
+    message.writeUInt8(COPY_DATA, 0);
+    message.writeUInt32BE(38, 1);
+    message.write('r', 5);
+    message.writeBigUInt64BE(write, 6);
+    message.writeBigUInt64BE(flush, 14);
+    message.writeBigUInt64BE(flush, 22);
+    message.writeBigUInt64BE(BigInt(Date.now()) * 1000n - PG_EPOCH_MICROS, 30);
+    message.writeUInt8(replyRequested ? 1 : 0, 38);
+    this.connection.stream.write(message);
   }
 
   /** Ends the connection (the server stops the WAL sender). */
   async close(): Promise<void> {
     this.ended = true;
-    this.stream.removeAllListeners('data');
-    this.stream.on('error', () => undefined);
+    this.connection?.stream.removeListener('data', this.onSocketData);
     await this.client.end().catch(() => undefined);
   }
 
-  private onMessage(chunk: Buffer): void {
-    const kind = chunk[0];
-    if (kind === 0x77 /* w: XLogData */) {
-      this.handler.onData(chunk.readBigUInt64BE(1), chunk.readBigUInt64BE(9), chunk.subarray(25));
-    } else if (kind === 0x6b /* k: primary keepalive */) {
-      this.handler.onKeepalive(chunk.readBigUInt64BE(1), chunk[17] === 1);
+  private parse(input: Buffer): void {
+    let chunk = input;
+    if (this.pendingLength > 0) {
+      this.pending.push(input);
+      this.pendingLength += input.length;
+      // wait for the whole message before joining the pieces (a TOASTed value may span many chunks)
+      const head = this.pending[0].length >= 5 ? this.pending[0] : Buffer.concat(this.pending);
+      if (head.length >= 5 && this.pendingLength < head.readUInt32BE(1) + 1) return;
+      chunk = Buffer.concat(this.pending, this.pendingLength);
+      this.pending = [];
+      this.pendingLength = 0;
     }
+    let i = 0;
+    while (i < chunk.length) {
+      if (chunk.length - i < 5 || chunk.length - i < chunk.readUInt32BE(i + 1) + 1) {
+        const rest = chunk.subarray(i);
+        this.pending = [rest];
+        this.pendingLength = rest.length;
+        return;
+      }
+      const code = chunk[i];
+      const end = i + 1 + chunk.readUInt32BE(i + 1);
+      if (code === COPY_DATA) {
+        this.onCopyData(chunk, i + 5, end);
+        if (this.ended) return;
+      } else if (code !== COPY_BOTH_RESPONSE && code !== PARAMETER_STATUS && code !== NOTICE) {
+        // an ErrorResponse, or CopyDone and what follows: pg's parser takes over from here
+        this.detach(chunk.subarray(i));
+        return;
+      }
+      i = end;
+    }
+  }
+
+  private onCopyData(chunk: Buffer, start: number, end: number): void {
+    const kind = chunk[start];
+    if (kind === XLOG_DATA) {
+      this.handler.onData(chunk.readBigUInt64BE(start + 1), chunk.readBigUInt64BE(start + 9), chunk.subarray(start + 25, end));
+    } else if (kind === KEEPALIVE) {
+      this.handler.onKeepalive(chunk.readBigUInt64BE(start + 1), chunk[start + 17] === 1);
+    }
+  }
+
+  private detach(rest: Buffer): void {
+    const stream = this.connection!.stream;
+    stream.removeListener('data', this.onSocketData);
+    stream.on('data', this.pgHandler!);
+    this.pgHandler!(rest);
   }
 
   private finish(error: Error | undefined): void {
