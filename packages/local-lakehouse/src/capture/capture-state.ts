@@ -8,6 +8,8 @@ import { processRunning } from '../os-process';
 export const CAPTURE_STATE_FILE = '.lakehouse-capture.json';
 /** File name of the lock a running capture holds in the raw directory. */
 export const CAPTURE_LOCK_FILE = '.lakehouse-capture.lock';
+/** Scratch folder of a running capture in the raw directory (staged changes, CSV chunks, DuckDB spill). */
+export const CAPTURE_SCRATCH_DIR = '.lakehouse-scratch';
 /** File name of the table metadata beside each table's raw files. */
 export const TABLE_METADATA_FILE = '_table.json';
 

@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { rawTableDirectory } from '@cdc-lakehouse/curation';
 import { Client } from 'pg';
 import { removeTemporaryFiles, writeFileAtomic } from './atomic-file';
-import { CAPTURE_LOCK_FILE, CAPTURE_STATE_FILE, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from './capture-state';
+import { CAPTURE_LOCK_FILE, CAPTURE_SCRATCH_DIR, CAPTURE_STATE_FILE, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from './capture-state';
 import { CapturedTable, CdcWindow, StagedTable } from './cdc-window';
 import { writeWindowFiles } from './cdc-writer';
 import { ChangeSequencer } from './change-sequence';
@@ -249,7 +248,10 @@ class Capture {
       this.unlock = lockRawDirectory(this.rawDir);
       this.state = state;
       this.setTables(metas);
-      this.scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-capture-'));
+      // scratch space inside the raw directory (a dot-folder, which readers skip): a killed capture's leftovers go at the next start
+      this.scratchDir = path.join(this.rawDir, CAPTURE_SCRATCH_DIR);
+      fs.rmSync(this.scratchDir, { recursive: true, force: true });
+      fs.mkdirSync(this.scratchDir);
       // one DuckDB thread: PostgreSQL and this process need the other core, and more threads lost time in every measurement here
       this.encoder = await ParquetEncoder.open(1, '512MB', path.join(this.scratchDir, 'duckdb'));
     } catch (err) {
@@ -301,7 +303,7 @@ class Capture {
     if (!fs.statSync(this.rawDir).isDirectory()) {
       throw new LakehouseError(`--raw ${this.rawDir} is a file; give a directory (it is created when missing)`);
     }
-    const entries = fs.readdirSync(this.rawDir).filter((e) => e !== CAPTURE_LOCK_FILE);
+    const entries = fs.readdirSync(this.rawDir).filter((e) => e !== CAPTURE_LOCK_FILE && e !== CAPTURE_SCRATCH_DIR);
     if (entries.length > 0) {
       throw new LakehouseError(`--raw ${this.rawDir} is not empty and holds no capture state (${CAPTURE_STATE_FILE}); `
         + 'give an empty or new directory, or the directory of an earlier capture of the same source');
