@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { rawTableDirectory } from '@cdc-lakehouse/curation';
+import { DMS_FACTS_TO_VERIFY, rawTableDirectory } from '@cdc-lakehouse/curation';
 import { Client } from 'pg';
 import { removeTemporaryFiles, writeFileAtomic } from './atomic-file';
 import { CAPTURE_LOCK_FILE, CAPTURE_SCRATCH_DIR, CAPTURE_STATE_FILE, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from './capture-state';
@@ -437,7 +437,11 @@ class Capture {
     this.stats.confirmedLsn = formatLsn(this.confirmed);
     this.sequencer = new ChangeSequencer(state.lastSequenceMicros);
     this.lookupClient = await connectSource({ url: this.options.source, applicationName: 'lakehouse-lob-lookup' });
-    for (const table of this.tables) removeTemporaryFiles(table.dir);
+    for (const table of this.tables) {
+      removeTemporaryFiles(table.dir);
+      // file names keep increasing across restarts, even if the clock went back
+      this.lastFileMs = Math.max(this.lastFileMs, latestCdcFileTime(table.dir));
+    }
     this.notifyWaiters();
     if (this.options.untilCaughtUp && this.confirmed >= this.targetLsn) return;
     await new Promise<void>((resolve, reject) => {
@@ -713,6 +717,21 @@ class Capture {
     this.unlock?.();
     this.unlock = undefined;
   }
+}
+
+/** The time in the name of the latest CDC file in `dir` (ms since the epoch; 0 without one). */
+function latestCdcFileTime(dir: string): number {
+  if (!fs.existsSync(dir)) return 0;
+  let latest = 0;
+  for (const name of fs.readdirSync(dir)) {
+    const m = DMS_FACTS_TO_VERIFY.cdcFileName.exec(name);
+    if (!m) continue;
+    const [d, t] = [m[1], m[2]];
+    const ms = Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8)),
+      Number(t.slice(0, 2)), Number(t.slice(2, 4)), Number(t.slice(4, 6)), Number(t.slice(6, 9)));
+    latest = Math.max(latest, ms);
+  }
+  return latest;
 }
 
 /** Fills an after-image's unchanged TOASTed values from the before-image where it has them. */
