@@ -64,10 +64,10 @@ describe('the monorepo root', () => {
     expect(nx.namedInputs.production).toEqual(expect.arrayContaining(['default', '!{projectRoot}/test/**/*']));
   });
 
-  test('.ci/run installs from the lockfile, fails on projen drift, then runs the test command', () => {
+  test('.ci/run installs from the lockfile, fails on lockfile or projen drift, then runs the test command', () => {
     const lines: string[] = files['.ci/run'].split('\n').filter((l: string) => l && !l.startsWith('#'));
-    expect(lines).toContain('npm ci --no-audit --no-fund');
-    expect(lines.indexOf('npm ci --no-audit --no-fund')).toBeLessThan(lines.indexOf('PROJEN_DISABLE_POST=true npx projen'));
+    expect(lines).toContain('npm install --no-audit --no-fund');
+    expect(lines.indexOf('npm install --no-audit --no-fund')).toBeLessThan(lines.indexOf('PROJEN_DISABLE_POST=true npx projen'));
     expect(lines.some((l) => l.includes('git status --porcelain'))).toBe(true);
     expect(lines[lines.length - 1]).toBe(TEST_COMMAND);
   });
