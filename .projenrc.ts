@@ -68,6 +68,7 @@ const cli = new RuntimeLibrary(repo, {
   bin: { lakehouse: 'lib/main.js' },
   workspaceDeps: [sourceSetup, curation, localLakehouse],
 });
+cli.defineTarget('demo', 'node lib/main.js demo', { dependsOn: ['build'], cache: false }, 'demo', {}, false);
 
 // Apps
 const platform = new CdkApp(repo, {
@@ -109,6 +110,6 @@ new IntegrationTestSuite(repo, {
 });
 new GlueScripts(repo);
 
-repo.setMainJob('nx run platform:synth --output-style=stream', 'Synthesize the platform app');
+repo.setMainJob('nx run cli:demo --output-style=stream-without-prefixes', 'Run the local lakehouse demo: PostgreSQL, capture, curate, verify, query');
 
 repo.synth();

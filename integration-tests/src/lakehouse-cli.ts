@@ -16,9 +16,9 @@ export interface RunResult {
 }
 
 /** Runs a program to completion, collecting its output. */
-export async function run(file: string, args: string[], cwd = REPO): Promise<RunResult> {
+export async function run(file: string, args: string[], cwd = REPO, env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,8 +1,9 @@
 import { CliCommand, CliIo, ExitCode, UsageError } from './command';
+import { demoCommand, localCommand } from './commands/local-lakehouse';
 import { preflightCommand } from './commands/preflight';
 
 /** Every `lakehouse` command, in help order. */
-export const COMMANDS: readonly CliCommand[] = [preflightCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, localCommand, preflightCommand];
 
 /** The text of `lakehouse --help` for a command table. */
 export function commandTableHelp(program: string, commands: readonly CliCommand[]): string {
