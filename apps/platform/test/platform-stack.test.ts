@@ -145,6 +145,30 @@ describe('the lakehouse app', () => {
   });
 });
 
+describe('every synthesized template', () => {
+  const { app } = lakehouseApp();
+  const assembly = app.synth();
+  const templates = assembly.stacks.map((stack) => ({ name: stack.stackName, text: JSON.stringify(stack.template) }));
+
+  test('covers the platform and every source', () => {
+    expect(templates.map((t) => t.name).sort()).toEqual(['CdcLakehousePlatform', 'LakehouseSource-billing', 'LakehouseSource-orders']);
+  });
+
+  test.each(['CdcLakehousePlatform', 'LakehouseSource-orders', 'LakehouseSource-billing'])('%s holds no password and never drops deletes', (name) => {
+    const text = templates.find((t) => t.name === name)!.text;
+    expect(text).not.toMatch(/password/i);
+    expect(text).not.toMatch(/"CdcInserts(Only|AndUpdates)":true/);
+  });
+
+  test('each source target sets both CDC filters to false explicitly', () => {
+    for (const stack of assembly.stacks.filter((s) => s.stackName.startsWith('LakehouseSource-'))) {
+      const text = JSON.stringify(stack.template);
+      expect(text).toContain('"CdcInsertsOnly":false');
+      expect(text).toContain('"CdcInsertsAndUpdates":false');
+    }
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   test('no stack of the app has an unsuppressed finding', () => {
     const { app } = lakehouseApp();
