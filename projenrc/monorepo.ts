@@ -81,6 +81,9 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject implements W
     this.package.addField('private', true);
     this.package.addField('version', WORKSPACE_VERSION);
     this.package.addField('workspaces', () => [...this.workspaces].sort());
+    // Nx would otherwise turn package.json scripts (`projen build`, `projen test`) into targets of the
+    // root project, and `npm test` would end up invoking itself
+    this.package.addField('nx', { includedScripts: [] });
 
     new JsonFile(this, 'nx.json', {
       marker: false,

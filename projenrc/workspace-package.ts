@@ -110,6 +110,8 @@ export class WorkspacePackage extends typescript.TypeScriptProject {
     this.nxName = options.name;
     this.package.addField('version', WORKSPACE_VERSION);
     this.package.addField('private', true);
+    // targets come from project.json only, not from the package.json scripts projen writes
+    this.package.addField('nx', { includedScripts: [] });
 
     // The root `npm install` installs every workspace; a package installing on its own would
     // create a second node_modules tree and lockfile. Versions are explicit, so nothing to resolve.

@@ -57,6 +57,11 @@ describe('the monorepo root', () => {
     expect(files['package.json'].scripts.start).toBe('projen start');
   });
 
+  test('Nx takes no targets from package.json scripts (they call projen, which calls Nx)', () => {
+    expect(files['package.json'].nx).toEqual({ includedScripts: [] });
+    expect(files['packages/networking/package.json'].nx).toEqual({ includedScripts: [] });
+  });
+
   test('nx.json turns the daemon off and keeps tests out of production inputs', () => {
     const nx = files['nx.json'];
     expect(nx.useDaemonProcess).toBe(false);
