@@ -6,7 +6,14 @@ set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
-python3 -m pytest --version >/dev/null 2>&1 || missing+=(python3-pytest)
+# Nx runs commands with node's own directory (/usr/bin here) first on PATH, so the Glue-script tests
+# use the system python3: it needs pytest itself, whatever python3 a login shell finds first.
+for py in python3 /usr/bin/python3; do
+  if command -v "$py" >/dev/null 2>&1 && ! "$py" -m pytest --version >/dev/null 2>&1; then
+    missing+=(python3-pytest)
+    break
+  fi
+done
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
