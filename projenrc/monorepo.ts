@@ -160,6 +160,8 @@ function ciScript(): string[] {
     '  echo "package-lock.json or generated files are stale: run npm install and npx projen, then commit the result" >&2',
     '  exit 1',
     'fi',
+    '# Nx keeps its cache per user, outside the clone: CI runs every task rather than replaying an earlier run.',
+    'export NX_SKIP_NX_CACHE=true',
     TEST_COMMAND,
   ];
 }
