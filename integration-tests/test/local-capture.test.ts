@@ -49,7 +49,7 @@ CREATE TABLE app.everything (
   big text
 );
 ALTER TABLE app.everything ALTER COLUMN big SET STORAGE EXTERNAL;
-CREATE TABLE app.events (kind text NOT NULL, payload jsonb NOT NULL, at timestamptz NOT NULL);
+CREATE TABLE app.events (kind text NOT NULL, payload jsonb NOT NULL, at timestamptz NOT NULL, note text);
 ALTER TABLE app.events REPLICA IDENTITY FULL;
 CREATE TABLE app."Mixed Case" ("Key" int PRIMARY KEY, "Value" text);
 CREATE TABLE app.empty (id int PRIMARY KEY);
@@ -81,7 +81,8 @@ SELECT i,
        time '12:34:56.789' + i * interval '1 second',
        CASE WHEN i % 10 = 0 THEN NULL ELSE (SELECT string_agg(md5(i::text || j::text), '') FROM generate_series(1, 80) AS j) END
   FROM generate_series(${from}, ${to}) AS i;
-INSERT INTO app.events SELECT 'created', jsonb_build_object('id', i), timestamptz '2025-01-01 00:00:00+00' + i * interval '1 second'
+INSERT INTO app.events SELECT 'created', jsonb_build_object('id', i), timestamptz '2025-01-01 00:00:00+00' + i * interval '1 second',
+       CASE WHEN i % 4 = 0 THEN NULL ELSE 'note ' || i END
   FROM generate_series(${from}, ${to}) AS i;
 INSERT INTO app."Mixed Case" SELECT i, 'v' || i FROM generate_series(${from}, ${to}) AS i;`;
 
@@ -99,6 +100,7 @@ UPDATE app.everything SET small = 3, big = NULL WHERE id = 21;
 INSERT INTO app.everything (id, name) VALUES (900000, 'inserted then deleted');
 DELETE FROM app.everything WHERE id = 900000;
 COMMIT;
+-- rows of the key-less table holding NULL (note) are updated and deleted too
 UPDATE app.events SET at = at + interval '1 day' WHERE (payload->>'id')::int % 10 = 0;
 DELETE FROM app.events WHERE (payload->>'id')::int % 15 = 0;
 UPDATE app."Mixed Case" SET "Value" = NULL WHERE "Key" % 3 = 0;
@@ -164,7 +166,7 @@ describe('lakehouse local capture → curate → verify', () => {
       big: 'string',
     });
     const events = JSON.parse(fs.readFileSync(path.join(raw, 'app', 'events', '_table.json'), 'utf8'));
-    expect(events).toMatchObject({ primaryKey: [], replicaIdentity: 'full', rowIdentity: ['kind', 'payload', 'at'] });
+    expect(events).toMatchObject({ primaryKey: [], replicaIdentity: 'full', rowIdentity: ['kind', 'payload', 'at', 'note'] });
   });
 
   test('curate builds the lake and verify matches every table, column for column', async () => {

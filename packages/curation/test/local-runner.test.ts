@@ -76,6 +76,25 @@ describe('LocalCurationRunner', () => {
     ]);
   });
 
+  test('a whole-row identity with NULLs (nullableKey) matches null-safely: updates and deletes of rows holding NULL apply', async () => {
+    const plan = new CurationPlan({ ...props, primaryKey: ['id', 'name', 'qty'], nullableKey: true });
+    const runner = await open(plan);
+    await writer.writeLoad(table, columns, [
+      change('I', '01', { id: 1, name: null, qty: 5 }, true),
+      change('I', '01', { id: 2, name: 'b', qty: null }, true),
+      change('I', '01', { id: 3, name: 'c', qty: 7 }, true),
+    ]);
+    await runner.run();
+    // REPLICA IDENTITY FULL updates arrive as D(old row) + U(new row); deletes carry the old row
+    await writer.writeChanges(table, columns, [
+      change('D', '02', { id: 1, name: null, qty: 5 }),
+      change('U', '02', { id: 1, name: null, qty: 6 }),
+      change('D', '03', { id: 2, name: 'b', qty: null }),
+    ]);
+    await runner.run();
+    expect(await rows(runner)).toEqual([[1, null, 6], [3, 'c', 7]]);
+  });
+
   test('converges: several changes to a key in one commit, delete then re-insert, a file delivered twice, a delete of a loaded row', async () => {
     const plan = new CurationPlan(props);
     await writer.writeLoad(table, columns, [

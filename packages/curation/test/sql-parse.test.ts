@@ -52,6 +52,32 @@ describe('generated DML parses with the Spark grammar', () => {
   });
 });
 
+describe('a whole-row identity that may hold NULL (nullableKey)', () => {
+  const plan = new CurationPlan({
+    source: { schema: 'public', table: 'audit_log', rawTable: { database: 'raw_sales', table: 'public_audit_log' } },
+    curated: { database: 'curated', table: 'audit_log' },
+    columns: [{ name: 'code', type: 'string' }, { name: 'amount', type: 'int' }],
+    primaryKey: ['code', 'amount'],
+    nullableKey: true,
+  });
+
+  test('is matched null-safely, and the MERGE parses in both grammars', () => {
+    const { trino, spark } = sqlGrammars();
+    const athena = new CurationSql(plan, 'athena').merge();
+    expect(athena).toContain('ON t."code" IS NOT DISTINCT FROM s."code" AND t."amount" IS NOT DISTINCT FROM s."amount"');
+    expect(describeErrors(trino.validate(athena))).toEqual([]);
+    const dialect = new SparkDialect();
+    const sparkMerge = new CurationSql(plan, dialect).merge()
+      .replace(`INTO ${dialect.curatedTableName(plan.curated)} `, 'INTO curated.audit_log ');
+    expect(sparkMerge).toContain('IS NOT DISTINCT FROM');
+    expect(describeErrors(spark.validate(sparkMerge))).toEqual([]);
+  });
+
+  test('a primary key keeps plain equality', () => {
+    expect(new CurationSql(EXAMPLE_PLANS.orders, 'athena').merge()).not.toContain('IS NOT DISTINCT FROM');
+  });
+});
+
 describe('the grammar check can fail', () => {
   test.each([
     ['trino', 'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE t.x = 1'],

@@ -91,6 +91,13 @@ export interface CurationPlanProps {
    */
   readonly primaryKey?: readonly string[];
   /**
+   * Whether key columns may hold NULL — a table without a primary key that is merged by its whole row
+   * (PostgreSQL `REPLICA IDENTITY FULL`). The merge then matches keys null-safely (`IS NOT DISTINCT FROM`),
+   * which engines join less efficiently than `=`.
+   * @default false
+   */
+  readonly nullableKey?: boolean;
+  /**
    * `merge` keeps one row per key; `append-only` (tables without a primary key) appends every non-delete change.
    * @default 'merge'
    */
@@ -209,6 +216,8 @@ export class CurationPlan {
   readonly columns: readonly ColumnDefinition[];
   /** Primary-key columns (empty in append-only mode). */
   readonly primaryKey: readonly string[];
+  /** Whether key columns may hold NULL (matched null-safely). */
+  readonly nullableKey: boolean;
   /** Merge or append-only. */
   readonly mode: CurationMode;
   /** Hard or soft deletes. */
@@ -233,6 +242,7 @@ export class CurationPlan {
     this.mode = props.mode ?? 'merge';
     this.deletes = props.deletes ?? 'hard';
     this.primaryKey = validateKey(props, this.mode, this.deletes, this.columns, fail);
+    this.nullableKey = props.nullableKey ?? false;
     this.partitionBy = validatePartitions(props.partitionBy ?? [], this.columns, fail);
     this.tableProperties = validateTableProperties(props.tableProperties ?? {}, fail);
     this.maintenance = validateMaintenance(props.maintenance ?? {}, fail);
@@ -285,6 +295,7 @@ export class CurationPlan {
       curated: this.curated,
       columns: this.columns,
       primaryKey: this.primaryKey,
+      ...(this.nullableKey ? { nullableKey: true } : {}),
       mode: this.mode,
       deletes: this.deletes,
       partitionBy: this.partitionBy,

@@ -129,7 +129,7 @@ export class CurationSql {
       'USING (',
       indent(this.latestChangePerKey(source), 1),
       ') AS s',
-      `ON ${plan.primaryKey.map((k) => `t.${q(k)} = s.${q(k)}`).join(' AND ')}`,
+      `ON ${plan.primaryKey.map((k) => `t.${q(k)} ${plan.nullableKey ? 'IS NOT DISTINCT FROM' : '='} s.${q(k)}`).join(' AND ')}`,
     ];
     if (plan.deletes === 'hard') {
       lines.push(

@@ -36,6 +36,8 @@ export function planFromMetadata(meta: TableMetadata, override: Partial<Curation
     curated: { database: catalogName(meta.source.schema), table: catalogName(meta.source.table) },
     columns: meta.columns.map((c) => ({ name: c.name, type: c.type })),
     primaryKey: meta.rowIdentity,
+    // a whole-row identity includes nullable columns: match them null-safely
+    nullableKey: meta.primaryKey.length === 0,
     mode: 'merge',
     ...override,
   };
