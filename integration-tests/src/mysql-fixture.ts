@@ -4,9 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { OsUser } from '@cdc-lakehouse/local-lakehouse';
 import { connectMysql } from '@cdc-lakehouse/source-setup';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { StartedTestContainer } from 'testcontainers';
+import { containerRuntimeAvailable } from './container-postgres';
 import { findFreePort } from './free-port';
 import { processRunning } from './process-state';
 
@@ -130,16 +132,6 @@ function requestedMode(options: MysqlFixtureOptions): MysqlFixtureMode | 'auto' 
   throw new Error(`MYSQL_FIXTURE_MODE must be auto, testcontainers or local-binaries, not ${JSON.stringify(fromEnv)}`);
 }
 
-async function containerRuntimeAnswers(): Promise<boolean> {
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -201,12 +193,6 @@ export function findMariadbBinaries(binDir?: string): MariadbBinaries {
     throw new Error(`no MariaDB server binaries found (${missing.join(', ')} not in ${binDir ?? 'PATH, /usr/sbin, /usr/bin'}); install them with \`${MYSQL_INSTALL_HINT}\``);
   }
   return { server, installDb };
-}
-
-interface OsUser {
-  readonly name: string;
-  readonly uid: number;
-  readonly gid: number;
 }
 
 async function lookupOsUser(name: string): Promise<OsUser> {
@@ -558,7 +544,7 @@ export class MysqlFixture {
     const image = options.image ?? 'mariadb:10.11';
 
     const requested = requestedMode(options);
-    const mode: MysqlFixtureMode = requested !== 'auto' ? requested : (await containerRuntimeAnswers()) ? 'testcontainers' : 'local-binaries';
+    const mode: MysqlFixtureMode = requested !== 'auto' ? requested : (await containerRuntimeAvailable()) ? 'testcontainers' : 'local-binaries';
 
     let server: StartedServer;
     let details: string;
