@@ -1,4 +1,4 @@
-import { JsonFile, Project, typescript } from 'projen';
+import { JsonFile, Project, TextFile, typescript } from 'projen';
 import { NxProject } from './nx';
 import { VERSIONS } from './versions';
 import { WorkspacePackage, WorkspacePackageOptions, WorkspaceRoot } from './workspace-package';
@@ -29,12 +29,48 @@ export interface RuntimeLibraryOptions extends WorkspacePackageOptions {
   readonly bin?: Record<string, string>;
 }
 
-/** A runtime library or CLI in `packages/`. */
+/**
+ * A runtime library or CLI in `packages/`. Each executable gets a committed launcher
+ * `bin/<command>`: npm links a workspace's bin only if the file exists at install time, and
+ * `lib/` is built after install, so pointing the bin at `lib/` left `npx <command>` on a fresh
+ * clone asking the public registry for a package of that name. The launcher builds the package
+ * with Nx on first use when its compiled entry point is missing.
+ */
 export class RuntimeLibrary extends WorkspacePackage {
   constructor(root: Root, options: RuntimeLibraryOptions) {
     super(root, { ...options, folder: 'packages', kindTag: 'type:runtime-library' });
-    if (options.bin) this.addBins(options.bin);
+    for (const [command, entry] of Object.entries(options.bin ?? {})) {
+      const launcher = `bin/${command}`;
+      new TextFile(this, launcher, { executable: true, committed: true, lines: launcherScript(this.nxName, entry) });
+      this.addBins({ [command]: launcher });
+    }
   }
+}
+
+function launcherScript(nxName: string, entry: string): string[] {
+  return [
+    '#!/usr/bin/env node',
+    `// ${['~~ Generated', 'by projen'].join(' ')} (projenrc/kinds.ts). To modify, edit it and run "npx projen".`,
+    "'use strict';",
+    "const fs = require('fs');",
+    "const path = require('path');",
+    `const entry = path.join(__dirname, '..', ${JSON.stringify(entry)});`,
+    'if (!fs.existsSync(entry)) {',
+    `  process.stderr.write(${JSON.stringify(`first run: building ${nxName} (npx nx run ${nxName}:build)\n`)});`,
+    "  const nxManifest = require.resolve('nx/package.json', { paths: [__dirname] });",
+    "  const nx = path.join(path.dirname(nxManifest), require(nxManifest).bin.nx);",
+    "  const result = require('child_process').spawnSync(process.execPath, [nx, 'run', " + JSON.stringify(`${nxName}:build`) + ", '--output-style=stream-without-prefixes'], {",
+    "    stdio: ['ignore', process.stderr, process.stderr],",
+    "    cwd: path.join(__dirname, '..', '..', '..'), // the workspace root: packages/<name>/bin",
+    "    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },",
+    '  });',
+    '  if (result.status !== 0 || !fs.existsSync(entry)) {',
+    `    process.stderr.write(${JSON.stringify(`could not build ${nxName}; run "npx nx run ${nxName}:build" and look at its errors\n`)});`,
+    '    process.exit(2);',
+    '  }',
+    '}',
+    'require(entry);',
+  ];
 }
 
 /**

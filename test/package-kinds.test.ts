@@ -13,11 +13,12 @@ import {
   TEST_TARGETS,
   WORKSPACE_VERSION,
 } from '../projenrc';
+import { sampleOutdir } from './sample-outdir';
 
 type Files = Record<string, any>;
 
 function sampleWorkspace(): Files {
-  const repo = new LakehouseMonorepo({ name: 'sample-lakehouse', description: 'test' });
+  const repo = new LakehouseMonorepo({ name: 'sample-lakehouse', description: 'test', outdir: sampleOutdir('package-kinds') });
   const net = new ConstructLibrary(repo, { name: 'networking', description: 'network' });
   const core = new RuntimeLibrary(repo, {
     name: 'curation',
@@ -132,8 +133,13 @@ describe('package kinds', () => {
     expect(pkg.dependencies['@cdc-lakehouse/curation']).toBe(WORKSPACE_VERSION);
   });
 
-  test('runtime libraries can ship executables', () => {
-    expect(files['packages/curation/package.json'].bin).toEqual({ lakehouse: 'lib/cli.js' });
+  test('runtime libraries ship executables through a committed launcher that builds on first use', () => {
+    expect(files['packages/curation/package.json'].bin).toEqual({ lakehouse: 'bin/lakehouse' });
+    const launcher: string = files['packages/curation/bin/lakehouse'];
+    expect(launcher).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(launcher).toContain("path.join(__dirname, '..', \"lib/cli.js\")");
+    expect(launcher).toContain("'curation:build'");
+    expect(files['packages/curation/.gitignore']).not.toMatch(/^\/?bin\/?$/m);
   });
 
   test('apps synthesize from compiled JavaScript and have synth, diff, deploy and cfn-lint targets', () => {

@@ -8,6 +8,7 @@ import {
   WORKSPACE_VERSION,
   tsLiteral,
 } from '../projenrc';
+import { sampleOutdir } from './sample-outdir';
 
 const orders: SourceEntry = {
   name: 'orders',
@@ -28,7 +29,7 @@ const billing: SourceEntry = {
 };
 
 function workspace() {
-  const repo = new LakehouseMonorepo({ name: 'sample', description: 'test' });
+  const repo = new LakehouseMonorepo({ name: 'sample', description: 'test', outdir: sampleOutdir('source-catalog') });
   const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
   const networking = lib('networking');
   const rawZone = lib('raw-zone');
