@@ -145,20 +145,42 @@ export class IntegrationTestSuite extends WorkspacePackage {
 
 /**
  * The Python scripts AWS Glue runs (`glue-scripts/`). Not an npm package: an Nx project whose
- * `test` target runs pytest and whose `lint` target byte-compiles every script.
+ * `spark-env` target installs the local rehearsal of Glue 5.0 (PySpark 3.5.4 + Iceberg 1.7.1,
+ * pinned, cached outside the repository by `scripts/install-spark.sh`), whose `test` target runs
+ * pytest in that environment and whose `lint` target byte-compiles every script.
  */
 export class GlueScripts extends Project {
+  /** The target that installs the Spark environment; every suite that runs Spark depends on it. */
+  public static readonly SPARK_ENV_TARGET = 'spark-env';
+  /** The Nx project name. */
+  public readonly nxName = 'glue-scripts';
+  /** The project's `project.json`. */
+  public readonly nx: NxProject;
+
   constructor(root: Project) {
     super({ name: 'glue-scripts', parent: root, outdir: 'glue-scripts' });
-    const nx = new NxProject(this, 'glue-scripts', ['type:glue-scripts']);
+    const nx = new NxProject(this, this.nxName, ['type:glue-scripts']);
+    this.nx = nx;
+    // idempotent and quick once installed; never cached, so a fresh machine always installs
+    nx.addTarget(GlueScripts.SPARK_ENV_TARGET, { command: 'bash ../scripts/install-spark.sh', cache: false });
     nx.addTarget('test', {
-      command: 'python3 -m pytest -q -p no:cacheprovider tests',
-      inputs: ['default'],
+      command: 'SPARK_ENV=$(bash ../scripts/install-spark.sh | tail -n 1) && "$SPARK_ENV/venv/bin/python" -m pytest -q -p no:cacheprovider tests',
+      dependsOn: [GlueScripts.SPARK_ENV_TARGET],
+      inputs: ['default', '{workspaceRoot}/scripts/install-spark.sh', '{workspaceRoot}/packages/curation/test/golden/**/*'],
     });
     nx.addTarget('lint', {
       command: 'python3 -m py_compile $(find . -name "*.py" -not -path "*/node_modules/*")',
       inputs: ['default'],
     });
     this.gitignore.exclude('__pycache__/', '*.pyc', '.pytest_cache/');
+  }
+
+  /**
+   * Declares that `pkg`'s `target` runs the Glue scripts on the local Spark: the environment is
+   * installed first, and a change to the scripts invalidates the target's cache.
+   */
+  public usedBy(pkg: { nx: NxProject }, target = 'test'): void {
+    pkg.nx.addImplicitDependency(this.nxName);
+    pkg.nx.addTargetDependency(target, { projects: [this.nxName], target: GlueScripts.SPARK_ENV_TARGET });
   }
 }

@@ -1,11 +1,19 @@
 import { Component, JsonFile, Project } from 'projen';
 
+/** A target of other projects that must run first. */
+export interface NxProjectTargetDependency {
+  /** Nx project names. */
+  readonly projects: string[];
+  /** Their target. */
+  readonly target: string;
+}
+
 /** One Nx target of a workspace project. */
 export interface NxTarget {
   /** Shell command, run from the project's root folder. */
   readonly command: string;
   /** Targets that must run first (`^build` = build of every dependency). */
-  readonly dependsOn?: string[];
+  readonly dependsOn?: (string | NxProjectTargetDependency)[];
   /** Files whose content decides whether a cached result may be reused. */
   readonly inputs?: string[];
   /** Files the target writes, restored from the cache on a hit. */
@@ -34,6 +42,13 @@ export class NxProject extends Component {
   /** Adds (or replaces) a target. */
   public addTarget(name: string, target: NxTarget): void {
     this.targets[name] = target;
+  }
+
+  /** Runs `dependency` before this project's `target` (which must exist). */
+  public addTargetDependency(target: string, dependency: string | NxProjectTargetDependency): void {
+    const existing = this.targets[target];
+    if (!existing) throw new Error(`Nx project ${this.nxName} has no target ${target}`);
+    this.targets[target] = { ...existing, dependsOn: [...(existing.dependsOn ?? []), dependency] };
   }
 
   /** Makes this project depend on another one that it does not import (so `^build` builds it first). */

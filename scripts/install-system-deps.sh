@@ -6,14 +6,11 @@ set -euo pipefail
 missing=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server)
-# Nx runs commands with node's own directory (/usr/bin here) first on PATH, so the Glue-script tests
-# use the system python3: it needs pytest itself, whatever python3 a login shell finds first.
-for py in python3 /usr/bin/python3; do
-  if command -v "$py" >/dev/null 2>&1 && ! "$py" -m pytest --version >/dev/null 2>&1; then
-    missing+=(python3-pytest)
-    break
-  fi
-done
+# The local Spark rehearsal of Glue 5.0 (scripts/install-spark.sh): Java 17 runs Spark, Maven fetches the
+# Iceberg jar, and a venv holds PySpark (Nx puts /usr/bin first on PATH, so the system python3 makes it).
+[ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ] || ls /usr/lib/jvm/*17*/bin/java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null 2>&1 || missing+=(maven)
+/usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

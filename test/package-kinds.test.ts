@@ -27,8 +27,8 @@ function sampleWorkspace(): Files {
     bin: { lakehouse: 'lib/cli.js' },
   });
   new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [net, core] });
-  new IntegrationTestSuite(repo, { description: 'suite', deps: ['pg@^8.23.1'] });
-  new GlueScripts(repo);
+  const suite = new IntegrationTestSuite(repo, { description: 'suite', deps: ['pg@^8.23.1'] });
+  new GlueScripts(repo).usedBy(suite);
   repo.setMainJob('nx run platform:synth', 'Synthesize the platform app');
   return Testing.synth(repo);
 }
@@ -70,10 +70,10 @@ describe('the monorepo root', () => {
     expect(nx.namedInputs.production).toEqual(expect.arrayContaining(['default', '!{projectRoot}/test/**/*']));
   });
 
-  test('.ci/run installs from the lockfile, fails on lockfile or projen drift, then runs the test command', () => {
+  test('.ci/run installs exactly the lockfile, fails on projen drift, then runs the test command', () => {
     const lines: string[] = files['.ci/run'].split('\n').filter((l: string) => l && !l.startsWith('#'));
-    expect(lines).toContain('npm install --no-audit --no-fund');
-    expect(lines.indexOf('npm install --no-audit --no-fund')).toBeLessThan(lines.indexOf('PROJEN_DISABLE_POST=true npx projen'));
+    expect(lines).toContain('npm ci --no-audit --no-fund');
+    expect(lines.indexOf('npm ci --no-audit --no-fund')).toBeLessThan(lines.indexOf('PROJEN_DISABLE_POST=true npx projen'));
     expect(lines.some((l) => l.includes('git status --porcelain'))).toBe(true);
     expect(lines[lines.length - 1]).toBe(TEST_COMMAND);
   });
@@ -95,10 +95,10 @@ describe('package kinds', () => {
     for (const target of ['build', 'test', 'lint']) {
       expect(project.targets[target]).toMatchObject({
         executor: 'nx:run-commands',
-        dependsOn: ['^build'],
         cache: true,
         options: { cwd: dir },
       });
+      expect(project.targets[target].dependsOn[0]).toBe('^build');
       expect(project.targets[target].inputs).toEqual(expect.arrayContaining(['^production']));
     }
   });
@@ -138,7 +138,7 @@ describe('package kinds', () => {
     const launcher: string = files['packages/curation/bin/lakehouse'];
     expect(launcher).toMatch(/^#!\/usr\/bin\/env node\n/);
     expect(launcher).toContain("path.join(__dirname, '..', \"lib/cli.js\")");
-    expect(launcher).toContain("'curation:build'");
+    expect(launcher).toContain('"curation:build"');
     expect(files['packages/curation/.gitignore']).not.toMatch(/^\/?bin\/?$/m);
   });
 
@@ -152,10 +152,19 @@ describe('package kinds', () => {
     expect(targets.deploy.cache).toBe(false);
   });
 
-  test('glue scripts are an Nx project tested with pytest, not an npm workspace', () => {
+  test('glue scripts are an Nx project tested with pytest on the installed Spark, not an npm workspace', () => {
     const project = files['glue-scripts/project.json'];
-    expect(project.targets.test.options.command).toContain('python3 -m pytest');
+    expect(project.targets['spark-env']).toMatchObject({ cache: false, options: { command: 'bash ../scripts/install-spark.sh' } });
+    expect(project.targets.test.dependsOn).toEqual(['spark-env']);
+    expect(project.targets.test.options.command).toContain('/venv/bin/python" -m pytest');
     expect(files['glue-scripts/package.json']).toBeUndefined();
+  });
+
+  test('a suite that runs the Glue scripts installs Spark first and is invalidated by script changes', () => {
+    const suite = files['integration-tests/project.json'];
+    expect(suite.implicitDependencies).toEqual(['glue-scripts']);
+    expect(suite.targets.test.dependsOn).toContainEqual({ projects: ['glue-scripts'], target: 'spark-env' });
+    expect(files['packages/curation/project.json'].targets.test.dependsOn).toEqual(['^build']);
   });
 });
 
