@@ -47,7 +47,11 @@ export interface CuratedTableResult {
  */
 export async function curateOnce(options: CurateOptions): Promise<CuratedTableResult[]> {
   const overrides = options.plansFile ? readPlanOverrides(options.plansFile) : new Map();
-  const tables = discoverLakeTables(options.rawDir, overrides);
+  return curateLakeTables(discoverLakeTables(options.rawDir, overrides), options);
+}
+
+/** {@link curateOnce} for tables (and plans) the caller has already found. */
+export async function curateLakeTables(tables: readonly LakeTable[], options: Omit<CurateOptions, 'plansFile'>): Promise<CuratedTableResult[]> {
   const results: CuratedTableResult[] = [];
   for (const table of tables) {
     results.push(await curateTable(table, options));
@@ -56,7 +60,7 @@ export async function curateOnce(options: CurateOptions): Promise<CuratedTableRe
   return results;
 }
 
-async function curateTable(table: LakeTable, options: CurateOptions): Promise<CuratedTableResult> {
+async function curateTable(table: LakeTable, options: Omit<CurateOptions, 'plansFile'>): Promise<CuratedTableResult> {
   const plan = table.plan;
   const runner = await openRunner(table, options);
   try {
@@ -75,7 +79,7 @@ async function curateTable(table: LakeTable, options: CurateOptions): Promise<Cu
   }
 }
 
-async function openRunner(table: LakeTable, options: CurateOptions): Promise<LocalCurationRunner> {
+async function openRunner(table: LakeTable, options: Omit<CurateOptions, 'plansFile'>): Promise<LocalCurationRunner> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {

@@ -1,6 +1,6 @@
 import { DuckDBConnection } from '@duckdb/node-api';
 import { Client } from 'pg';
-import { LakeDatabase, RegisteredTable, lakeRows, openLake, registeredTables } from './lake-database';
+import { RegisteredTable, lakeRows, openLake, registeredTables } from './lake-database';
 import { duckIdent } from '../capture/parquet-encoder';
 import { LakehouseError, errorMessage } from '../errors';
 import { ColumnMetadata, TableMetadata, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
@@ -18,6 +18,20 @@ export interface VerifyOptions {
    * @default 5
    */
   readonly maxDifferingKeys?: number;
+}
+
+/**
+ * What verify compares with the source, whichever engine curated it: a DuckDB connection in which
+ * every curated table is the relation `<database>.<table>` (the DuckDB lake itself, or views over
+ * Parquet files an Iceberg warehouse exported), and the registry of curated tables.
+ */
+export interface CuratedTablesView {
+  /** DuckDB connection that can read the curated tables. */
+  readonly connection: DuckDBConnection;
+  /** The curated tables and the source tables they come from. */
+  readonly tables: readonly RegisteredTable[];
+  /** Releases the connection (and whatever the view holds). */
+  close(): void;
 }
 
 /** The comparison of one table. */
@@ -50,24 +64,38 @@ export interface TableVerification {
  */
 export async function verifyLake(options: VerifyOptions): Promise<TableVerification[]> {
   const lake = await openLake(options.lakeFile, { readOnly: true });
+  let tables: RegisteredTable[];
+  try {
+    tables = await registeredTables(lake.connection, options.lakeFile);
+  } catch (err) {
+    lake.close();
+    throw err;
+  }
+  return verifyCuratedTables(options.source, { connection: lake.connection, tables, close: () => lake.close() }, options.maxDifferingKeys);
+}
+
+/**
+ * Compares every table of `view` with the source (see {@link verifyLake}); closes the view.
+ * One implementation serves every curation engine: each engine only provides the view.
+ */
+export async function verifyCuratedTables(source: string, view: CuratedTablesView, maxDifferingKeys = 5): Promise<TableVerification[]> {
   let client: Client | undefined;
   try {
-    const tables = await registeredTables(lake.connection, options.lakeFile);
-    client = await connectSource({ url: options.source, applicationName: 'lakehouse-verify' });
+    client = await connectSource({ url: source, applicationName: 'lakehouse-verify' });
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const results: TableVerification[] = [];
-    for (const table of tables) {
-      results.push(await verifyTable(client, lake, table, options.maxDifferingKeys ?? 5));
+    for (const table of view.tables) {
+      results.push(await verifyTable(client, view.connection, table, maxDifferingKeys));
     }
     await client.query('COMMIT');
     return results;
   } finally {
     await endQuietly(client);
-    lake.close();
+    view.close();
   }
 }
 
-async function verifyTable(client: Client, lake: LakeDatabase, table: RegisteredTable, maxKeys: number): Promise<TableVerification> {
+async function verifyTable(client: Client, lake: DuckDBConnection, table: RegisteredTable, maxKeys: number): Promise<TableVerification> {
   const name = `${table.sourceSchema}.${table.sourceTable}`;
   const curated = `${table.curatedDatabase}.${table.curatedTable}`;
   const failed = (problem: string): TableVerification => ({
@@ -83,7 +111,7 @@ async function verifyTable(client: Client, lake: LakeDatabase, table: Registered
     return failed(`cannot read the source table: ${errorMessage(err)}`);
   }
   const lakeTable = `${duckIdent(table.curatedDatabase)}.${duckIdent(table.curatedTable)}`;
-  const described = await lakeRows(lake.connection, `DESCRIBE ${lakeTable}`).catch(() => undefined);
+  const described = await lakeRows(lake, `DESCRIBE ${lakeTable}`).catch(() => undefined);
   if (!described) return failed(`the lake has no table ${curated}`);
   const lakeTypes = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
   const missing = meta.columns.filter((c) => !lakeTypes.has(c.name)).map((c) => c.name);
@@ -94,7 +122,7 @@ async function verifyTable(client: Client, lake: LakeDatabase, table: Registered
   const lakeRow = rowText(meta.columns.map((c) => lakeChecksumText(lakeTypes.get(c.name)!, duckIdent(c.name))));
   const source = (await client.query<{ rows: string; checksum: string }>(
     `SELECT count(*)::text AS rows, COALESCE(sum(('x' || substr(md5(${sourceRow}), 1, 15))::bit(60)::int8), 0)::text AS checksum FROM ${relation}`)).rows[0];
-  const inLake = (await lakeRows(lake.connection,
+  const inLake = (await lakeRows(lake,
     `SELECT count(*) AS rows, CAST(COALESCE(sum(CAST('0x' || substr(md5(${lakeRow}), 1, 15) AS BIGINT)), 0) AS VARCHAR) AS checksum FROM ${lakeTable}${lakeFilter}`))[0];
   const result = {
     table: name,
@@ -108,7 +136,7 @@ async function verifyTable(client: Client, lake: LakeDatabase, table: Registered
   if (match) return { ...result, match, differingKeys: [] };
   const identity = table.rowIdentity.length > 0 ? table.rowIdentity : meta.columns.map((c) => c.name);
   const keyColumns = identity.map((n) => meta.columns.find((c) => c.name === n)).filter((c): c is ColumnMetadata => c !== undefined);
-  const differingKeys = await firstDifferingKeys(client, lake.connection, {
+  const differingKeys = await firstDifferingKeys(client, lake, {
     relation, lakeTable, lakeFilter, keyColumns, lakeTypes, sourceRow, lakeRow, maxKeys,
   });
   return { ...result, match, differingKeys };
