@@ -1,45 +1,40 @@
-"""AWS Glue entry point: apply one curated table's generated Spark SQL to its Iceberg table.
+"""AWS Glue 5.0 entry point: curate a source database's tables from its DMS raw zone into Iceberg.
 
-Thin on purpose. The SQL (CREATE TABLE, the dedup + MERGE, maintenance) is generated and tested by the
-TypeScript package @cdc-lakehouse/curation; this script only wires a Glue Spark session to the Glue
-Data Catalog as an Iceberg catalog and runs the statements of a job spec in order.
+Thin on purpose: Glue arguments, GlueContext -> SparkSession, an S3 lister over the raw root, then the job core
+(``lakehouse_curation.job.run_job``), which runs locally unchanged (``python -m lakehouse_curation``). The
+``lakehouse_curation`` package (glue-scripts/src) reaches Glue through ``--extra-py-files``.
 
 Job parameters (Glue passes them as ``--name value``):
-  --job_spec_uri     s3:// URI of the job spec JSON (see ``load_job_spec``)
+  --job_spec_uri     s3:// URI of the job spec JSON (version 2, written by sparkJobSpec() of @cdc-lakehouse/curation)
+  --raw_root         s3:// URI of the source's DMS target folder (<raw_root>/<schema>/<table>/...)
   --warehouse        s3:// URI of the Iceberg warehouse
-  --catalog          Spark catalog name bound to the Glue Data Catalog (default ``glue_catalog``)
+  --catalog          Spark catalog the spec's SQL names (default glue_catalog; must equal the spec's catalog)
+  --tables           optional comma-separated db.table names (default: every table of the spec)
+  --max_files_per_batch  optional, raw files per MERGE (default 100)
+  --maintenance      optional true|false: compaction and snapshot expiry after a table's changes (default true)
+The run fails (non-zero exit) when any table failed, naming each failed table and its cause.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
-from typing import Dict, List, Sequence
+from typing import Dict, Sequence
 
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
-REQUIRED_ARGS = ("job_spec_uri", "warehouse")
-SPEC_VERSION = 1
+REQUIRED_ARGS = ("job_spec_uri", "raw_root", "warehouse")
 
 
-class JobSpecError(ValueError):
-    """A job spec or job parameter that cannot be run; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """What one run does: the curated table and the Spark SQL statements to run, in order."""
-
-    table: str
-    statements: List[str]
+class JobArgumentError(ValueError):
+    """A job parameter that cannot be used; the message says what to fix."""
 
 
 def iceberg_spark_conf(warehouse: str, catalog: str = "glue_catalog") -> Dict[str, str]:
     """Spark settings that make ``catalog`` an Iceberg catalog backed by the Glue Data Catalog."""
     if not warehouse.startswith("s3://"):
-        raise JobSpecError(f"--warehouse must be an s3:// URI, got {warehouse!r}")
+        raise JobArgumentError(f"--warehouse must be an s3:// URI, got {warehouse!r}")
     if not catalog.isidentifier():
-        raise JobSpecError(f"--catalog must be a plain identifier, got {catalog!r}")
+        raise JobArgumentError(f"--catalog must be a plain identifier, got {catalog!r}")
     prefix = f"spark.sql.catalog.{catalog}"
     return {
         "spark.sql.extensions": ICEBERG_EXTENSIONS,
@@ -47,11 +42,12 @@ def iceberg_spark_conf(warehouse: str, catalog: str = "glue_catalog") -> Dict[st
         f"{prefix}.catalog-impl": "org.apache.iceberg.aws.glue.GlueCatalog",
         f"{prefix}.io-impl": "org.apache.iceberg.aws.s3.S3FileIO",
         f"{prefix}.warehouse": warehouse,
+        "spark.sql.session.timeZone": "UTC",
     }
 
 
 def parse_job_args(argv: Sequence[str]) -> Dict[str, str]:
-    """Reads ``--name value`` pairs the way Glue passes job parameters; checks the required ones."""
+    """Reads ``--name value`` pairs the way Glue passes job parameters; checks the required and optional ones."""
     args: Dict[str, str] = {}
     i = 0
     while i < len(argv):
@@ -63,58 +59,58 @@ def parse_job_args(argv: Sequence[str]) -> Dict[str, str]:
             i += 1
     missing = [name for name in REQUIRED_ARGS if name not in args]
     if missing:
-        raise JobSpecError("missing job parameter(s): " + ", ".join("--" + m for m in missing))
+        raise JobArgumentError("missing job parameter(s): " + ", ".join("--" + m for m in missing))
+    for name in ("job_spec_uri", "raw_root", "warehouse"):
+        if not args[name].startswith("s3://"):
+            raise JobArgumentError(f"--{name} must be an s3:// URI, got {args[name]!r}")
+    batch = args.get("max_files_per_batch", "100")
+    if not batch.isdigit() or int(batch) < 1:
+        raise JobArgumentError(f"--max_files_per_batch must be a positive integer, got {batch!r}")
+    if args.get("maintenance", "true").lower() not in ("true", "false"):
+        raise JobArgumentError(f"--maintenance must be true or false, got {args['maintenance']!r}")
     return args
-
-
-def load_job_spec(text: str) -> JobSpec:
-    """Parses and checks a job spec: ``{"version": 1, "table": "db.t", "statements": ["…", …]}``."""
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise JobSpecError(f"job spec is not valid JSON: {err.msg} at line {err.lineno}") from err
-    if not isinstance(raw, dict):
-        raise JobSpecError("job spec must be a JSON object with version, table and statements")
-    if raw.get("version") != SPEC_VERSION:
-        raise JobSpecError(f"job spec version {raw.get('version')!r} is not supported; expected {SPEC_VERSION}")
-    table = raw.get("table")
-    if not isinstance(table, str) or not table:
-        raise JobSpecError("job spec needs a non-empty 'table' (e.g. \"curated.orders\")")
-    statements = raw.get("statements")
-    if not isinstance(statements, list) or not statements:
-        raise JobSpecError(f"job spec for {table} needs a non-empty 'statements' list")
-    for n, stmt in enumerate(statements):
-        if not isinstance(stmt, str) or not stmt.strip():
-            raise JobSpecError(f"job spec for {table}: statement {n} is empty or not a string")
-    return JobSpec(table=table, statements=[s.strip().rstrip(";") for s in statements])
 
 
 def split_s3_uri(uri: str) -> tuple:
     """``s3://bucket/key`` → ``(bucket, key)``."""
     if not uri.startswith("s3://") or "/" not in uri[5:]:
-        raise JobSpecError(f"expected an s3://bucket/key URI, got {uri!r}")
+        raise JobArgumentError(f"expected an s3://bucket/key URI, got {uri!r}")
     bucket, key = uri[5:].split("/", 1)
     return bucket, key
 
 
-def main(argv: Sequence[str]) -> None:  # pragma: no cover - needs a Glue runtime
+def main(argv: Sequence[str]) -> int:  # pragma: no cover - needs a Glue runtime
     # Imported here: the Glue runtime provides these; the pure functions above are tested without them.
     import boto3
     from awsglue.context import GlueContext
     from pyspark.conf import SparkConf
     from pyspark.context import SparkContext
 
+    from lakehouse_curation.job import failure_summary, run_job
+    from lakehouse_curation.raw_zone import S3Lister
+    from lakehouse_curation.spec import load_job_spec
+
     args = parse_job_args(argv)
+    s3 = boto3.client("s3")
     bucket, key = split_s3_uri(args["job_spec_uri"])
-    spec = load_job_spec(boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))
+    spec = load_job_spec(s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8"))
+    catalog = args.get("catalog", "glue_catalog")
+    if spec.catalog != catalog:
+        raise JobArgumentError(f"the job spec's SQL names catalog {spec.catalog!r} but --catalog is {catalog!r}; make them equal")
     conf = SparkConf()
-    for name, value in iceberg_spark_conf(args["warehouse"], args.get("catalog", "glue_catalog")).items():
+    for name, value in iceberg_spark_conf(args["warehouse"], catalog).items():
         conf.set(name, value)
     spark = GlueContext(SparkContext.getOrCreate(conf=conf)).spark_session
-    for n, statement in enumerate(spec.statements):
-        print(f"{spec.table}: statement {n + 1}/{len(spec.statements)}", flush=True)
-        spark.sql(statement)
+    tables = [t for t in args.get("tables", "").split(",") if t.strip()]
+    results = run_job(spark, spec, S3Lister(s3, args["raw_root"]), tables,
+                      max_files_per_batch=int(args.get("max_files_per_batch", "100")),
+                      run_maintenance=args.get("maintenance", "true").lower() == "true",
+                      on_result=lambda r: print(json.dumps(r.to_json()), flush=True))
+    summary = failure_summary(results)
+    if summary:
+        raise SystemExit(f"curation failed: {summary}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

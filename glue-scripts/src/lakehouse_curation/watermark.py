@@ -1,0 +1,107 @@
+"""The watermark: how far a curated table has got, kept in the Iceberg snapshot summary of the commit that applied the files.
+
+Key ``lakehouse.watermark`` in the snapshot summary; value JSON with the fields of the TypeScript ``Watermark``
+(``loadFingerprint``, ``lastFile``, ``lastCdcOrderKey``, ``filesApplied``), or ``null`` for "emptied, nothing
+applied" (the truncate that starts a rebuild). The value is written by the very commit that changes the data
+(see :func:`run_with_commit_properties`), so table and watermark cannot disagree: a run killed after the commit
+finds the new watermark, a run killed before it finds the old one and the old data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Dict, Optional
+
+WATERMARK_KEY = "lakehouse.watermark"
+
+
+@dataclass(frozen=True)
+class Watermark:
+    load_fingerprint: str
+    last_file: str
+    last_cdc_order_key: Optional[str]
+    files_applied: int
+
+    def to_json(self) -> str:
+        return json.dumps({"loadFingerprint": self.load_fingerprint, "lastFile": self.last_file,
+                           "lastCdcOrderKey": self.last_cdc_order_key, "filesApplied": self.files_applied},
+                          separators=(",", ":"))
+
+    @staticmethod
+    def from_dict(raw: Dict) -> "Watermark":
+        return Watermark(str(raw["loadFingerprint"]), str(raw["lastFile"]),
+                         None if raw.get("lastCdcOrderKey") is None else str(raw["lastCdcOrderKey"]),
+                         int(raw["filesApplied"]))
+
+
+class WatermarkError(RuntimeError):
+    """A watermark that cannot be read or was not recorded."""
+
+
+def parse_watermark(text: str, where: str) -> Optional[Watermark]:
+    """The watermark stored as ``text``; None for ``null`` (table emptied for a rebuild)."""
+    try:
+        raw = json.loads(text)
+        return None if raw is None else Watermark.from_dict(raw)
+    except (ValueError, KeyError, TypeError) as err:
+        raise WatermarkError(f"{where}: snapshot summary {WATERMARK_KEY}={text!r} is not a watermark ({err}); "
+                             "reset the table (drop it) to rebuild it from the raw files") from err
+
+
+def read_watermark(spark, qualified_table: str) -> Optional[Watermark]:
+    """The watermark of the newest snapshot in the current snapshot's ancestry that carries one.
+
+    Maintenance commits (compaction) carry none, so older ancestors are searched; None when no snapshot carries one.
+    """
+    rows = spark.sql(
+        f"SELECT s.summary['{WATERMARK_KEY}'] AS w FROM {qualified_table}.history h "
+        f"JOIN {qualified_table}.snapshots s ON h.snapshot_id = s.snapshot_id "
+        f"WHERE h.is_current_ancestor AND s.summary['{WATERMARK_KEY}'] IS NOT NULL "
+        "ORDER BY h.made_current_at DESC, s.sequence_number DESC LIMIT 1").collect()
+    return parse_watermark(rows[0]["w"], qualified_table) if rows else None
+
+
+def current_snapshot_watermark(spark, qualified_table: str) -> Optional[str]:
+    """The raw ``lakehouse.watermark`` summary value of the current snapshot (None if absent or no snapshot)."""
+    rows = spark.sql(
+        f"SELECT s.summary['{WATERMARK_KEY}'] AS w FROM {qualified_table}.history h "
+        f"JOIN {qualified_table}.snapshots s ON h.snapshot_id = s.snapshot_id "
+        "WHERE h.is_current_ancestor ORDER BY h.made_current_at DESC, s.sequence_number DESC LIMIT 1").collect()
+    return rows[0]["w"] if rows else None
+
+
+class CommitProperties:
+    """Sets Iceberg's per-thread commit properties (``org.apache.iceberg.spark.CommitMetadata``) from PySpark.
+
+    Iceberg's Spark writes (INSERT, MERGE / UPDATE / DELETE in copy-on-write and merge-on-read, metadata-only
+    DELETE) copy ``CommitMetadata.commitProperties()`` into the snapshot summary of their commit. The public entry,
+    ``CommitMetadata.withCommitProperties(map, Callable, Class)``, needs a JVM callable; instead this sets the same
+    thread-local the callable would see, through reflection. PySpark's pinned-thread mode (the default since 3.2)
+    runs every call of one Python thread on one JVM thread, so the ``spark.sql`` call that follows runs (and
+    commits) on the thread that holds the properties.
+    """
+
+    def __init__(self, spark):
+        jvm = spark._jvm
+        loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
+        try:
+            cls = jvm.java.lang.Class.forName("org.apache.iceberg.spark.CommitMetadata", True, loader)
+            field = cls.getDeclaredField("COMMIT_PROPERTIES")
+            field.setAccessible(True)
+        except Exception as err:  # py4j wraps the Java exception; the message names it
+            raise WatermarkError(f"cannot reach org.apache.iceberg.spark.CommitMetadata.COMMIT_PROPERTIES ({err}); "
+                                 "the Iceberg Spark runtime must be 1.7.x on the driver class path") from err
+        self._thread_local = field.get(None)
+        self._jvm = jvm
+
+    def run(self, spark, statement: str, properties: Dict[str, str]):
+        """Runs one SQL statement whose Iceberg commit carries ``properties`` in its snapshot summary."""
+        java_map = self._jvm.java.util.HashMap()
+        for key, value in properties.items():
+            java_map.put(key, value)
+        self._thread_local.set(java_map)
+        try:
+            return spark.sql(statement)
+        finally:
+            self._thread_local.remove()
