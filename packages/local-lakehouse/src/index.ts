@@ -15,6 +15,14 @@ export * from './lake/lake-database';
 export * from './lake/curate';
 export * from './lake/query';
 export * from './lake/verify';
+export * from './engines/curation-engine';
+export * from './engines/registry';
+export { duckdbEngine } from './engines/duckdb/duckdb-engine';
+export { sparkEngine, parseTableResult, type SparkTableResult } from './engines/spark/spark-engine';
+export * from './engines/spark/spark-environment';
+export {
+  localSparkJobSpec, readWarehouseRegistry, LOCAL_SPARK_CATALOG, WAREHOUSE_JOB_SPEC_FILE, WAREHOUSE_REGISTRY_FILE,
+} from './engines/spark/warehouse';
 export * from './demo/demo';
 export * from './demo/sample-schema';
 export { main, CommandIo } from './main';

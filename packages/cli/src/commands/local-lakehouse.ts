@@ -22,5 +22,5 @@ export const demoCommand = delegate(
 
 export const localCommand = delegate(
   'local',
-  'the local lakehouse step by step: capture | curate | query | verify',
+  'the local lakehouse step by step: capture | curate (--engine duckdb|spark) | query | verify',
 );

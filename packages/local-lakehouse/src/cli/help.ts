@@ -1,0 +1,86 @@
+import { CURATION_ENGINES } from '../engines/registry';
+
+/** `lakehouse --help`. */
+export const USAGE = `lakehouse: source → CDC → DMS-format raw zone → merge → query, on one machine
+
+Usage:
+  lakehouse demo [--rows N]                          run the whole flow on an embedded PostgreSQL and verify it
+  lakehouse local capture --source URL --raw DIR     full load + change stream of a PostgreSQL database, as DMS writes them
+  lakehouse local curate --raw DIR --lake FILE       merge the raw zone into curated tables (DuckDB file)
+  lakehouse local curate --engine spark --raw DIR --warehouse DIR
+                                                     … into Iceberg tables with the Glue job's Spark core
+  lakehouse local query --lake FILE|--warehouse DIR "SQL"
+                                                     query the curated tables
+  lakehouse local verify --source URL --lake FILE|--warehouse DIR
+                                                     compare every curated table with the source
+
+Run \`lakehouse <command> --help\` for a command's options.`;
+
+const engineLines = (): string => CURATION_ENGINES
+  .map((e) => `  ${e.name.padEnd(8)} ${e.summary}; writes --${e.target.option}`)
+  .join('\n');
+
+/** `lakehouse <command> --help`, by command. */
+export const HELP: Record<string, string> = {
+  'demo': `Usage: lakehouse demo [--rows N] [--keep DIR]
+
+Starts an embedded PostgreSQL (local server binaries, wal_level=logical), creates a sample schema
+(numeric, timestamptz, jsonb, uuid, bytea, a TOASTed text, a table without primary key with
+REPLICA IDENTITY FULL), captures it while a short workload runs, curates, prints the verification
+table and a sample analyst query, then stops everything it started.
+
+Options:
+  --rows N      size of the sample data and workload (default 20000)
+  --keep DIR    keep the raw zone and the lake in DIR (default: a temp dir, removed at the end)`,
+  'local capture': `Usage: lakehouse local capture --source URL --raw DIR [options]
+
+Writes what AWS DMS writes for a PostgreSQL source: LOAD files from one consistent snapshot, then
+CDC files from a logical replication slot (test_decoding). A CDC file is written at whichever comes
+first of --interval and --max-file-size; the slot advances only after the files are durable, so a
+restart after kill -9 loses nothing. Beside each table's files: _table.json (columns, types, keys).
+
+Options:
+  --source URL          postgres://user:password@host:5432/database (the user needs REPLICATION)
+  --raw DIR             raw zone directory (created when missing; must be empty or an earlier capture's)
+  --tables LIST         comma-separated schema.table selectors, % as wildcard (default: all tables)
+  --slot NAME           replication slot name (default: lakehouse_<hash of DIR and database>)
+  --until-caught-up     exit once the full load and every change committed before the start are written
+  --interval DURATION   longest time before a CDC file is written (default 1s; DMS cdcMaxBatchInterval)
+  --max-file-size SIZE  staged bytes that close a CDC file early (default 32MB; DMS cdcMinFileSize)
+  --compression C       none (DMS default) or gzip
+  --stats FILE          write the run's figures (rows, files, peak memory) as JSON to FILE`,
+  get 'local curate'(): string {
+    return `Usage: lakehouse local curate --raw DIR --lake FILE [--follow] [--plans FILE]
+       lakehouse local curate --engine spark --raw DIR --warehouse DIR [--plans FILE]
+
+Applies the raw zone to curated tables with the curation core's plan and generated MERGE (the same
+SQL the Glue and Athena jobs run). Plans come from each table's _table.json; --plans overrides them:
+a JSON array of CurationPlan props, each naming source.schema and source.table, e.g.
+  [{ "source": { "schema": "shop", "table": "orders" }, "partitionBy": [{ "column": "ordered_at", "transform": "day" }] }]
+
+Engines (--engine):
+${engineLines()}
+
+Options:
+  --engine NAME        ${CURATION_ENGINES.map((e) => e.name).join(' | ')} (default ${CURATION_ENGINES[0].name})
+  --raw DIR            raw zone written by \`lakehouse local capture\`
+  --lake FILE          DuckDB database file (created when missing), with --engine duckdb
+  --warehouse DIR      Iceberg warehouse directory (created when missing), with --engine spark
+  --follow             keep curating new files until SIGINT/SIGTERM (duckdb only)
+  --interval DURATION  pause between rounds with --follow (default 500ms)
+  --plans FILE         explicit plans that override the metadata (e.g. a partition spec)`;
+  },
+  'local query': `Usage: lakehouse local query --lake FILE|--warehouse DIR [--format table|csv|json] "SQL"
+
+Runs one SQL statement on the curated tables, named <database>.<table>:
+  --lake FILE      the DuckDB lake (DuckDB dialect), e.g.
+                   lakehouse local query --lake lake.duckdb "SELECT count(*) FROM public.orders"
+  --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` wrote (Spark SQL; tables also as
+                   glue_catalog.<database>.<table>); starting Spark takes about 10 s`,
+  'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR
+
+For every curated table: row count and an order-independent checksum over all columns, source
+against lake, under the DMS type mapping. Exits 1 on any mismatch, naming the tables and the first
+differing keys. With --warehouse, each Iceberg table is exported to Parquet by Spark and compared by
+the same code as the DuckDB lake.`,
+};

@@ -1,0 +1,90 @@
+import { parseCommandArgs, parseDuration, requireOption } from './args';
+import { CommandIo, helpRequested, onStopSignal } from './command-io';
+import { createProgress } from './progress';
+import { engineAndTarget } from '../engines/registry';
+import { UsageError } from '../errors';
+import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
+import { formatCsv, formatJsonLines, formatTable } from '../lake/query';
+import { formatVerification, verificationFailure, verifyCuratedTables } from '../lake/verify';
+
+const TARGET_OPTIONS = { lake: { type: 'string' }, warehouse: { type: 'string' }, engine: { type: 'string' } } as const;
+
+/** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
+export async function curateCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const command = 'local curate';
+  const { values } = parseCommandArgs(command, argv, {
+    ...TARGET_OPTIONS, raw: { type: 'string' }, follow: { type: 'boolean' }, interval: { type: 'string' }, plans: { type: 'string' },
+  });
+  if (helpRequested(command, values, io)) return 0;
+  const rawDir = requireOption(command, values, 'raw', './raw');
+  const { engine, target } = engineAndTarget(command, values, false);
+  const plansFile = values.plans as string | undefined;
+  const progress = createProgress(io.stderr);
+  if (values.interval !== undefined && !values.follow) {
+    throw new UsageError(`${command}: --interval sets the pause between --follow rounds; add --follow or leave it out`);
+  }
+  if (values.follow) {
+    if (!engine.follow) {
+      throw new UsageError(`${command}: --follow is not supported by --engine ${engine.name} (each run starts the engine anew); run curate again for new files, or use --engine duckdb`);
+    }
+    const controller = new AbortController();
+    const uninstall = onStopSignal(() => controller.abort());
+    try {
+      const intervalMs = values.interval ? parseDuration('interval', values.interval as string) : undefined;
+      await engine.follow({ rawDir, target, plansFile, intervalMs, progress, signal: controller.signal });
+      return 0;
+    } finally {
+      uninstall();
+    }
+  }
+  const tables = discoverLakeTables(rawDir, plansFile ? readPlanOverrides(plansFile) : new Map());
+  const controller = new AbortController();
+  const uninstall = engine.stoppable ? onStopSignal(() => {
+    progress.line(`curate: stopping ${engine.name} (a second Ctrl-C kills it)…`);
+    controller.abort();
+  }) : () => undefined;
+  try {
+    const results = await engine.curate({ rawDir, tables, target, progress, signal: controller.signal });
+    const applied = results.reduce((n, r) => n + r.filesApplied, 0);
+    io.stdout.write(`curated ${results.length} table${results.length === 1 ? '' : 's'} into ${target} (${applied} raw files applied)\n`);
+    return 0;
+  } finally {
+    uninstall();
+  }
+}
+
+/** `lakehouse local query`: one statement on the lake or the warehouse, in the engine's dialect. */
+export async function queryCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const command = 'local query';
+  const { values, positionals } = parseCommandArgs(command, argv, { ...TARGET_OPTIONS, format: { type: 'string' } }, true);
+  if (helpRequested(command, values, io)) return 0;
+  const { engine, target } = engineAndTarget(command, values, true);
+  if (positionals.length !== 1) {
+    throw new UsageError(`${command}: give exactly one SQL statement in quotes, e.g. lakehouse local query --${engine.target.option} ${target} "SELECT 1"`);
+  }
+  const format = (values.format as string | undefined) ?? 'table';
+  if (!['table', 'csv', 'json'].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)}: use table, csv or json`);
+  const result = await engine.query(target, positionals[0]);
+  const text = format === 'csv' ? formatCsv(result) : format === 'json' ? formatJsonLines(result) : formatTable(result);
+  io.stdout.write(text === '' ? '' : `${text}\n`);
+  return 0;
+}
+
+/** `lakehouse local verify`: the one comparison, over the tables the engine exposes. */
+export async function verifyCommand(argv: readonly string[], io: CommandIo): Promise<number> {
+  const command = 'local verify';
+  const { values } = parseCommandArgs(command, argv, { ...TARGET_OPTIONS, source: { type: 'string' } });
+  if (helpRequested(command, values, io)) return 0;
+  const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
+  const { engine, target } = engineAndTarget(command, values, true);
+  const view = await engine.openCuratedTables(target, createProgress(io.stderr));
+  const results = await verifyCuratedTables(source, view);
+  io.stdout.write(`${formatVerification(results)}\n`);
+  const failure = verificationFailure(results);
+  if (failure) {
+    io.stderr.write(`lakehouse: ${failure}\n`);
+    return 1;
+  }
+  io.stdout.write(`verified: ${results.length} table${results.length === 1 ? '' : 's'} match the source\n`);
+  return 0;
+}

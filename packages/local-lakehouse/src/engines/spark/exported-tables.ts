@@ -1,0 +1,65 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { failureLine, runJobCore } from './job-core-process';
+import { SparkEnvironment } from './spark-environment';
+import { duckIdent } from '../../capture/parquet-encoder';
+import { ProgressReporter } from '../../cli/progress';
+import { errorMessage } from '../../errors';
+import { RegisteredTable } from '../../lake/lake-database';
+import { CuratedTablesView } from '../../lake/verify';
+
+function sqlString(text: string): string {
+  return `'${text.split("'").join("''")}'`;
+}
+
+/**
+ * Exports the warehouse's tables to Parquet (the job core's `export`: each table's current rows, as
+ * Spark reads them through Iceberg) in a temp directory and opens them in an in-memory DuckDB as
+ * views `<database>.<table>`, so verify compares them exactly as it compares the DuckDB lake. A
+ * table that cannot be exported has no view (verify reports it). Closing removes the files.
+ */
+export async function exportedTablesView(
+  env: SparkEnvironment, warehouse: string, tables: readonly RegisteredTable[], progress: ProgressReporter,
+): Promise<CuratedTablesView> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-export-'));
+  const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  let instance: DuckDBInstance | undefined;
+  try {
+    instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    for (const t of tables) {
+      const name = `${t.curatedDatabase}.${t.curatedTable}`;
+      const out = path.join(dir, name);
+      const run = await runJobCore(env, ['export', '--warehouse', warehouse, '--table', name, '--out', out], { progress });
+      if (run.code !== 0) {
+        progress.line(`verify: cannot export ${name} from ${warehouse}: ${failureLine(run)}`);
+        continue;
+      }
+      const files = fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet')) : [];
+      if (files.length === 0) {
+        progress.line(`verify: the export of ${name} wrote no Parquet file`);
+        continue;
+      }
+      await connection.run(`CREATE SCHEMA IF NOT EXISTS ${duckIdent(t.curatedDatabase)}`);
+      await connection.run(`CREATE VIEW ${duckIdent(t.curatedDatabase)}.${duckIdent(t.curatedTable)} AS `
+        + `SELECT * FROM read_parquet(${sqlString(path.join(out, '**', '*.parquet'))})`);
+    }
+    const held = instance;
+    return {
+      connection,
+      tables,
+      close: () => {
+        connection.closeSync();
+        held.closeSync();
+        remove();
+      },
+    };
+  } catch (err) {
+    instance?.closeSync();
+    remove();
+    throw new Error(`verify: exporting ${warehouse}: ${errorMessage(err)}`);
+  }
+}

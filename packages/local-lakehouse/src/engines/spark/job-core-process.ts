@@ -1,0 +1,163 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { SparkEnvironment, JOB_CORE_PACKAGE } from './spark-environment';
+import { ProgressReporter, SILENT_PROGRESS } from '../../cli/progress';
+import { LakehouseError } from '../../errors';
+import { processRunning } from '../../os-process';
+
+/** How one run of the Python job core goes. */
+export interface JobCoreRunOptions {
+  /** Receives each stderr line (the job's progress). @default silent */
+  readonly progress?: ProgressReporter;
+  /** Receives each stdout line as it arrives (curate's per-table JSON lines). @default collected only */
+  readonly onStdoutLine?: (line: string) => void;
+  /** Ctrl-C: SIGINT to the job (and its JVM), SIGKILL if it has not exited after `graceMs`. @default never */
+  readonly signal?: AbortSignal;
+  /** @default 15000 */
+  readonly graceMs?: number;
+}
+
+/** What a run produced. */
+export interface JobCoreResult {
+  /** The exit code (`null` when a signal ended it). */
+  readonly code: number | null;
+  /** The signal that ended it, if any. */
+  readonly exitSignal: NodeJS.Signals | null;
+  /** Everything it printed on stdout. */
+  readonly stdout: string;
+  /** Its last stderr lines (for error messages). */
+  readonly stderrTail: readonly string[];
+  /** True when `signal` aborted the run. */
+  readonly interrupted: boolean;
+}
+
+// Jobs still running when this process exits (a second Ctrl-C, process.exit): killed by PID then.
+const running = new Set<number>();
+let exitHookInstalled = false;
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    // the job runs in its own process group (detached), which holds its JVM too
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const pid of running) killGroup(pid, 'SIGKILL');
+  });
+}
+
+// Spark's start-up chatter that says nothing about the job.
+const NOISE = [
+  /WARN NativeCodeLoader: Unable to load native-hadoop library/,
+  /^Setting default log level to/,
+  /^To adjust logging level use sc\.setLogLevel/,
+  /WARN Utils: (Your hostname|Set SPARK_LOCAL_IP)/,
+];
+
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+  let rest = '';
+  return {
+    push(chunk) {
+      const text = rest + chunk.toString('utf8');
+      const lines = text.split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) onLine(line.replace(/\r$/, ''));
+    },
+    end() {
+      if (rest !== '') onLine(rest);
+      rest = '';
+    },
+  };
+}
+
+/** The child's environment: the job core on PYTHONPATH, the Spark home for the Iceberg jar, unbuffered output. */
+export function jobCoreEnv(env: SparkEnvironment, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const src = path.join(env.glueScripts, 'src');
+  return {
+    ...base,
+    PYTHONPATH: base.PYTHONPATH ? `${src}${path.delimiter}${base.PYTHONPATH}` : src,
+    LAKEHOUSE_SPARK_HOME: env.home,
+    PYTHONUNBUFFERED: '1',
+  };
+}
+
+/**
+ * Runs `python -m lakehouse_curation <args>` from the Spark home's venv, streaming its stderr to
+ * `progress`. The job gets its own process group, so Ctrl-C (forwarded through `signal`) and the
+ * exit hook reach its JVM as well; nothing outlives this process.
+ */
+export async function runJobCore(env: SparkEnvironment, args: readonly string[], options: JobCoreRunOptions = {}): Promise<JobCoreResult> {
+  const progress = options.progress ?? SILENT_PROGRESS;
+  installExitHook();
+  let child: ChildProcess;
+  try {
+    child = spawn(env.python, ['-m', JOB_CORE_PACKAGE, ...args], { env: jobCoreEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  } catch (err) {
+    throw new LakehouseError(`cannot start ${env.python}: ${(err as Error).message}; run \`bash scripts/install-spark.sh\` again`);
+  }
+  const pid = child.pid;
+  if (pid !== undefined) running.add(pid);
+  let stdout = '';
+  const tail: string[] = [];
+  const out = lineSplitter((line) => options.onStdoutLine?.(line));
+  const err = lineSplitter((line) => {
+    if (line.trim() === '' || NOISE.some((re) => re.test(line))) return;
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    progress.line(line);
+  });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+    out.push(chunk);
+  });
+  child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+
+  let interrupted = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    if (pid === undefined || interrupted) return;
+    interrupted = true;
+    killGroup(pid, 'SIGINT');
+    killTimer = setTimeout(() => {
+      if (processRunning(pid)) killGroup(pid, 'SIGKILL');
+    }, options.graceMs ?? 15_000);
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const [code, exitSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      child.once('error', (e) => reject(new LakehouseError(`cannot start ${env.python}: ${e.message}; run \`bash scripts/install-spark.sh\` again`)));
+      child.once('close', (c, s) => resolve([c, s]));
+    });
+    out.end();
+    err.end();
+    return { code, exitSignal, stdout, stderrTail: tail, interrupted };
+  } finally {
+    if (killTimer) clearTimeout(killTimer);
+    options.signal?.removeEventListener('abort', onAbort);
+    if (pid !== undefined) {
+      // the JVM may linger a moment after Python; its group goes with it
+      killGroup(pid, 'SIGKILL');
+      running.delete(pid);
+    }
+  }
+}
+
+/** The most useful line of a failed run's stderr: the last error-looking line, else the last line. */
+export function failureLine(result: JobCoreResult): string {
+  const lines = result.stderrTail;
+  const error = [...lines].reverse().find((l) => /error|exception|failed|cannot|not /i.test(l));
+  // the job core's own one-line errors start with its name (and a query's with "query failed")
+  return (error ?? lines[lines.length - 1] ?? 'no output').trim().replace(/^lakehouse_curation:\s*(query failed:\s*)?/, '');
+}

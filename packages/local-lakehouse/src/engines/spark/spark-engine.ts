@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import { exportedTablesView } from './exported-tables';
+import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
+import { sparkEnvironment } from './spark-environment';
+import { readWarehouseRegistry, registerWarehouseTables, writeJobSpec } from './warehouse';
+import { SILENT_PROGRESS, formatCount } from '../../cli/progress';
+import { LakehouseError } from '../../errors';
+import { CuratedTableResult } from '../../lake/curate';
+import { LakeTable } from '../../lake/plans';
+import { QueryResult } from '../../lake/query';
+import { CurationEngine, CurateRequest } from '../curation-engine';
+
+/** One line of `python -m lakehouse_curation curate` output: the result of one table. */
+export interface SparkTableResult {
+  /** `database.table` of the Iceberg table. */
+  readonly table: string;
+  readonly status: 'ok' | 'failed';
+  /** `initial`, `reload`, `incremental` or `up-to-date`. */
+  readonly kind?: string;
+  readonly filesApplied?: number;
+  readonly batches?: number;
+  readonly schemaChanges?: readonly unknown[];
+  /** Why the table failed. */
+  readonly error?: string;
+}
+
+/** Parses one stdout line of `curate`; other lines (none are expected) are ignored. */
+export function parseTableResult(line: string): SparkTableResult | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(line) as Partial<SparkTableResult>;
+    return typeof parsed.table === 'string' && (parsed.status === 'ok' || parsed.status === 'failed') ? parsed as SparkTableResult : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns a finished run into per-table results, or one line naming what failed and how to fix it. */
+export function curateOutcome(tables: readonly LakeTable[], run: JobCoreResult, lines: readonly SparkTableResult[]): CuratedTableResult[] {
+  if (run.interrupted) {
+    throw new LakehouseError('curate --engine spark: stopped by a signal; every table keeps its last committed state, run curate again to continue', 130);
+  }
+  const failed = lines.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    const names = failed.map((r) => `${r.table}: ${(r.error ?? 'no reason given').replace(/\s*\n\s*/g, ' ')}`);
+    throw new LakehouseError(`curate --engine spark: ${failed.length} of ${tables.length} table${tables.length === 1 ? '' : 's'} failed: ${names.join(' | ')}`);
+  }
+  if (run.code === 2) throw new LakehouseError(`curate --engine spark: the Spark job refused its arguments: ${failureLine(run)}`);
+  if (run.code !== 0) {
+    throw new LakehouseError(`curate --engine spark: the Spark job ${run.code === null ? `was killed (${run.exitSignal})` : `exited with code ${run.code}`}: ${failureLine(run)}`);
+  }
+  const byCurated = new Map(lines.map((r) => [r.table, r]));
+  return tables.map((t) => {
+    const curated = `${t.plan.curated.database}.${t.plan.curated.table}`;
+    const line = byCurated.get(curated);
+    if (!line) throw new LakehouseError(`curate --engine spark: the Spark job ended without a result for ${curated}; run curate again`);
+    return { source: `${t.source.schema}.${t.source.table}`, curated, kind: line.kind ?? 'up-to-date', filesApplied: line.filesApplied ?? 0 };
+  });
+}
+
+function describe(line: SparkTableResult): string {
+  const files = line.filesApplied ?? 0;
+  const batches = line.batches ?? 0;
+  const changes = (line.schemaChanges ?? []).length;
+  return `curate ${line.table} (spark): ${line.kind ?? '?'}, ${formatCount(files)} file${files === 1 ? '' : 's'} in ${batches} batch${batches === 1 ? '' : 'es'}`
+    + (changes > 0 ? `, ${changes} schema change${changes === 1 ? '' : 's'}` : '');
+}
+
+/** Parses `query --format json` output (one JSON object per row) into columns and rows. */
+export function parseJsonRows(stdout: string): QueryResult {
+  const objects = stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const columns = objects.length > 0 ? Object.keys(objects[0]) : [];
+  return { columns, rows: objects.map((o) => columns.map((c) => o[c] ?? null)) };
+}
+
+function requireWarehouse(warehouse: string): void {
+  if (!fs.existsSync(warehouse)) {
+    throw new LakehouseError(`--warehouse ${warehouse} does not exist; create it with \`lakehouse local curate --engine spark --raw <dir> --warehouse ${warehouse}\``);
+  }
+}
+
+/**
+ * Spark 3.5 with Iceberg 1.7 (AWS Glue 5.0's versions), running the Glue job's own core
+ * (`glue-scripts/src/lakehouse_curation`) on a local Iceberg warehouse directory (a Hadoop catalog
+ * named like the Glue one), with the job spec `sparkJobSpec` generates from the same plans.
+ */
+export const sparkEngine: CurationEngine = {
+  name: 'spark',
+  summary: 'the Glue job\'s PySpark core into Iceberg tables in a warehouse directory (needs `bash scripts/install-spark.sh`)',
+  target: { option: 'warehouse', description: 'Iceberg warehouse directory (created when missing)', example: './warehouse' },
+  // Ctrl-C goes to the job and its JVM, which stop before their next commit
+  stoppable: true,
+
+  async curate(request: CurateRequest) {
+    const env = sparkEnvironment();
+    const progress = request.progress ?? SILENT_PROGRESS;
+    fs.mkdirSync(request.target, { recursive: true });
+    const spec = writeJobSpec(request.target, request.tables);
+    registerWarehouseTables(request.target, request.tables);
+    const lines: SparkTableResult[] = [];
+    progress.line(`curate: starting Spark for ${request.tables.length} table${request.tables.length === 1 ? '' : 's'} (job spec ${spec})`);
+    const run = await runJobCore(env, ['curate', '--spec', spec, '--raw', request.rawDir, '--warehouse', request.target], {
+      progress,
+      signal: request.signal,
+      onStdoutLine: (text) => {
+        const line = parseTableResult(text);
+        if (!line) return;
+        lines.push(line);
+        if (line.status === 'ok' && (line.filesApplied ?? 0) > 0) progress.line(describe(line));
+      },
+    });
+    return curateOutcome(request.tables, run, lines);
+  },
+
+  async query(target: string, sql: string) {
+    requireWarehouse(target);
+    const run = await runJobCore(sparkEnvironment(), ['query', '--warehouse', target, '--format', 'json', sql]);
+    if (run.code !== 0) throw new LakehouseError(`query failed: ${failureLine(run)}`);
+    return parseJsonRows(run.stdout);
+  },
+
+  async openCuratedTables(target: string, progress = SILENT_PROGRESS) {
+    const tables = readWarehouseRegistry(target);
+    return exportedTablesView(sparkEnvironment(), target, tables, progress);
+  },
+};

@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CurationPlan, CurationPlanError, SparkJobSpec, SparkJobTable, sparkJobSpec } from '@cdc-lakehouse/curation';
+import { writeFileAtomic } from '../../capture/atomic-file';
+import { LakehouseError, errorMessage } from '../../errors';
+import { RegisteredTable } from '../../lake/lake-database';
+import { LakeTable } from '../../lake/plans';
+
+/** The Iceberg catalog name the local job uses: the deployed job's, so the generated SQL runs unchanged. */
+export const LOCAL_SPARK_CATALOG = 'glue_catalog';
+
+/** The job spec the last `curate --engine spark` ran, kept in the warehouse (what the Glue job would get). */
+export const WAREHOUSE_JOB_SPEC_FILE = '_lakehouse_job_spec.json';
+
+/** The warehouse's registry of curated tables (the DuckDB lake's `_lakehouse_tables` table, as a file). */
+export const WAREHOUSE_REGISTRY_FILE = '_lakehouse_tables.json';
+
+const REGISTRY_FORMAT = 'lakehouse-warehouse-tables';
+
+/** A plan as the props `sparkJobSpec` takes: everything it says, declared columns included. */
+export function sparkJobTable(plan: CurationPlan): SparkJobTable {
+  return {
+    source: { schema: plan.source.schema, table: plan.source.table, format: plan.format, ...(plan.source.rawTable ? { rawTable: plan.source.rawTable } : {}) },
+    curated: plan.curated,
+    columns: plan.columns,
+    primaryKey: plan.primaryKey,
+    nullableKey: plan.nullableKey,
+    mode: plan.mode,
+    deletes: plan.deletes,
+    partitionBy: plan.partitionBy,
+    tableProperties: plan.tableProperties,
+    maintenance: plan.maintenance,
+  };
+}
+
+/**
+ * The Spark job spec (version 2, `sparkJobSpec` of the curation package) for local tables and
+ * their plans, the very plans the DuckDB engine applies. One spec has one raw format (one DMS
+ * task writes all tables alike): the first table's.
+ */
+export function localSparkJobSpec(tables: readonly LakeTable[]): SparkJobSpec {
+  try {
+    return sparkJobSpec(tables.map((t) => sparkJobTable(t.plan)), { catalog: LOCAL_SPARK_CATALOG, rawFormat: tables[0]?.plan.format });
+  } catch (err) {
+    if (err instanceof CurationPlanError) throw new LakehouseError(`--engine spark: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Writes the spec into the warehouse (created when missing) and returns its path. */
+export function writeJobSpec(warehouse: string, tables: readonly LakeTable[]): string {
+  const file = path.join(warehouse, WAREHOUSE_JOB_SPEC_FILE);
+  writeFileAtomic(file, `${JSON.stringify(localSparkJobSpec(tables), null, 2)}\n`);
+  return file;
+}
+
+/** The registry entry of a table (what verify needs to name keys and find the source table). */
+export function registryEntry(table: LakeTable): RegisteredTable {
+  return {
+    sourceSchema: table.source.schema,
+    sourceTable: table.source.table,
+    curatedDatabase: table.plan.curated.database,
+    curatedTable: table.plan.curated.table,
+    mode: table.plan.mode,
+    deletes: table.plan.deletes,
+    rowIdentity: table.plan.primaryKey,
+  };
+}
+
+/** Records (or refreshes) tables in the warehouse's registry, keeping entries of other source tables. */
+export function registerWarehouseTables(warehouse: string, tables: readonly LakeTable[]): void {
+  const entries = new Map<string, RegisteredTable>();
+  const file = path.join(warehouse, WAREHOUSE_REGISTRY_FILE);
+  if (fs.existsSync(file)) {
+    for (const t of readWarehouseRegistry(warehouse)) entries.set(`${t.sourceSchema}.${t.sourceTable}`, t);
+  }
+  for (const t of tables) entries.set(`${t.source.schema}.${t.source.table}`, registryEntry(t));
+  const sorted = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+  writeFileAtomic(file, `${JSON.stringify({ format: REGISTRY_FORMAT, version: 1, tables: sorted }, null, 2)}\n`);
+}
+
+/**
+ * The warehouse's registered tables.
+ * @throws LakehouseError when the directory is not a warehouse `curate --engine spark` wrote
+ */
+export function readWarehouseRegistry(warehouse: string): RegisteredTable[] {
+  const file = path.join(warehouse, WAREHOUSE_REGISTRY_FILE);
+  if (!fs.existsSync(warehouse)) {
+    throw new LakehouseError(`--warehouse ${warehouse} does not exist; create it with \`lakehouse local curate --engine spark --raw <dir> --warehouse ${warehouse}\``);
+  }
+  if (!fs.existsSync(file)) {
+    throw new LakehouseError(`--warehouse ${warehouse} has no ${WAREHOUSE_REGISTRY_FILE}, so it is not a warehouse written by \`lakehouse local curate --engine spark\`; curate into it first`);
+  }
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: unknown; tables?: unknown };
+    if (parsed.format !== REGISTRY_FORMAT || !Array.isArray(parsed.tables)) throw new Error(`not a ${REGISTRY_FORMAT} file`);
+    return parsed.tables as RegisteredTable[];
+  } catch (err) {
+    throw new LakehouseError(`${file}: ${errorMessage(err)}; curate again with \`lakehouse local curate --engine spark\` to rewrite it`);
+  }
+}

@@ -1,0 +1,185 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { makeFakeSpark } from './helpers/fake-spark';
+import { ProgressReporter } from '../src/cli/progress';
+import { CURATION_ENGINES, curationEngine, engineAndTarget } from '../src/engines/registry';
+import { failureLine, runJobCore } from '../src/engines/spark/job-core-process';
+import { curateOutcome, parseJsonRows, parseTableResult, sparkEngine } from '../src/engines/spark/spark-engine';
+import { defaultSparkHome, findGlueScripts, sparkEnvironment } from '../src/engines/spark/spark-environment';
+import { main } from '../src/main';
+import { processRunning } from '../src/os-process';
+
+async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await main(argv, { stdout, stderr });
+  return { code, stdout: out, stderr: err };
+}
+
+function recordingProgress(): ProgressReporter & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, status: () => undefined, line: (text) => lines.push(text), done: () => undefined };
+}
+
+describe('engine registry', () => {
+  test('DuckDB is the default; every engine has its own name and a target option', () => {
+    expect(curationEngine(undefined).name).toBe('duckdb');
+    expect(CURATION_ENGINES.map((e) => [e.name, e.target.option])).toEqual([['duckdb', 'lake'], ['spark', 'warehouse']]);
+    expect(curationEngine('spark')).toBe(sparkEngine);
+    expect(() => curationEngine('trino')).toThrow('--engine "trino" is not a curation engine; use duckdb or spark');
+  });
+
+  test('curate: the engine decides the target option, and a foreign one is a one-line error', () => {
+    expect(engineAndTarget('local curate', { lake: 'l.duckdb' }, false)).toMatchObject({ engine: { name: 'duckdb' }, target: 'l.duckdb' });
+    expect(engineAndTarget('local curate', { engine: 'spark', warehouse: 'wh' }, false)).toMatchObject({ engine: { name: 'spark' }, target: 'wh' });
+    expect(() => engineAndTarget('local curate', { warehouse: 'wh' }, false))
+      .toThrow('local curate: --warehouse goes with --engine spark; add --engine spark, or give --lake for the default engine duckdb; see `lakehouse local curate --help`');
+    expect(() => engineAndTarget('local curate', { engine: 'duckdb', warehouse: 'wh' }, false))
+      .toThrow('local curate: --warehouse goes with --engine spark; use --lake (DuckDB database file (created when missing)) with --engine duckdb');
+    expect(() => engineAndTarget('local curate', { engine: 'spark', lake: 'l.duckdb' }, false))
+      .toThrow('local curate: --lake goes with --engine duckdb; use --warehouse');
+    expect(() => engineAndTarget('local curate', { engine: 'spark' }, false))
+      .toThrow('local curate: --warehouse is required with --engine spark, e.g. --warehouse ./warehouse');
+    expect(() => engineAndTarget('local curate', {}, false)).toThrow('local curate: --lake is required with --engine duckdb, e.g. --lake ./lake.duckdb');
+  });
+
+  test('query and verify: the target option names the engine', () => {
+    expect(engineAndTarget('local query', { warehouse: 'wh' }, true)).toMatchObject({ engine: { name: 'spark' }, target: 'wh' });
+    expect(engineAndTarget('local query', { lake: 'l' }, true)).toMatchObject({ engine: { name: 'duckdb' }, target: 'l' });
+    expect(() => engineAndTarget('local query', { lake: 'l', warehouse: 'wh' }, true)).toThrow('local query: give one of --lake and --warehouse, not both');
+    expect(() => engineAndTarget('local verify', {}, true))
+      .toThrow('local verify: --lake or --warehouse is required, e.g. --lake ./lake.duckdb (duckdb) or --warehouse ./warehouse (spark)');
+  });
+});
+
+describe('CLI combinations', () => {
+  test.each([
+    [['local', 'curate', '--raw', 'r', '--warehouse', 'w'], '--warehouse goes with --engine spark; add --engine spark'],
+    [['local', 'curate', '--engine', 'spark', '--raw', 'r', '--lake', 'l'], '--lake goes with --engine duckdb'],
+    [['local', 'curate', '--engine', 'spark', '--raw', 'r', '--warehouse', 'w', '--follow'], '--follow is not supported by --engine spark'],
+    [['local', 'curate', '--raw', 'r', '--lake', 'l', '--interval', '1s'], '--interval sets the pause between --follow rounds'],
+    [['local', 'curate', '--engine', 'flink', '--raw', 'r', '--lake', 'l'], '--engine "flink" is not a curation engine'],
+    [['local', 'query', '--lake', 'l', '--warehouse', 'w', 'SELECT 1'], 'give one of --lake and --warehouse, not both'],
+    [['local', 'verify', '--source', 'postgres://u@h/db'], '--lake or --warehouse is required'],
+  ])('%j: one line, exit 2', async (argv, message) => {
+    const result = await run(argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  test('curate --help lists the engines and documents --plans', async () => {
+    const result = await run(['local', 'curate', '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('lakehouse local curate --engine spark --raw DIR --warehouse DIR [--plans FILE]');
+    expect(result.stdout).toMatch(/ {2}spark {4}the Glue job's PySpark core/);
+    expect(result.stdout).toContain('"partitionBy": [{ "column": "ordered_at", "transform": "day" }]');
+  });
+
+  test('a warehouse that does not exist: query and verify say how to create it', async () => {
+    const query = await run(['local', 'query', '--warehouse', '/tmp/no-such-warehouse', 'SELECT 1']);
+    expect(query).toMatchObject({ code: 1, stderr: expect.stringContaining('--warehouse /tmp/no-such-warehouse does not exist; create it with `lakehouse local curate --engine spark') });
+    const verify = await run(['local', 'verify', '--source', 'postgres://u@h/db', '--warehouse', '/tmp/no-such-warehouse']);
+    expect(verify).toMatchObject({ code: 1, stderr: expect.stringContaining('--warehouse /tmp/no-such-warehouse does not exist') });
+  });
+});
+
+describe('Spark environment', () => {
+  test('without an installation: one line saying to run the installer', () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'no-spark-'));
+    try {
+      expect(() => sparkEnvironment({ LAKEHOUSE_SPARK_HOME: home })).toThrow(
+        `Spark 3.5.4 with Iceberg 1.7.1 is not installed in ${home} (no venv/bin/python); run \`bash scripts/install-spark.sh\` from the repository root`);
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+    expect(defaultSparkHome()).toBe(path.join(os.homedir(), '.cache', 'cdc-lakehouse', 'spark-3.5.4-iceberg-1.7.1'));
+  });
+
+  test('glue-scripts is found above the package, or where LAKEHOUSE_GLUE_SCRIPTS points', () => {
+    const repo = path.resolve(__dirname, '..', '..', '..');
+    expect(findGlueScripts({}, __dirname)).toBe(path.join(repo, 'glue-scripts'));
+    expect(() => findGlueScripts({}, os.tmpdir())).toThrow(/found none above .*; run from a checkout of the repository or set LAKEHOUSE_GLUE_SCRIPTS/);
+    expect(() => findGlueScripts({ LAKEHOUSE_GLUE_SCRIPTS: os.tmpdir() })).toThrow(`LAKEHOUSE_GLUE_SCRIPTS=${os.tmpdir()} has no src/lakehouse_curation`);
+  });
+});
+
+describe('the job core process', () => {
+  const fake = makeFakeSpark();
+  afterAll(() => fake.remove());
+
+  test('stderr streams to progress (without Spark\'s start-up noise), the job core is on PYTHONPATH', async () => {
+    const log = path.join(fake.home, 'log.jsonl');
+    const progress = recordingProgress();
+    const result = await fake.withEnv({ FAKE_LOG: log }, async () => runJobCore(sparkEnvironment(), ['query', '--warehouse', 'w', 'SELECT 1'], { progress }));
+    expect(result).toMatchObject({ code: 0, interrupted: false });
+    expect(progress.lines).toEqual(['fake spark: query started']);
+    expect(parseJsonRows(result.stdout)).toEqual({ columns: ['n', 'name'], rows: [[1, "o'neil"], [2, null]] });
+    const [call] = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(call).toEqual({
+      pid: expect.any(Number),
+      args: ['-m', 'lakehouse_curation', 'query', '--warehouse', 'w', 'SELECT 1'],
+      pythonPath: expect.stringMatching(new RegExp(`^${path.join(fake.glueScripts, 'src')}`)),
+      home: fake.home,
+    });
+  });
+
+  test('Ctrl-C reaches the job, which stops; nothing keeps running', async () => {
+    const log = path.join(fake.home, 'hang.jsonl');
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const progress: ProgressReporter = {
+      status: () => undefined,
+      done: () => undefined,
+      line: (text) => {
+        lines.push(text);
+        if (text.endsWith('started')) controller.abort();
+      },
+    };
+    const result = await fake.withEnv({ FAKE_HANG: '1', FAKE_LOG: log }, async () => runJobCore(sparkEnvironment(), ['curate'], { signal: controller.signal, progress }));
+    expect(result).toMatchObject({ interrupted: true, code: 130 });
+    expect(lines).toContain('fake spark: interrupted');
+    const { pid } = JSON.parse(fs.readFileSync(log, 'utf8').trim());
+    expect(processRunning(pid)).toBe(false);
+  });
+
+  test('the failure line is the last error-looking line', () => {
+    const base = { code: 1, exitSignal: null, stdout: '', interrupted: false };
+    expect(failureLine({ ...base, stderrTail: ['starting', 'AnalysisException: no such table', 'stopping'] })).toBe('AnalysisException: no such table');
+    expect(failureLine({ ...base, stderrTail: [] })).toBe('no output');
+  });
+});
+
+describe('curate outcome', () => {
+  const tables = [{ source: { schema: 'shop', table: 'orders' }, plan: { curated: { database: 'shop', table: 'orders' } } }] as never[];
+  const ok = { code: 0, exitSignal: null, stdout: '', stderrTail: [], interrupted: false };
+
+  test('one result per table, from the JSON lines', () => {
+    const line = parseTableResult('{"table":"shop.orders","status":"ok","kind":"incremental","filesApplied":3,"batches":1,"schemaChanges":[]}')!;
+    expect(parseTableResult('Spark says hello')).toBeUndefined();
+    expect(curateOutcome(tables, ok, [line])).toEqual([{ source: 'shop.orders', curated: 'shop.orders', kind: 'incremental', filesApplied: 3 }]);
+  });
+
+  test('a failed table, a refused argument, a crash, an interruption: one line each', () => {
+    expect(() => curateOutcome(tables, { ...ok, code: 1 }, [{ table: 'shop.orders', status: 'failed', error: 'narrowing\nrefused' }]))
+      .toThrow('curate --engine spark: 1 of 1 table failed: shop.orders: narrowing refused');
+    expect(() => curateOutcome(tables, { ...ok, code: 2, stderrTail: ['lakehouse_curation: --raw /x does not exist'] }, []))
+      .toThrow('curate --engine spark: the Spark job refused its arguments: --raw /x does not exist');
+    expect(() => curateOutcome(tables, { ...ok, code: null, exitSignal: 'SIGKILL', stderrTail: ['java.lang.OutOfMemoryError: Java heap space'] }, []))
+      .toThrow('the Spark job was killed (SIGKILL): java.lang.OutOfMemoryError: Java heap space');
+    expect(() => curateOutcome(tables, ok, [])).toThrow('ended without a result for shop.orders');
+    let exitCode: number | undefined;
+    try {
+      curateOutcome(tables, { ...ok, interrupted: true, code: 130 }, []);
+    } catch (err) {
+      exitCode = (err as { exitCode: number }).exitCode;
+    }
+    expect(exitCode).toBe(130);
+  });
+});

@@ -1,0 +1,78 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ICEBERG_RUNTIME_JAR } from '../../src/engines/spark/spark-environment';
+
+/**
+ * A Spark home whose `venv/bin/python` is a Node script standing in for `python -m lakehouse_curation`:
+ * it speaks the job core's command-line protocol (one JSON line per table, progress on stderr, exit
+ * codes 0/1/2) so the engine's plumbing is tested without Spark. Behaviour by environment:
+ * FAKE_FAIL=db.t fails that table, FAKE_HANG=1 waits for a signal, FAKE_LOG=FILE records argv and PYTHONPATH.
+ */
+export interface FakeSpark {
+  readonly home: string;
+  readonly glueScripts: string;
+  /** Sets LAKEHOUSE_SPARK_HOME and LAKEHOUSE_GLUE_SCRIPTS (and more) for the duration of `work`. */
+  withEnv<T>(extra: Record<string, string>, work: () => Promise<T>): Promise<T>;
+  remove(): void;
+}
+
+const SCRIPT = String.raw`
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+const option = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args[i + 1]; };
+if (process.env.FAKE_LOG) fs.appendFileSync(process.env.FAKE_LOG, JSON.stringify({ pid: process.pid, args, pythonPath: process.env.PYTHONPATH, home: process.env.LAKEHOUSE_SPARK_HOME }) + '\n');
+if (args[0] !== '-m' || args[1] !== 'lakehouse_curation') { process.stderr.write('usage: -m lakehouse_curation ...\n'); process.exit(2); }
+const command = args[2];
+process.stderr.write('24/12/01 10:00:00 WARN NativeCodeLoader: Unable to load native-hadoop library for your platform\n');
+if (process.env.FAKE_HANG) process.on('SIGINT', () => { process.stderr.write('fake spark: interrupted\n'); process.exit(130); });
+process.stderr.write('fake spark: ' + command + ' started\n');
+if (process.env.FAKE_HANG) {
+  setInterval(() => undefined, 1000);
+} else if (command === 'curate') {
+  const spec = JSON.parse(fs.readFileSync(option('--spec'), 'utf8'));
+  let failed = false;
+  for (const t of spec.tables) {
+    if (process.env.FAKE_FAIL === t.name) {
+      failed = true;
+      process.stdout.write(JSON.stringify({ table: t.name, status: 'failed', error: 'column amount: decimal(12,2) cannot narrow to int' }) + '\n');
+    } else {
+      process.stdout.write(JSON.stringify({ table: t.name, status: 'ok', kind: 'initial', filesApplied: 2, batches: 1, schemaChanges: [] }) + '\n');
+    }
+  }
+  process.exit(failed ? 1 : 0);
+} else if (command === 'query') {
+  if (args[args.length - 1].includes('missing')) { process.stderr.write('AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] missing\n'); process.exit(1); }
+  process.stdout.write(JSON.stringify({ n: 1, name: "o'neil" }) + '\n' + JSON.stringify({ n: 2, name: null }) + '\n');
+} else {
+  process.stderr.write('lakehouse_curation: unknown command ' + command + '\n');
+  process.exit(2);
+}
+`;
+
+export function makeFakeSpark(): FakeSpark {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-spark-'));
+  const home = path.join(root, 'home');
+  const glueScripts = path.join(root, 'glue-scripts');
+  fs.mkdirSync(path.join(home, 'venv', 'bin'), { recursive: true });
+  fs.mkdirSync(path.join(home, 'jars'), { recursive: true });
+  fs.writeFileSync(path.join(home, 'jars', ICEBERG_RUNTIME_JAR), '');
+  fs.writeFileSync(path.join(home, 'venv', 'bin', 'python'), `#!${process.execPath}\n${SCRIPT}`, { mode: 0o755 });
+  fs.mkdirSync(path.join(glueScripts, 'src', 'lakehouse_curation'), { recursive: true });
+  fs.writeFileSync(path.join(glueScripts, 'curate_table.py'), '');
+  return {
+    home,
+    glueScripts,
+    async withEnv(extra, work) {
+      const saved = { ...process.env };
+      Object.assign(process.env, { LAKEHOUSE_SPARK_HOME: home, LAKEHOUSE_GLUE_SCRIPTS: glueScripts }, extra);
+      try {
+        return await work();
+      } finally {
+        for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+        Object.assign(process.env, saved);
+      }
+    },
+    remove: () => fs.rmSync(root, { recursive: true, force: true }),
+  };
+}
