@@ -45,8 +45,7 @@ describe('generated DML parses with the Spark grammar', () => {
     const dialect = new SparkDialect();
     for (const [name, statement] of dmlStatements(plan, new CurationSql(plan, dialect))) {
       // the grammar has no three-part names in MERGE INTO / INSERT INTO targets; the golden files pin those
-      const target = dialect.curatedTableName(plan.curated);
-      const twoPart = statement.replace(`INTO ${target} `, `INTO ${plan.curated.database}.${plan.curated.table} `);
+      const twoPart = statement.replace(`INTO ${dialect.curatedTableName(plan.curated)} `, `INTO ${dialect.rawTableName(plan.curated)} `);
       expect({ name, errors: describeErrors(spark.validate(twoPart)) }).toEqual({ name, errors: [] });
     }
   });
@@ -68,7 +67,7 @@ describe('a whole-row identity that may hold NULL (nullableKey)', () => {
     expect(describeErrors(trino.validate(athena))).toEqual([]);
     const dialect = new SparkDialect();
     const sparkMerge = new CurationSql(plan, dialect).merge()
-      .replace(`INTO ${dialect.curatedTableName(plan.curated)} `, 'INTO curated.audit_log ');
+      .replace(`INTO ${dialect.curatedTableName(plan.curated)} `, 'INTO `curated`.`audit_log` ');
     expect(sparkMerge).toContain('IS NOT DISTINCT FROM');
     expect(describeErrors(spark.validate(sparkMerge))).toEqual([]);
   });
@@ -95,7 +94,33 @@ describe('the grammar check can fail', () => {
     expect(sqlGrammars().spark.validate(broken(new CurationSql(plan, 'spark').merge().replace('glue_catalog.', ''))).length).toBeGreaterThan(0);
   });
 
+  test('the Trino grammar rejects the reserved-word names unquoted, which is why every name is quoted', () => {
+    const { trino } = sqlGrammars();
+    expect(trino.validate('MERGE INTO group.order AS t USING values.order AS s ON t.x = s.x WHEN MATCHED THEN DELETE').length).toBeGreaterThan(0);
+    expect(trino.validate(new CurationSql(EXAMPLE_PLANS.reserved, 'athena').merge().split('"').join('')).length).toBeGreaterThan(0);
+  });
+
   test('the Spark grammar rejects the three-part MERGE target, which is why the golden files cover it', () => {
     expect(sqlGrammars().spark.validate(new CurationSql(EXAMPLE_PLANS.orders, 'spark').merge()).length).toBeGreaterThan(0);
+  });
+});
+
+describe('generated Spark DDL and maintenance parse with the Spark grammar (CALL aside, which it lacks)', () => {
+  test.each(plans)('%s plan', (_, plan) => {
+    const { spark } = sqlGrammars();
+    const dialect = new SparkDialect();
+    const sql = new CurationSql(plan, dialect);
+    const statements: [string, string][] = [
+      ['createDatabase', sql.createDatabase()],
+      ['createTable', sql.createTable()],
+      ['addColumn', sql.addColumn({ name: 'values', type: 'timestamp' })],
+      ['widenColumn', sql.widenColumn({ name: 'group', type: 'bigint' })],
+      ...sql.maintenance().filter((s) => !s.startsWith('CALL ')).map((s): [string, string] => ['maintenance', s]),
+    ];
+    for (const [name, statement] of statements) {
+      // two-part names, as for MERGE: the grammar has no catalog part in table names
+      const twoPart = statement.split(`${dialect.catalog}.\``).join('`');
+      expect({ name, errors: describeErrors(spark.validate(twoPart)) }).toEqual({ name, errors: [] });
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { AthenaDialect } from './athena-dialect';
 import { ChangeSource, DialectName, SqlDialect, stringLiteral } from './dialect';
 import { DuckDbDialect } from './duckdb-dialect';
+import { changeRankWindow, incomingIsNewer, indent, isDelete, isNotDelete, keyMatch, trackingColumns } from './merge-parts';
 import { SparkDialect } from './spark-dialect';
 import { DMS_FACTS_TO_VERIFY } from '../dms/dms-raw-format';
 import { ColumnDefinition, CurationPlan, INTERNAL_COLUMNS, SOFT_DELETE_COLUMNS } from '../plan';
@@ -28,8 +29,8 @@ export function sqlDialect(name: DialectName): SqlDialect {
  * change sequence (empty = lowest), commit timestamp and file order, all descending. Then:
  * matched and `D` → delete (or flag, in soft-delete mode); matched → update every non-key
  * column; not matched and not `D` → insert. A matched row is only touched when the incoming
- * change is at least as new as the one that wrote it, so a re-delivered old file cannot roll
- * a row back.
+ * change is newer than the one that wrote it (see `incomingIsNewer`), so a re-delivered old file
+ * cannot roll a row back and a change already applied is not applied again.
  */
 export class CurationSql {
   /** The engine's dialect. */
@@ -72,20 +73,9 @@ export class CurationSql {
   latestChangePerKey(source: ChangeSource = this.dialect.defaultChangeSource(this.plan)): string {
     this.requireKey('latestChangePerKey');
     const q = (name: string): string => this.dialect.quote(name);
-    const { opColumn, commitTimestampColumn, changeSequenceColumn } = this.plan.format;
+    const { opColumn } = this.plan.format;
     const projected = this.rawProjection();
-    const order = [
-      ...(changeSequenceColumn === null ? [] : [`COALESCE(c.${q(changeSequenceColumn)}, '') DESC`]),
-      `c.${q(commitTimestampColumn)} DESC NULLS LAST`,
-      ...source.fileOrder.map((e) => `${e} DESC`),
-    ];
-    const window = [
-      'row_number() OVER (',
-      indent(`PARTITION BY ${this.plan.primaryKey.map((k) => `c.${q(k)}`).join(', ')}`, 1),
-      indent('ORDER BY', 1),
-      indent(order.join(',\n'), 2),
-      `) AS ${q(INTERNAL_COLUMNS.changeRank)}`,
-    ].join('\n');
+    const window = changeRankWindow(this.plan, q, source.fileOrder, INTERNAL_COLUMNS.changeRank);
     const ranked = [
       'SELECT',
       indent([
@@ -117,10 +107,10 @@ export class CurationSql {
   private mergeByKey(source: ChangeSource): string {
     const q = (name: string): string => this.dialect.quote(name);
     const plan = this.plan;
-    const { opColumn, commitTimestampColumn } = plan.format;
-    const isDelete = `s.${q(opColumn)} = ${stringLiteral(DMS_FACTS_TO_VERIFY.opValues.delete)}`;
-    const newer = this.incomingIsNewer();
-    const tracked = this.trackingColumns();
+    const { commitTimestampColumn } = plan.format;
+    const deleted = isDelete(plan, q);
+    const newer = incomingIsNewer(plan, q);
+    const tracked = trackingColumns(plan);
     const updated = [...plan.nonKeyColumns.map((c) => c.name), ...tracked];
     const set = (extra: string[]): string => indent([...updated.map((n) => `${q(n)} = s.${q(n)}`), ...extra].join(',\n'), 1);
     const inserted = [...plan.columns.map((c) => c.name), ...tracked];
@@ -129,14 +119,14 @@ export class CurationSql {
       'USING (',
       indent(this.latestChangePerKey(source), 1),
       ') AS s',
-      `ON ${plan.primaryKey.map((k) => `t.${q(k)} ${plan.nullableKey ? 'IS NOT DISTINCT FROM' : '='} s.${q(k)}`).join(' AND ')}`,
+      keyMatch(plan, q),
     ];
     if (plan.deletes === 'hard') {
       lines.push(
-        `WHEN MATCHED AND ${isDelete} AND ${newer} THEN DELETE`,
+        `WHEN MATCHED AND ${deleted} AND ${newer} THEN DELETE`,
         `WHEN MATCHED AND ${newer} THEN UPDATE SET`,
         set([]),
-        `WHEN NOT MATCHED AND s.${q(opColumn)} <> ${stringLiteral(DMS_FACTS_TO_VERIFY.opValues.delete)} THEN INSERT (`,
+        `WHEN NOT MATCHED AND ${isNotDelete(plan, q)} THEN INSERT (`,
         indent(inserted.map(q).join(',\n'), 1),
         ') VALUES (',
         indent(inserted.map((n) => `s.${q(n)}`).join(',\n'), 1),
@@ -144,17 +134,17 @@ export class CurationSql {
       );
     } else {
       const deletedAt = this.dialect.castToTimestamp(`s.${q(commitTimestampColumn)}`);
-      const { deleted, deletedAt: deletedAtColumn } = SOFT_DELETE_COLUMNS;
+      const { deleted: deletedColumn, deletedAt: deletedAtColumn } = SOFT_DELETE_COLUMNS;
       lines.push(
-        `WHEN MATCHED AND ${isDelete} AND ${newer} THEN UPDATE SET`,
-        set([`${q(deleted)} = true`, `${q(deletedAtColumn)} = ${deletedAt}`]),
+        `WHEN MATCHED AND ${deleted} AND ${newer} THEN UPDATE SET`,
+        set([`${q(deletedColumn)} = true`, `${q(deletedAtColumn)} = ${deletedAt}`]),
         `WHEN MATCHED AND ${newer} THEN UPDATE SET`,
-        set([`${q(deleted)} = false`, `${q(deletedAtColumn)} = NULL`]),
+        set([`${q(deletedColumn)} = false`, `${q(deletedAtColumn)} = NULL`]),
         // an unknown key deleted in this batch still gets its tombstone, so the result does not depend on batch boundaries
         'WHEN NOT MATCHED THEN INSERT (',
-        indent([...inserted, deleted, deletedAtColumn].map(q).join(',\n'), 1),
+        indent([...inserted, deletedColumn, deletedAtColumn].map(q).join(',\n'), 1),
         ') VALUES (',
-        indent([...inserted.map((n) => `s.${q(n)}`), isDelete, `CASE WHEN ${isDelete} THEN ${deletedAt} END`].join(',\n'), 1),
+        indent([...inserted.map((n) => `s.${q(n)}`), deleted, `CASE WHEN ${deleted} THEN ${deletedAt} END`].join(',\n'), 1),
         ')',
       );
     }
@@ -181,28 +171,10 @@ export class CurationSql {
   private rawProjection(): { name: string; expression: string }[] {
     const q = (name: string): string => this.dialect.quote(name);
     const { changeSequenceColumn } = this.plan.format;
-    return [...this.plan.columns.map((c) => c.name), ...this.trackingColumns()].map((name) => ({
+    return [...this.plan.columns.map((c) => c.name), ...trackingColumns(this.plan)].map((name) => ({
       name,
       expression: name === changeSequenceColumn ? `COALESCE(c.${q(name)}, '') AS ${q(name)}` : `c.${q(name)}`,
     }));
-  }
-
-  /** The commit timestamp and change sequence kept in the curated table. */
-  private trackingColumns(): string[] {
-    const { commitTimestampColumn, changeSequenceColumn } = this.plan.format;
-    return changeSequenceColumn === null ? [commitTimestampColumn] : [commitTimestampColumn, changeSequenceColumn];
-  }
-
-  /** Whether the change in `s` is at least as new as the one that wrote the row in `t`. */
-  private incomingIsNewer(): string {
-    const q = (name: string): string => this.dialect.quote(name);
-    const ts = q(this.plan.format.commitTimestampColumn);
-    const seqColumn = this.plan.format.changeSequenceColumn;
-    if (seqColumn === null) {
-      return `s.${ts} >= t.${ts}`;
-    }
-    const seq = q(seqColumn);
-    return `(s.${seq} > t.${seq} OR (s.${seq} = t.${seq} AND s.${ts} >= t.${ts}))`;
   }
 
   private requireKey(what: string): void {
@@ -210,9 +182,4 @@ export class CurationSql {
       throw new Error(`curation plan ${this.plan.description}: ${what} needs a primary key, and the plan is append-only; use merge() instead`);
     }
   }
-}
-
-function indent(text: string, levels: number): string {
-  const pad = '  '.repeat(levels);
-  return text.split('\n').map((line) => (line.length > 0 ? pad + line : line)).join('\n');
 }

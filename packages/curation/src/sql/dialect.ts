@@ -46,7 +46,10 @@ export interface SqlDialect {
   addColumn(plan: CurationPlan, column: ColumnDefinition): string;
   /** Changes a column to a wider type (int→bigint, float→double, decimal precision up). */
   widenColumn(plan: CurationPlan, column: ColumnDefinition): string;
-  /** Compaction and snapshot expiry, in the order to run them. */
+  /**
+   * Compaction and snapshot expiry, in the order to run them. Where the engine computes the
+   * expiry cut-off itself at run time (Athena VACUUM, Iceberg's expire_snapshots) `now` is unused.
+   */
   maintenance(plan: CurationPlan, now: Date): string[];
   /** Where the MERGE reads changes when the caller does not say. */
   defaultChangeSource(plan: CurationPlan): ChangeSource;
@@ -55,6 +58,11 @@ export interface SqlDialect {
 /** Wraps an identifier in `quote`, doubling the quote character inside it. */
 export function quoteWith(quote: string, identifier: string): string {
   return `${quote}${identifier.split(quote).join(quote + quote)}${quote}`;
+}
+
+/** `database.table` with both parts quoted by `quote` (names such as `order` or `group` are reserved words). */
+export function qualifiedName(table: TableRef, quote: (identifier: string) => string): string {
+  return `${quote(table.database)}.${quote(table.table)}`;
 }
 
 /** A single-quoted SQL string literal. */

@@ -1,4 +1,4 @@
-import { ChangeSource, SqlDialect, columnList, quoteWith } from './dialect';
+import { ChangeSource, SqlDialect, columnList, qualifiedName, quoteWith } from './dialect';
 import { ColumnDefinition, ColumnType, CurationPlan, INTERNAL_COLUMNS, ParsedColumnType, TableRef, columnTypeOf } from '../plan';
 
 /** The view the local runner stages a batch's raw changes in (with file and row order columns). */
@@ -32,11 +32,12 @@ export class DuckDbDialect implements SqlDialect {
   }
 
   curatedTableName(table: TableRef): string {
-    return this.catalog === undefined ? `${table.database}.${table.table}` : `${this.quote(this.catalog)}.${table.database}.${table.table}`;
+    const name = qualifiedName(table, (n) => this.quote(n));
+    return this.catalog === undefined ? name : `${this.quote(this.catalog)}.${name}`;
   }
 
   rawTableName(table: TableRef): string {
-    return `${table.database}.${table.table}`;
+    return qualifiedName(table, (n) => this.quote(n));
   }
 
   castToTimestamp(expression: string): string {
@@ -44,11 +45,11 @@ export class DuckDbDialect implements SqlDialect {
   }
 
   createDatabase(database: string): string {
-    return `CREATE SCHEMA IF NOT EXISTS ${this.catalog === undefined ? '' : `${this.quote(this.catalog)}.`}${database}`;
+    return `CREATE SCHEMA IF NOT EXISTS ${this.catalog === undefined ? '' : `${this.quote(this.catalog)}.`}${this.quote(database)}`;
   }
 
   createTable(plan: CurationPlan): string {
-    return [`CREATE TABLE ${this.curatedTableName(plan.curated)} (`, columnList(plan, (n) => this.quote(n), duckDbType), ')'].join('\n');
+    return [`CREATE TABLE IF NOT EXISTS ${this.curatedTableName(plan.curated)} (`, columnList(plan, (n) => this.quote(n), duckDbType), ')'].join('\n');
   }
 
   addColumn(plan: CurationPlan, column: ColumnDefinition): string {

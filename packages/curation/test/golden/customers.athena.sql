@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE DATABASE IF NOT EXISTS curated_crm;
+CREATE DATABASE IF NOT EXISTS `curated_crm`;
 
 -- createTable
-CREATE TABLE curated_crm.customers (
+CREATE TABLE IF NOT EXISTS `curated_crm`.`customers` (
   `tenant_id` int,
   `customer_id` bigint,
   `name` string,
@@ -25,7 +25,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-MERGE INTO curated_crm.customers AS t
+MERGE INTO "curated_crm"."customers" AS t
 USING (
   SELECT
     "Op",
@@ -56,12 +56,12 @@ USING (
           CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
           element_at(split(c."$path", '/'), -1) DESC
       ) AS "_change_rank"
-    FROM raw_crm.crm_customers AS c
+    FROM "raw_crm"."crm_customers" AS c
   ) AS ranked
   WHERE "_change_rank" = 1
 ) AS s
 ON t."tenant_id" = s."tenant_id" AND t."customer_id" = s."customer_id"
-WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN UPDATE SET
+WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "name" = s."name",
   "country" = s."country",
   "date" = s."date",
@@ -70,7 +70,7 @@ WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR 
   "_dms_change_seq" = s."_dms_change_seq",
   "_deleted" = true,
   "_deleted_at" = CAST(s."_dms_commit_ts" AS timestamp(6))
-WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN UPDATE SET
+WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "name" = s."name",
   "country" = s."country",
   "date" = s."date",
@@ -133,18 +133,18 @@ FROM (
         CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
         element_at(split(c."$path", '/'), -1) DESC
     ) AS "_change_rank"
-  FROM raw_crm.crm_customers AS c
+  FROM "raw_crm"."crm_customers" AS c
 ) AS ranked
 WHERE "_change_rank" = 1;
 
 -- addColumn
-ALTER TABLE curated_crm.customers ADD COLUMNS (`added_later` string);
+ALTER TABLE `curated_crm`.`customers` ADD COLUMNS (`added_later` string);
 
 -- widenColumn
-ALTER TABLE curated_crm.customers CHANGE COLUMN `tenant_id` `tenant_id` bigint;
+ALTER TABLE `curated_crm`.`customers` CHANGE COLUMN `tenant_id` `tenant_id` bigint;
 
 -- maintenance 1
-OPTIMIZE curated_crm.customers REWRITE DATA USING BIN_PACK;
+OPTIMIZE "curated_crm"."customers" REWRITE DATA USING BIN_PACK;
 
 -- maintenance 2
-VACUUM curated_crm.customers;
+VACUUM "curated_crm"."customers";

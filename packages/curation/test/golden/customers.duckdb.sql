@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE SCHEMA IF NOT EXISTS curated_crm;
+CREATE SCHEMA IF NOT EXISTS "curated_crm";
 
 -- createTable
-CREATE TABLE curated_crm.customers (
+CREATE TABLE IF NOT EXISTS "curated_crm"."customers" (
   "tenant_id" INTEGER,
   "customer_id" BIGINT,
   "name" VARCHAR,
@@ -16,7 +16,7 @@ CREATE TABLE curated_crm.customers (
 );
 
 -- merge
-MERGE INTO curated_crm.customers AS t
+MERGE INTO "curated_crm"."customers" AS t
 USING (
   SELECT
     "Op",
@@ -52,7 +52,7 @@ USING (
   WHERE "_change_rank" = 1
 ) AS s
 ON t."tenant_id" = s."tenant_id" AND t."customer_id" = s."customer_id"
-WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN UPDATE SET
+WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "name" = s."name",
   "country" = s."country",
   "date" = s."date",
@@ -61,7 +61,7 @@ WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR 
   "_dms_change_seq" = s."_dms_change_seq",
   "_deleted" = true,
   "_deleted_at" = CAST(s."_dms_commit_ts" AS TIMESTAMP)
-WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN UPDATE SET
+WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "name" = s."name",
   "country" = s."country",
   "date" = s."date",
@@ -129,10 +129,10 @@ FROM (
 WHERE "_change_rank" = 1;
 
 -- addColumn
-ALTER TABLE curated_crm.customers ADD COLUMN "added_later" VARCHAR;
+ALTER TABLE "curated_crm"."customers" ADD COLUMN "added_later" VARCHAR;
 
 -- widenColumn
-ALTER TABLE curated_crm.customers ALTER COLUMN "tenant_id" TYPE BIGINT;
+ALTER TABLE "curated_crm"."customers" ALTER COLUMN "tenant_id" TYPE BIGINT;
 
 -- maintenance 1
 CHECKPOINT;

@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE NAMESPACE IF NOT EXISTS glue_catalog.curated_crm;
+CREATE NAMESPACE IF NOT EXISTS glue_catalog.`curated_crm`;
 
 -- createTable
-CREATE TABLE glue_catalog.curated_crm.customers (
+CREATE TABLE IF NOT EXISTS glue_catalog.`curated_crm`.`customers` (
   `tenant_id` INT,
   `customer_id` BIGINT,
   `name` STRING,
@@ -12,7 +12,7 @@ CREATE TABLE glue_catalog.curated_crm.customers (
   `_dms_commit_ts` STRING,
   `_dms_change_seq` STRING,
   `_deleted` BOOLEAN,
-  `_deleted_at` TIMESTAMP
+  `_deleted_at` TIMESTAMP_NTZ
 )
 USING iceberg
 PARTITIONED BY (`country`, truncate(4, `name`), months(`date`))
@@ -29,7 +29,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-MERGE INTO glue_catalog.curated_crm.customers AS t
+MERGE INTO glue_catalog.`curated_crm`.`customers` AS t
 USING (
   SELECT
     `Op`,
@@ -60,12 +60,12 @@ USING (
           CASE WHEN element_at(split(input_file_name(), '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
           element_at(split(input_file_name(), '/'), -1) DESC
       ) AS `_change_rank`
-    FROM raw_crm.crm_customers AS c
+    FROM `raw_crm`.`crm_customers` AS c
   ) AS ranked
   WHERE `_change_rank` = 1
 ) AS s
 ON t.`tenant_id` = s.`tenant_id` AND t.`customer_id` = s.`customer_id`
-WHEN MATCHED AND s.`Op` = 'D' AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` >= t.`_dms_commit_ts`)) THEN UPDATE SET
+WHEN MATCHED AND s.`Op` = 'D' AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` > t.`_dms_commit_ts`)) THEN UPDATE SET
   `name` = s.`name`,
   `country` = s.`country`,
   `date` = s.`date`,
@@ -73,8 +73,8 @@ WHEN MATCHED AND s.`Op` = 'D' AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR 
   `_dms_commit_ts` = s.`_dms_commit_ts`,
   `_dms_change_seq` = s.`_dms_change_seq`,
   `_deleted` = true,
-  `_deleted_at` = CAST(s.`_dms_commit_ts` AS TIMESTAMP)
-WHEN MATCHED AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` >= t.`_dms_commit_ts`)) THEN UPDATE SET
+  `_deleted_at` = CAST(s.`_dms_commit_ts` AS TIMESTAMP_NTZ)
+WHEN MATCHED AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` > t.`_dms_commit_ts`)) THEN UPDATE SET
   `name` = s.`name`,
   `country` = s.`country`,
   `date` = s.`date`,
@@ -104,7 +104,7 @@ WHEN NOT MATCHED THEN INSERT (
   s.`_dms_commit_ts`,
   s.`_dms_change_seq`,
   s.`Op` = 'D',
-  CASE WHEN s.`Op` = 'D' THEN CAST(s.`_dms_commit_ts` AS TIMESTAMP) END
+  CASE WHEN s.`Op` = 'D' THEN CAST(s.`_dms_commit_ts` AS TIMESTAMP_NTZ) END
 );
 
 -- latestChangePerKey
@@ -137,18 +137,24 @@ FROM (
         CASE WHEN element_at(split(input_file_name(), '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
         element_at(split(input_file_name(), '/'), -1) DESC
     ) AS `_change_rank`
-  FROM raw_crm.crm_customers AS c
+  FROM `raw_crm`.`crm_customers` AS c
 ) AS ranked
 WHERE `_change_rank` = 1;
 
 -- addColumn
-ALTER TABLE glue_catalog.curated_crm.customers ADD COLUMNS (`added_later` STRING);
+ALTER TABLE glue_catalog.`curated_crm`.`customers` ADD COLUMNS (`added_later` STRING);
 
 -- widenColumn
-ALTER TABLE glue_catalog.curated_crm.customers ALTER COLUMN `tenant_id` TYPE BIGINT;
+ALTER TABLE glue_catalog.`curated_crm`.`customers` ALTER COLUMN `tenant_id` TYPE BIGINT;
 
 -- maintenance 1
-CALL glue_catalog.system.rewrite_data_files(table => 'curated_crm.customers');
+ALTER TABLE glue_catalog.`curated_crm`.`customers` SET TBLPROPERTIES (
+  'history.expire.max-snapshot-age-ms' = '259200000',
+  'history.expire.min-snapshots-to-keep' = '3'
+);
 
 -- maintenance 2
-CALL glue_catalog.system.expire_snapshots(table => 'curated_crm.customers', older_than => TIMESTAMP '2024-04-28 00:00:00.000', retain_last => 3);
+CALL glue_catalog.system.rewrite_data_files(table => '`curated_crm`.`customers`');
+
+-- maintenance 3
+CALL glue_catalog.system.expire_snapshots(table => '`curated_crm`.`customers`', retain_last => 3);

@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE DATABASE IF NOT EXISTS curated_sales;
+CREATE DATABASE IF NOT EXISTS `curated_sales`;
 
 -- createTable
-CREATE TABLE curated_sales.events (
+CREATE TABLE IF NOT EXISTS `curated_sales`.`events` (
   `event_time` timestamp,
   `kind` string,
   `payload` string,
@@ -20,7 +20,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-INSERT INTO curated_sales.events (
+INSERT INTO "curated_sales"."events" (
   "event_time",
   "kind",
   "payload",
@@ -33,14 +33,14 @@ SELECT
   c."payload",
   c."_dms_commit_ts",
   COALESCE(c."_dms_change_seq", '') AS "_dms_change_seq"
-FROM raw_sales.public_events AS c
+FROM "raw_sales"."public_events" AS c
 WHERE COALESCE(c."Op", 'I') <> 'D';
 
 -- addColumn
-ALTER TABLE curated_sales.events ADD COLUMNS (`added_later` string);
+ALTER TABLE `curated_sales`.`events` ADD COLUMNS (`added_later` string);
 
 -- maintenance 1
-OPTIMIZE curated_sales.events REWRITE DATA USING BIN_PACK;
+OPTIMIZE "curated_sales"."events" REWRITE DATA USING BIN_PACK;
 
 -- maintenance 2
-VACUUM curated_sales.events;
+VACUUM "curated_sales"."events";

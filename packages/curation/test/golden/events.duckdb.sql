@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE SCHEMA IF NOT EXISTS curated_sales;
+CREATE SCHEMA IF NOT EXISTS "curated_sales";
 
 -- createTable
-CREATE TABLE curated_sales.events (
+CREATE TABLE IF NOT EXISTS "curated_sales"."events" (
   "event_time" TIMESTAMP,
   "kind" VARCHAR,
   "payload" VARCHAR,
@@ -11,7 +11,7 @@ CREATE TABLE curated_sales.events (
 );
 
 -- merge
-INSERT INTO curated_sales.events (
+INSERT INTO "curated_sales"."events" (
   "event_time",
   "kind",
   "payload",
@@ -28,7 +28,7 @@ FROM _curation_changes AS c
 WHERE COALESCE(c."Op", 'I') <> 'D';
 
 -- addColumn
-ALTER TABLE curated_sales.events ADD COLUMN "added_later" VARCHAR;
+ALTER TABLE "curated_sales"."events" ADD COLUMN "added_later" VARCHAR;
 
 -- maintenance 1
 CHECKPOINT;

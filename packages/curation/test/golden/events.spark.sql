@@ -1,9 +1,9 @@
 -- createDatabase
-CREATE NAMESPACE IF NOT EXISTS glue_catalog.curated_sales;
+CREATE NAMESPACE IF NOT EXISTS glue_catalog.`curated_sales`;
 
 -- createTable
-CREATE TABLE glue_catalog.curated_sales.events (
-  `event_time` TIMESTAMP,
+CREATE TABLE IF NOT EXISTS glue_catalog.`curated_sales`.`events` (
+  `event_time` TIMESTAMP_NTZ,
   `kind` STRING,
   `payload` STRING,
   `_dms_commit_ts` STRING,
@@ -24,7 +24,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-INSERT INTO glue_catalog.curated_sales.events (
+INSERT INTO glue_catalog.`curated_sales`.`events` (
   `event_time`,
   `kind`,
   `payload`,
@@ -37,14 +37,20 @@ SELECT
   c.`payload`,
   c.`_dms_commit_ts`,
   COALESCE(c.`_dms_change_seq`, '') AS `_dms_change_seq`
-FROM raw_sales.public_events AS c
+FROM `raw_sales`.`public_events` AS c
 WHERE COALESCE(c.`Op`, 'I') <> 'D';
 
 -- addColumn
-ALTER TABLE glue_catalog.curated_sales.events ADD COLUMNS (`added_later` STRING);
+ALTER TABLE glue_catalog.`curated_sales`.`events` ADD COLUMNS (`added_later` STRING);
 
 -- maintenance 1
-CALL glue_catalog.system.rewrite_data_files(table => 'curated_sales.events');
+ALTER TABLE glue_catalog.`curated_sales`.`events` SET TBLPROPERTIES (
+  'history.expire.max-snapshot-age-ms' = '432000000',
+  'history.expire.min-snapshots-to-keep' = '1'
+);
 
 -- maintenance 2
-CALL glue_catalog.system.expire_snapshots(table => 'curated_sales.events', older_than => TIMESTAMP '2024-04-26 00:00:00.000', retain_last => 1);
+CALL glue_catalog.system.rewrite_data_files(table => '`curated_sales`.`events`');
+
+-- maintenance 3
+CALL glue_catalog.system.expire_snapshots(table => '`curated_sales`.`events`', retain_last => 1);

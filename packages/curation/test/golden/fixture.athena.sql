@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE DATABASE IF NOT EXISTS curated_pg;
+CREATE DATABASE IF NOT EXISTS `curated_pg`;
 
 -- createTable
-CREATE TABLE curated_pg.dms_test_table (
+CREATE TABLE IF NOT EXISTS `curated_pg`.`dms_test_table` (
   `id` bigint,
   `my_int` int,
   `my_smallint` int,
@@ -30,7 +30,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-MERGE INTO curated_pg.dms_test_table AS t
+MERGE INTO "curated_pg"."dms_test_table" AS t
 USING (
   SELECT
     "Op",
@@ -76,7 +76,7 @@ USING (
           CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
           element_at(split(c."$path", '/'), -1) DESC
       ) AS "_change_rank"
-    FROM raw_pg.public_dms_test_table AS c
+    FROM "raw_pg"."public_dms_test_table" AS c
   ) AS ranked
   WHERE "_change_rank" = 1
 ) AS s
@@ -179,18 +179,18 @@ FROM (
         CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
         element_at(split(c."$path", '/'), -1) DESC
     ) AS "_change_rank"
-  FROM raw_pg.public_dms_test_table AS c
+  FROM "raw_pg"."public_dms_test_table" AS c
 ) AS ranked
 WHERE "_change_rank" = 1;
 
 -- addColumn
-ALTER TABLE curated_pg.dms_test_table ADD COLUMNS (`added_later` string);
+ALTER TABLE `curated_pg`.`dms_test_table` ADD COLUMNS (`added_later` string);
 
 -- widenColumn
-ALTER TABLE curated_pg.dms_test_table CHANGE COLUMN `my_int` `my_int` bigint;
+ALTER TABLE `curated_pg`.`dms_test_table` CHANGE COLUMN `my_int` `my_int` bigint;
 
 -- maintenance 1
-OPTIMIZE curated_pg.dms_test_table REWRITE DATA USING BIN_PACK;
+OPTIMIZE "curated_pg"."dms_test_table" REWRITE DATA USING BIN_PACK;
 
 -- maintenance 2
-VACUUM curated_pg.dms_test_table;
+VACUUM "curated_pg"."dms_test_table";

@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE SCHEMA IF NOT EXISTS curated_pg;
+CREATE SCHEMA IF NOT EXISTS "curated_pg";
 
 -- createTable
-CREATE TABLE curated_pg.dms_test_table (
+CREATE TABLE IF NOT EXISTS "curated_pg"."dms_test_table" (
   "id" BIGINT,
   "my_int" INTEGER,
   "my_smallint" INTEGER,
@@ -22,7 +22,7 @@ CREATE TABLE curated_pg.dms_test_table (
 );
 
 -- merge
-MERGE INTO curated_pg.dms_test_table AS t
+MERGE INTO "curated_pg"."dms_test_table" AS t
 USING (
   SELECT
     "Op",
@@ -176,10 +176,10 @@ FROM (
 WHERE "_change_rank" = 1;
 
 -- addColumn
-ALTER TABLE curated_pg.dms_test_table ADD COLUMN "added_later" VARCHAR;
+ALTER TABLE "curated_pg"."dms_test_table" ADD COLUMN "added_later" VARCHAR;
 
 -- widenColumn
-ALTER TABLE curated_pg.dms_test_table ALTER COLUMN "my_int" TYPE BIGINT;
+ALTER TABLE "curated_pg"."dms_test_table" ALTER COLUMN "my_int" TYPE BIGINT;
 
 -- maintenance 1
 CHECKPOINT;

@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE NAMESPACE IF NOT EXISTS glue_catalog.curated_pg;
+CREATE NAMESPACE IF NOT EXISTS glue_catalog.`curated_pg`;
 
 -- createTable
-CREATE TABLE glue_catalog.curated_pg.dms_test_table (
+CREATE TABLE IF NOT EXISTS glue_catalog.`curated_pg`.`dms_test_table` (
   `id` BIGINT,
   `my_int` INT,
   `my_smallint` INT,
@@ -13,7 +13,7 @@ CREATE TABLE glue_catalog.curated_pg.dms_test_table (
   `my_varchar` STRING,
   `my_text` STRING,
   `my_bytea` BINARY,
-  `my_timestamp` TIMESTAMP,
+  `my_timestamp` TIMESTAMP_NTZ,
   `my_uuid` STRING,
   `my_json` STRING,
   `my_jsonb` STRING,
@@ -34,7 +34,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-MERGE INTO glue_catalog.curated_pg.dms_test_table AS t
+MERGE INTO glue_catalog.`curated_pg`.`dms_test_table` AS t
 USING (
   SELECT
     `Op`,
@@ -80,7 +80,7 @@ USING (
           CASE WHEN element_at(split(input_file_name(), '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
           element_at(split(input_file_name(), '/'), -1) DESC
       ) AS `_change_rank`
-    FROM raw_pg.public_dms_test_table AS c
+    FROM `raw_pg`.`public_dms_test_table` AS c
   ) AS ranked
   WHERE `_change_rank` = 1
 ) AS s
@@ -183,18 +183,24 @@ FROM (
         CASE WHEN element_at(split(input_file_name(), '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
         element_at(split(input_file_name(), '/'), -1) DESC
     ) AS `_change_rank`
-  FROM raw_pg.public_dms_test_table AS c
+  FROM `raw_pg`.`public_dms_test_table` AS c
 ) AS ranked
 WHERE `_change_rank` = 1;
 
 -- addColumn
-ALTER TABLE glue_catalog.curated_pg.dms_test_table ADD COLUMNS (`added_later` STRING);
+ALTER TABLE glue_catalog.`curated_pg`.`dms_test_table` ADD COLUMNS (`added_later` STRING);
 
 -- widenColumn
-ALTER TABLE glue_catalog.curated_pg.dms_test_table ALTER COLUMN `my_int` TYPE BIGINT;
+ALTER TABLE glue_catalog.`curated_pg`.`dms_test_table` ALTER COLUMN `my_int` TYPE BIGINT;
 
 -- maintenance 1
-CALL glue_catalog.system.rewrite_data_files(table => 'curated_pg.dms_test_table');
+ALTER TABLE glue_catalog.`curated_pg`.`dms_test_table` SET TBLPROPERTIES (
+  'history.expire.max-snapshot-age-ms' = '432000000',
+  'history.expire.min-snapshots-to-keep' = '1'
+);
 
 -- maintenance 2
-CALL glue_catalog.system.expire_snapshots(table => 'curated_pg.dms_test_table', older_than => TIMESTAMP '2024-04-26 00:00:00.000', retain_last => 1);
+CALL glue_catalog.system.rewrite_data_files(table => '`curated_pg`.`dms_test_table`');
+
+-- maintenance 3
+CALL glue_catalog.system.expire_snapshots(table => '`curated_pg`.`dms_test_table`', retain_last => 1);

@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE DATABASE IF NOT EXISTS curated_sales;
+CREATE DATABASE IF NOT EXISTS `curated_sales`;
 
 -- createTable
-CREATE TABLE curated_sales.orders (
+CREATE TABLE IF NOT EXISTS `curated_sales`.`orders` (
   `id` bigint,
   `customer_id` int,
   `status` string,
@@ -23,7 +23,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-MERGE INTO curated_sales.orders AS t
+MERGE INTO "curated_sales"."orders" AS t
 USING (
   SELECT
     "Op",
@@ -52,13 +52,13 @@ USING (
           CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
           element_at(split(c."$path", '/'), -1) DESC
       ) AS "_change_rank"
-    FROM raw_sales.public_orders AS c
+    FROM "raw_sales"."public_orders" AS c
   ) AS ranked
   WHERE "_change_rank" = 1
 ) AS s
 ON t."id" = s."id"
-WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN DELETE
-WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN UPDATE SET
+WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN DELETE
+WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "customer_id" = s."customer_id",
   "status" = s."status",
   "amount" = s."amount",
@@ -111,18 +111,18 @@ FROM (
         CASE WHEN element_at(split(c."$path", '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
         element_at(split(c."$path", '/'), -1) DESC
     ) AS "_change_rank"
-  FROM raw_sales.public_orders AS c
+  FROM "raw_sales"."public_orders" AS c
 ) AS ranked
 WHERE "_change_rank" = 1;
 
 -- addColumn
-ALTER TABLE curated_sales.orders ADD COLUMNS (`added_later` string);
+ALTER TABLE `curated_sales`.`orders` ADD COLUMNS (`added_later` string);
 
 -- widenColumn
-ALTER TABLE curated_sales.orders CHANGE COLUMN `customer_id` `customer_id` bigint;
+ALTER TABLE `curated_sales`.`orders` CHANGE COLUMN `customer_id` `customer_id` bigint;
 
 -- maintenance 1
-OPTIMIZE curated_sales.orders REWRITE DATA USING BIN_PACK;
+OPTIMIZE "curated_sales"."orders" REWRITE DATA USING BIN_PACK;
 
 -- maintenance 2
-VACUUM curated_sales.orders;
+VACUUM "curated_sales"."orders";

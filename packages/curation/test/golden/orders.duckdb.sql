@@ -1,8 +1,8 @@
 -- createDatabase
-CREATE SCHEMA IF NOT EXISTS curated_sales;
+CREATE SCHEMA IF NOT EXISTS "curated_sales";
 
 -- createTable
-CREATE TABLE curated_sales.orders (
+CREATE TABLE IF NOT EXISTS "curated_sales"."orders" (
   "id" BIGINT,
   "customer_id" INTEGER,
   "status" VARCHAR,
@@ -13,7 +13,7 @@ CREATE TABLE curated_sales.orders (
 );
 
 -- merge
-MERGE INTO curated_sales.orders AS t
+MERGE INTO "curated_sales"."orders" AS t
 USING (
   SELECT
     "Op",
@@ -47,8 +47,8 @@ USING (
   WHERE "_change_rank" = 1
 ) AS s
 ON t."id" = s."id"
-WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN DELETE
-WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" >= t."_dms_commit_ts")) THEN UPDATE SET
+WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN DELETE
+WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "customer_id" = s."customer_id",
   "status" = s."status",
   "amount" = s."amount",
@@ -106,10 +106,10 @@ FROM (
 WHERE "_change_rank" = 1;
 
 -- addColumn
-ALTER TABLE curated_sales.orders ADD COLUMN "added_later" VARCHAR;
+ALTER TABLE "curated_sales"."orders" ADD COLUMN "added_later" VARCHAR;
 
 -- widenColumn
-ALTER TABLE curated_sales.orders ALTER COLUMN "customer_id" TYPE BIGINT;
+ALTER TABLE "curated_sales"."orders" ALTER COLUMN "customer_id" TYPE BIGINT;
 
 -- maintenance 1
 CHECKPOINT;

@@ -1,13 +1,13 @@
 -- createDatabase
-CREATE NAMESPACE IF NOT EXISTS glue_catalog.curated_sales;
+CREATE NAMESPACE IF NOT EXISTS glue_catalog.`curated_sales`;
 
 -- createTable
-CREATE TABLE glue_catalog.curated_sales.orders (
+CREATE TABLE IF NOT EXISTS glue_catalog.`curated_sales`.`orders` (
   `id` BIGINT,
   `customer_id` INT,
   `status` STRING,
   `amount` DECIMAL(12,2),
-  `updated_at` TIMESTAMP,
+  `updated_at` TIMESTAMP_NTZ,
   `_dms_commit_ts` STRING,
   `_dms_change_seq` STRING
 )
@@ -27,7 +27,7 @@ TBLPROPERTIES (
 );
 
 -- merge
-MERGE INTO glue_catalog.curated_sales.orders AS t
+MERGE INTO glue_catalog.`curated_sales`.`orders` AS t
 USING (
   SELECT
     `Op`,
@@ -56,13 +56,13 @@ USING (
           CASE WHEN element_at(split(input_file_name(), '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
           element_at(split(input_file_name(), '/'), -1) DESC
       ) AS `_change_rank`
-    FROM raw_sales.public_orders AS c
+    FROM `raw_sales`.`public_orders` AS c
   ) AS ranked
   WHERE `_change_rank` = 1
 ) AS s
 ON t.`id` = s.`id`
-WHEN MATCHED AND s.`Op` = 'D' AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` >= t.`_dms_commit_ts`)) THEN DELETE
-WHEN MATCHED AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` >= t.`_dms_commit_ts`)) THEN UPDATE SET
+WHEN MATCHED AND s.`Op` = 'D' AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` > t.`_dms_commit_ts`)) THEN DELETE
+WHEN MATCHED AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` > t.`_dms_commit_ts`)) THEN UPDATE SET
   `customer_id` = s.`customer_id`,
   `status` = s.`status`,
   `amount` = s.`amount`,
@@ -115,18 +115,24 @@ FROM (
         CASE WHEN element_at(split(input_file_name(), '/'), -1) LIKE 'LOAD%' THEN 0 ELSE 1 END DESC,
         element_at(split(input_file_name(), '/'), -1) DESC
     ) AS `_change_rank`
-  FROM raw_sales.public_orders AS c
+  FROM `raw_sales`.`public_orders` AS c
 ) AS ranked
 WHERE `_change_rank` = 1;
 
 -- addColumn
-ALTER TABLE glue_catalog.curated_sales.orders ADD COLUMNS (`added_later` STRING);
+ALTER TABLE glue_catalog.`curated_sales`.`orders` ADD COLUMNS (`added_later` STRING);
 
 -- widenColumn
-ALTER TABLE glue_catalog.curated_sales.orders ALTER COLUMN `customer_id` TYPE BIGINT;
+ALTER TABLE glue_catalog.`curated_sales`.`orders` ALTER COLUMN `customer_id` TYPE BIGINT;
 
 -- maintenance 1
-CALL glue_catalog.system.rewrite_data_files(table => 'curated_sales.orders');
+ALTER TABLE glue_catalog.`curated_sales`.`orders` SET TBLPROPERTIES (
+  'history.expire.max-snapshot-age-ms' = '432000000',
+  'history.expire.min-snapshots-to-keep' = '1'
+);
 
 -- maintenance 2
-CALL glue_catalog.system.expire_snapshots(table => 'curated_sales.orders', older_than => TIMESTAMP '2024-04-26 00:00:00.000', retain_last => 1);
+CALL glue_catalog.system.rewrite_data_files(table => '`curated_sales`.`orders`');
+
+-- maintenance 3
+CALL glue_catalog.system.expire_snapshots(table => '`curated_sales`.`orders`', retain_last => 1);

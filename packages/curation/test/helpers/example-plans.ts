@@ -80,5 +80,22 @@ export const fixturePlan = new CurationPlan({
   primaryKey: ['id'],
 });
 
+/** Reserved words as names everywhere: schema, table, database, raw table, key, columns, partition column. */
+export const reservedPlan = new CurationPlan({
+  source: { schema: 'select', table: 'order', rawTable: { database: 'values', table: 'order' } },
+  curated: { database: 'group', table: 'order', location: 's3://lake-curated/group/order/' },
+  columns: [
+    { name: 'order', type: 'bigint' },
+    { name: 'group', type: 'int' },
+    { name: 'values', type: 'string' },
+    { name: 'timestamp', type: 'timestamp' },
+  ],
+  primaryKey: ['order'],
+  deletes: 'soft',
+  partitionBy: [{ column: 'timestamp', transform: 'day' }, { column: 'group', transform: 'identity' }],
+});
+
 /** Every example plan by name. */
-export const EXAMPLE_PLANS = { orders: ordersPlan, customers: customersPlan, events: eventsPlan, fixture: fixturePlan } as const;
+export const EXAMPLE_PLANS = {
+  orders: ordersPlan, customers: customersPlan, events: eventsPlan, fixture: fixturePlan, reserved: reservedPlan,
+} as const;
