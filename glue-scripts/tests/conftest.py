@@ -39,8 +39,10 @@ def spark(warehouse):
 @pytest.fixture
 def database(request):
     """A database name of this test's own."""
+    import hashlib
+
     name = "".join(c if c.isalnum() else "_" for c in request.node.name.lower())
-    return f"t_{name}"[:60]
+    return f"t_{name[:40]}_{hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8]}"
 
 
 @pytest.fixture

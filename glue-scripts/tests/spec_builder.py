@@ -19,13 +19,14 @@ def q(name: str) -> str:
 def table_spec(database: str, table: str, *, source_schema: str = "public", source_table: Optional[str] = None,
                primary_key: Sequence[str] = ("id",), mode: str = "merge", deletes: str = "hard",
                partition_by: Sequence[Dict] = (), columns: Optional[List[Dict]] = None, seq: Optional[str] = "_dms_change_seq",
-               ts: str = "_dms_commit_ts", op: str = "Op", catalog: str = "glue_catalog", maintenance: bool = False) -> Dict:
+               ts: str = "_dms_commit_ts", op: str = "Op", catalog: str = "glue_catalog", maintenance: bool = False,
+               deleted: str = "_is_deleted", deleted_at: str = "_deleted_at") -> Dict:
     name = f"{catalog}.{q(database)}.{q(table)}"
     order = ([f"c.{q(seq)} DESC"] if seq else []) + [f"c.{q(ts)} DESC NULLS LAST", f"c.{q('_file_order')} DESC", f"c.{q('_row_in_file')} DESC"]
     newer = (f"(s.{q(seq)} > t.{q(seq)} OR (s.{q(seq)} = t.{q(seq)} AND s.{q(ts)} > t.{q(ts)}))" if seq
              else f"s.{q(ts)} > t.{q(ts)}")
     soft = deletes == "soft"
-    extra = (f", s.{q(op)} = 'D' AS {q('_deleted')}, CASE WHEN s.{q(op)} = 'D' THEN CAST(s.{q(ts)} AS TIMESTAMP_NTZ) END AS {q('_deleted_at')}"
+    extra = (f", s.{q(op)} = 'D' AS {q(deleted)}, CASE WHEN s.{q(op)} = 'D' THEN CAST(s.{q(ts)} AS TIMESTAMP_NTZ) END AS {q(deleted_at)}"
              if soft else "")
     if mode == "append-only":
         merge = (f"MERGE INTO {name} AS t USING (SELECT * FROM {q('__curation_changes')} WHERE {q(op)} <> 'D') AS s "
@@ -66,6 +67,8 @@ def table_spec(database: str, table: str, *, source_schema: str = "public", sour
     }
     if columns is not None:
         spec["columns"] = columns
+    if soft:
+        spec["softDeleteColumns"] = {"deleted": deleted, "deletedAt": deleted_at}
     return spec
 
 

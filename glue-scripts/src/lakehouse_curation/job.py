@@ -19,14 +19,12 @@ from .raw_zone import ApplyPlan, ChangeFile, FileLister, RawZoneError, list_tabl
 from .schema import (RawColumn, RawFileSchema, SchemaChange, SchemaEvolutionError, evolve_schema, format_type, parse_type,
                      plan_type_of_spark, spark_sql_type)
 from .spec import JobSpec, RawFormat, SpecError, TableSpec, fill, quote_identifier
-from .watermark import WATERMARK_KEY, CommitProperties, Watermark, WatermarkError, current_snapshot_watermark, read_watermark
+from .watermark import WATERMARK_KEY, CommitProperties, Watermark, WatermarkError, current_snapshot_watermark, read_watermark, stamp_watermark
 
 CHANGES_VIEW = "__curation_changes"
 SCHEMA_VIEW = "__curation_schema"
 FILE_ORDER = "_file_order"
 ROW_IN_FILE = "_row_in_file"
-DELETED = "_deleted"
-DELETED_AT = "_deleted_at"
 KILL_ENV = "LAKEHOUSE_CURATION_KILL_AT"
 STAGES = ("planned", "created", "evolved", "truncated", "merged", "maintained")
 DEFAULT_MAX_FILES_PER_BATCH = 100
@@ -136,7 +134,17 @@ class ParquetSchemas:
     def qualified(self, uri: str) -> str:
         """The path as Spark's ``_metadata.file_path`` spells it."""
         path = self._jvm.org.apache.hadoop.fs.Path(uri)
-        return path.getFileSystem(self._hadoop_conf).makeQualified(path).toUri().toString()
+        return normalize_file_uri(path.getFileSystem(self._hadoop_conf).makeQualified(path).toUri().toString())
+
+
+_SCHEME = r"^[A-Za-z][A-Za-z0-9+.-]*:/+"
+
+
+def normalize_file_uri(uri: str) -> str:
+    """``file:/x``, ``file:///x`` -> ``/x``; ``s3://b/k`` -> ``/b/k`` (Spark and Hadoop differ in the slashes)."""
+    import re
+
+    return re.sub(_SCHEME, "/", uri)
 
 
 def _find(names: Sequence[str], wanted: str) -> Optional[str]:
@@ -168,7 +176,7 @@ class TableCurator:
         if self.fmt.change_sequence_column is not None:
             names.append(self.fmt.change_sequence_column)
         if self.t.deletes == "soft":
-            names += [DELETED, DELETED_AT]
+            names += [self.t.deleted_column, self.t.deleted_at_column]
         return names
 
     def current_columns(self) -> List[Tuple[str, str]]:
@@ -239,7 +247,7 @@ class TableCurator:
             if self.fmt.change_sequence_column is not None:
                 projection.append(F.coalesce(pick(self.fmt.change_sequence_column, "STRING"), F.lit(""))
                                   .alias(self.fmt.change_sequence_column))
-            file_path = F.col("_metadata.file_path")
+            file_path = F.regexp_replace(F.col("_metadata.file_path"), _SCHEME, "/")
             projection.append(F.coalesce(F.element_at(order_map, file_path).cast("INT"),
                                          F.raise_error(F.concat(F.lit("raw file not in the batch: "), file_path)).cast("INT"))
                               .alias(FILE_ORDER))
@@ -256,7 +264,7 @@ class TableCurator:
         if self.fmt.change_sequence_column is not None:
             items.append((self.fmt.change_sequence_column, "STRING"))
         if self.t.deletes == "soft":
-            items += [(DELETED, "BOOLEAN"), (DELETED_AT, "TIMESTAMP_NTZ")]
+            items += [(self.t.deleted_column, "BOOLEAN"), (self.t.deleted_at_column, "TIMESTAMP_NTZ")]
         select = ", ".join(f"CAST(NULL AS {sql_type}) AS {quote_identifier(name)}" for name, sql_type in items)
         self.spark.sql(f"SELECT {select} LIMIT 0").createOrReplaceTempView(SCHEMA_VIEW)
 
@@ -328,6 +336,10 @@ class TableCurator:
             except Exception as err:
                 raise CurationError(f"table {self.t.name}: maintenance failed after the changes were committed "
                                     f"(the next run repeats it): {first_line(err)}; statement: {statement[:200]}") from err
+            if watermark is not None and current_snapshot_watermark(self.spark, self.qualified) != watermark.to_json():
+                # compaction commits carry no watermark, and a later snapshot expiry could drop the one that does:
+                # restate it on top before the next statement, so the current snapshot always carries it
+                stamp_watermark(self.spark, self.qualified, watermark)
         self.stage("maintained")
 
 

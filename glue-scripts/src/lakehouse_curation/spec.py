@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 SPEC_VERSION = 2
+# Iceberg 1.7's metadata column names: a table column of one of these names makes Spark refuse to read the table
+# ("Table column names conflict with names reserved for Iceberg metadata columns: [_deleted]")
+ICEBERG_RESERVED_COLUMNS = ("_file", "_pos", "_deleted", "_spec_id", "_partition")
 
 
 class SpecError(ValueError):
@@ -68,6 +71,8 @@ class TableSpec:
     partition_by: Tuple[Dict[str, Any], ...]
     columns: Optional[Tuple[Tuple[str, str], ...]]
     sql: TableSql
+    deleted_column: str = "_deleted"
+    deleted_at_column: str = "_deleted_at"
 
     @property
     def raw_folder(self) -> str:
@@ -162,6 +167,17 @@ def _table(raw: Any, n: int) -> TableSpec:
         if not isinstance(columns, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("type"), str) for c in columns):
             raise SpecError(f"job spec: {where}.columns must be a list of {{name, type}} objects")
         parsed_columns = tuple((c["name"], c["type"]) for c in columns)
+    soft = raw.get("softDeleteColumns") or {}
+    if not isinstance(soft, dict):
+        raise SpecError(f"job spec: {where}.softDeleteColumns must be an object {{deleted, deletedAt}}")
+    deleted_column = str(soft.get("deleted", "_deleted"))
+    deleted_at_column = str(soft.get("deletedAt", "_deleted_at"))
+    if deletes == "soft":
+        for column in (deleted_column, deleted_at_column):
+            if column.lower() in ICEBERG_RESERVED_COLUMNS:
+                raise SpecError(f"job spec: {where}: soft-delete column {column} is an Iceberg metadata column name "
+                                f"(reserved: {', '.join(ICEBERG_RESERVED_COLUMNS)}); Spark cannot read such a table: name it "
+                                "differently in the curation plan (softDeleteColumns, e.g. _is_deleted)")
     sql = _require(raw, "sql", dict, where)
     maintenance = sql.get("maintenance", [])
     if not isinstance(maintenance, list) or not all(isinstance(s, str) and s.strip() for s in maintenance):
@@ -194,6 +210,8 @@ def _table(raw: Any, n: int) -> TableSpec:
             merge=_statement(sql, "merge", sql_where),
             maintenance=tuple(_strip(s) for s in maintenance),
         ),
+        deleted_column=deleted_column,
+        deleted_at_column=deleted_at_column,
     )
 
 

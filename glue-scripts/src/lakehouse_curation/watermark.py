@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
 WATERMARK_KEY = "lakehouse.watermark"
 
@@ -49,26 +49,46 @@ def parse_watermark(text: str, where: str) -> Optional[Watermark]:
                              "reset the table (drop it) to rebuild it from the raw files") from err
 
 
+def snapshot_chain(spark, qualified_table: str) -> List[Tuple[int, str, Dict[str, str]]]:
+    """``(snapshot id, operation, summary)`` of the current snapshot and its ancestors, newest first (Iceberg's Java API)."""
+    jvm = spark._jvm
+    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, qualified_table)
+    table.refresh()
+    chain = []
+    snapshot = table.currentSnapshot()
+    while snapshot is not None:
+        chain.append((int(snapshot.snapshotId()), str(snapshot.operation()), dict(snapshot.summary())))
+        parent = snapshot.parentId()
+        snapshot = None if parent is None else table.snapshot(parent)
+    return chain
+
+
 def read_watermark(spark, qualified_table: str) -> Optional[Watermark]:
     """The watermark of the newest snapshot in the current snapshot's ancestry that carries one.
 
     Maintenance commits (compaction) carry none, so older ancestors are searched; None when no snapshot carries one.
     """
-    rows = spark.sql(
-        f"SELECT s.summary['{WATERMARK_KEY}'] AS w FROM {qualified_table}.history h "
-        f"JOIN {qualified_table}.snapshots s ON h.snapshot_id = s.snapshot_id "
-        f"WHERE h.is_current_ancestor AND s.summary['{WATERMARK_KEY}'] IS NOT NULL "
-        "ORDER BY h.made_current_at DESC, s.sequence_number DESC LIMIT 1").collect()
-    return parse_watermark(rows[0]["w"], qualified_table) if rows else None
+    for _, _, summary in snapshot_chain(spark, qualified_table):
+        if WATERMARK_KEY in summary:
+            return parse_watermark(summary[WATERMARK_KEY], qualified_table)
+    return None
 
 
 def current_snapshot_watermark(spark, qualified_table: str) -> Optional[str]:
     """The raw ``lakehouse.watermark`` summary value of the current snapshot (None if absent or no snapshot)."""
-    rows = spark.sql(
-        f"SELECT s.summary['{WATERMARK_KEY}'] AS w FROM {qualified_table}.history h "
-        f"JOIN {qualified_table}.snapshots s ON h.snapshot_id = s.snapshot_id "
-        "WHERE h.is_current_ancestor ORDER BY h.made_current_at DESC, s.sequence_number DESC LIMIT 1").collect()
-    return rows[0]["w"] if rows else None
+    jvm = spark._jvm
+    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, qualified_table)
+    table.refresh()
+    snapshot = table.currentSnapshot()
+    return None if snapshot is None else snapshot.summary().get(WATERMARK_KEY)
+
+
+def stamp_watermark(spark, qualified_table: str, watermark: "Watermark") -> None:
+    """Commits an empty snapshot carrying ``watermark`` (after maintenance, whose commits carry none)."""
+    jvm = spark._jvm
+    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, qualified_table)
+    table.refresh()
+    table.newAppend().set(WATERMARK_KEY, watermark.to_json()).commit()
 
 
 class CommitProperties:
