@@ -156,20 +156,27 @@ def _load_vectors():
 @pytest.mark.parametrize("vector", _load_vectors(), ids=lambda v: str(v.get("name", "vector")) if isinstance(v, dict) else "none")
 def test_apply_plan_vectors_from_the_typescript_reader(vector):
     """Each vector: a listing and a watermark in, the TypeScript planApply's answer out (plan or error code)."""
+    from lakehouse_curation.job import Batch, batch_watermark
+
     raw_watermark = vector.get("watermark")
     watermark = None if raw_watermark is None else Watermark.from_dict(raw_watermark)
-    expected = vector.get("expected") or vector.get("plan") or vector.get("result")
+    expected = vector["expected"]
     try:
         listing = table_files(classify(_vector_files(vector["listing"]), "/raw"))
         plan = plan_apply(listing, watermark)
     except RawZoneError as err:
-        assert expected.get("error"), f"Python refused a listing TypeScript accepted: {err}"
+        assert err.code == expected.get("error"), f"Python refused with {err.code} ({err}); TypeScript answered {expected}"
         return
-    assert not expected.get("error"), f"TypeScript refused ({expected.get('error')}), Python planned {plan.kind}"
+    assert "error" not in expected, f"TypeScript refused ({expected['error']}), Python planned {plan.kind}"
     assert plan.kind == expected["kind"]
-    assert [f.relative_path for f in plan.load] == [x if isinstance(x, str) else x["relativePath"] for x in expected["load"]]
-    assert [f.relative_path for f in plan.changes] == [x if isinstance(x, str) else x["relativePath"] for x in expected["changes"]]
-    if "superseded" in expected:
-        assert [f.relative_path for f in listing.superseded] == [x if isinstance(x, str) else x["relativePath"] for x in expected["superseded"]]
-    if "loadFingerprint" in expected:
-        assert listing.load_fingerprint == expected["loadFingerprint"]
+    assert [f.relative_path for f in plan.load] == expected["load"]
+    assert [f.relative_path for f in plan.changes] == expected["changes"]
+    assert [f.relative_path for f in listing.superseded] == expected["superseded"]
+    assert listing.load_fingerprint == expected["loadFingerprint"]
+    assert listing.load_started_ms == expected["loadStartedMs"]
+    keys = {f.relative_path: f.order_key for f in list(plan.load) + list(plan.changes)}
+    assert {p: keys.get(p) for p in expected["orderKeys"]} == expected["orderKeys"]
+    files = tuple(plan.load) + tuple(plan.changes)
+    after = batch_watermark(Batch(files, plan.rebuild), plan, watermark) if files else watermark
+    want = expected["watermarkAfter"]
+    assert (None if after is None else json.loads(after.to_json())) == want

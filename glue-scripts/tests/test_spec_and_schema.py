@@ -59,7 +59,7 @@ def test_bad_specs_are_refused_with_the_reason(text, message):
 
 def test_soft_delete_columns_named_like_iceberg_metadata_columns_are_refused():
     spec = spec_builder.job_spec(spec_builder.table_spec("db", "t", deletes="soft", deleted="_deleted"))
-    with pytest.raises(SpecError, match="soft-delete column _deleted is an Iceberg metadata column name"):
+    with pytest.raises(SpecError, match="bookkeeping column _deleted is an Iceberg metadata column name"):
         load_job_spec(json.dumps(spec))
     spec["tables"][0]["softDeleteColumns"]["deleted"] = "_is_deleted"
     assert load_job_spec(json.dumps(spec)).tables[0].deleted_column == "_is_deleted"

@@ -172,12 +172,7 @@ class TableCurator:
         return bool(self.spark.catalog.tableExists(self.qualified))
 
     def bookkeeping_names(self) -> List[str]:
-        names = [self.fmt.commit_timestamp_column]
-        if self.fmt.change_sequence_column is not None:
-            names.append(self.fmt.change_sequence_column)
-        if self.t.deletes == "soft":
-            names += [self.t.deleted_column, self.t.deleted_at_column]
-        return names
+        return [name for name, _ in self.t.bookkeeping]
 
     def current_columns(self) -> List[Tuple[str, str]]:
         skip = {n.lower() for n in self.bookkeeping_names()}
@@ -207,12 +202,12 @@ class TableCurator:
         names = [f.name for f in struct.fields]
         where = file.uri
         if _find(names, self.fmt.commit_timestamp_column) is None:
-            raise RawZoneError(f"{where}: no commit-timestamp column \"{self.fmt.commit_timestamp_column}\" (columns: {', '.join(names)}); "
+            raise RawZoneError("RAW_FILE_COLUMNS", f"{where}: no commit-timestamp column \"{self.fmt.commit_timestamp_column}\" (columns: {', '.join(names)}); "
                                "set rawFormat.commitTimestampColumn to the DMS timestampColumnName of this task")
         if file.kind == "cdc" and _find(names, self.fmt.op_column) is None:
-            raise RawZoneError(f"{where}: CDC file without op column \"{self.fmt.op_column}\" (columns: {', '.join(names)}); set rawFormat.opColumn")
+            raise RawZoneError("RAW_FILE_COLUMNS", f"{where}: CDC file without op column \"{self.fmt.op_column}\" (columns: {', '.join(names)}); set rawFormat.opColumn")
         if file.kind == "cdc" and self.fmt.change_sequence_column is not None and _find(names, self.fmt.change_sequence_column) is None:
-            raise RawZoneError(f"{where}: CDC file without change-sequence column \"{self.fmt.change_sequence_column}\"; add the "
+            raise RawZoneError("RAW_FILE_COLUMNS", f"{where}: CDC file without change-sequence column \"{self.fmt.change_sequence_column}\"; add the "
                                "$AR_H_CHANGE_SEQ transformation to the DMS table mapping, or set rawFormat.changeSequenceColumn to null")
         skip = {n.lower() for n in self.fmt.bookkeeping_columns}
         columns = tuple(RawColumn(f.name, plan_type_of_spark(f.dataType), f.dataType.simpleString())
@@ -259,12 +254,7 @@ class TableCurator:
         return result
 
     def schema_view(self, columns: Sequence[Tuple[str, str]]) -> None:
-        items = [(name, spark_sql_type(t)) for name, t in columns]
-        items.append((self.fmt.commit_timestamp_column, "STRING"))
-        if self.fmt.change_sequence_column is not None:
-            items.append((self.fmt.change_sequence_column, "STRING"))
-        if self.t.deletes == "soft":
-            items += [(self.t.deleted_column, "BOOLEAN"), (self.t.deleted_at_column, "TIMESTAMP_NTZ")]
+        items = [(name, spark_sql_type(t)) for name, t in columns] + list(self.t.bookkeeping)
         select = ", ".join(f"CAST(NULL AS {sql_type}) AS {quote_identifier(name)}" for name, sql_type in items)
         self.spark.sql(f"SELECT {select} LIMIT 0").createOrReplaceTempView(SCHEMA_VIEW)
 

@@ -24,7 +24,14 @@ from .watermark import Watermark
 
 
 class RawZoneError(RuntimeError):
-    """A raw file the reader cannot classify, or a raw zone that contradicts the watermark."""
+    """A raw file the reader cannot classify, or a raw zone that contradicts the watermark.
+
+    ``code`` is the TypeScript ``RawZoneErrorCode``: UNCLASSIFIED_FILE, LOAD_FILES_GONE, LATE_FILE, RAW_FILE_COLUMNS.
+    """
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,7 @@ def classify(objects: Iterable[RawObject], where: str, raw_format: RawFormat = R
             continue
         classified = classify_raw_file_name(obj.relative_path, raw_format)
         if classified is None:
-            raise RawZoneError(f"{where.rstrip('/')}/{obj.relative_path}: not a DMS file name (expected LOAD00000001.parquet "
+            raise RawZoneError("UNCLASSIFIED_FILE", f"{where.rstrip('/')}/{obj.relative_path}: not a DMS file name (expected LOAD00000001.parquet "
                                "or 20221023-013830913.parquet); if DMS really writes such names, fix rawFormat.loadFileName / "
                                "cdcFileName (DMS_FACTS_TO_VERIFY); otherwise move the file out of the raw zone")
         kind, order_key = classified
@@ -212,7 +219,7 @@ def plan_apply(files: RawTableFiles, watermark: Optional[Watermark], where: str 
         return ApplyPlan(kind, files.load, files.changes, files)
     if watermark.load_fingerprint != files.load_fingerprint:
         if not files.load:
-            raise RawZoneError(f"{where}: the LOAD files the curated table was built from are gone and no new load is present; "
+            raise RawZoneError("LOAD_FILES_GONE", f"{where}: the LOAD files the curated table was built from are gone and no new load is present; "
                                "if the source table was truncated or reloaded, wait for the new LOAD files, or reset the curated "
                                "table to rebuild from the files present")
         return ApplyPlan("reload", files.load, files.changes, files)
@@ -221,7 +228,7 @@ def plan_apply(files: RawTableFiles, watermark: Optional[Watermark], where: str 
     changes = files.changes if last is None else tuple(f for f in files.changes if _js_sort_key(f.order_key) > last_key)
     older = len(files.load) + len(files.changes) - len(changes)
     if older > watermark.files_applied:
-        raise RawZoneError(f"{where}: {older - watermark.files_applied} raw file(s) sort before the last applied file "
+        raise RawZoneError("LATE_FILE", f"{where}: {older - watermark.files_applied} raw file(s) sort before the last applied file "
                            f"{watermark.last_file} but were not applied ({older} files up to it now, {watermark.files_applied} "
                            "applied): a late or restored file; reset the curated table to rebuild it from all files, or move "
                            "the file out of the raw zone")

@@ -73,6 +73,8 @@ class TableSpec:
     sql: TableSql
     deleted_column: str = "_deleted"
     deleted_at_column: str = "_deleted_at"
+    # the curated table's columns after the data columns, in order: (name, Spark type)
+    bookkeeping: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def raw_folder(self) -> str:
@@ -144,7 +146,7 @@ def _raw_format(raw: Any) -> RawFormat:
     )
 
 
-def _table(raw: Any, n: int) -> TableSpec:
+def _table(raw: Any, n: int, raw_format: RawFormat) -> TableSpec:
     where = f"tables[{n}]"
     if not isinstance(raw, dict):
         raise SpecError(f"job spec: {where} must be an object")
@@ -172,12 +174,29 @@ def _table(raw: Any, n: int) -> TableSpec:
         raise SpecError(f"job spec: {where}.softDeleteColumns must be an object {{deleted, deletedAt}}")
     deleted_column = str(soft.get("deleted", "_deleted"))
     deleted_at_column = str(soft.get("deletedAt", "_deleted_at"))
-    if deletes == "soft":
-        for column in (deleted_column, deleted_at_column):
-            if column.lower() in ICEBERG_RESERVED_COLUMNS:
-                raise SpecError(f"job spec: {where}: soft-delete column {column} is an Iceberg metadata column name "
-                                f"(reserved: {', '.join(ICEBERG_RESERVED_COLUMNS)}); Spark cannot read such a table: name it "
-                                "differently in the curation plan (softDeleteColumns, e.g. _is_deleted)")
+    bookkeeping = raw.get("bookkeepingColumns")
+    if bookkeeping is None:
+        derived = [(raw_format.commit_timestamp_column, "STRING")]
+        if raw_format.change_sequence_column is not None:
+            derived.append((raw_format.change_sequence_column, "STRING"))
+        if deletes == "soft":
+            derived += [(deleted_column, "BOOLEAN"), (deleted_at_column, "TIMESTAMP_NTZ")]
+        parsed_bookkeeping = tuple(derived)
+    else:
+        if not isinstance(bookkeeping, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str)
+                                                        and isinstance(c.get("sparkType"), str) for c in bookkeeping):
+            raise SpecError(f"job spec: {where}.bookkeepingColumns must be a list of {{name, sparkType}} objects")
+        parsed_bookkeeping = tuple((c["name"], c["sparkType"]) for c in bookkeeping)
+        if deletes == "soft":
+            extra = [c for c in parsed_bookkeeping if c[0] not in raw_format.bookkeeping_columns]
+            if len(extra) != 2:
+                raise SpecError(f"job spec: {where}.bookkeepingColumns must end with the two soft-delete columns (deleted, deleted-at)")
+            deleted_column, deleted_at_column = extra[0][0], extra[1][0]
+    reserved = [name for name, _ in parsed_bookkeeping if name.lower() in ICEBERG_RESERVED_COLUMNS]
+    if reserved:
+        raise SpecError(f"job spec: {where}: bookkeeping column {reserved[0]} is an Iceberg metadata column name "
+                        f"(reserved: {', '.join(ICEBERG_RESERVED_COLUMNS)}); Spark cannot read such a table: name it "
+                        "differently in the curation plan (e.g. _is_deleted)")
     sql = _require(raw, "sql", dict, where)
     maintenance = sql.get("maintenance", [])
     if not isinstance(maintenance, list) or not all(isinstance(s, str) and s.strip() for s in maintenance):
@@ -212,6 +231,7 @@ def _table(raw: Any, n: int) -> TableSpec:
         ),
         deleted_column=deleted_column,
         deleted_at_column=deleted_at_column,
+        bookkeeping=parsed_bookkeeping,
     )
 
 
@@ -240,12 +260,20 @@ def load_job_spec(text: str) -> JobSpec:
     tables = raw.get("tables")
     if not isinstance(tables, list) or not tables:
         raise SpecError("job spec needs a non-empty 'tables' list")
-    parsed = tuple(_table(t, n) for n, t in enumerate(tables))
+    views = raw.get("views", {"changes": "__curation_changes", "schema": "__curation_schema"})
+    if views != {"changes": "__curation_changes", "schema": "__curation_schema"}:
+        raise SpecError(f"job spec: views {views!r} differ from the ones this job creates (__curation_changes, __curation_schema); "
+                        "update glue-scripts and the generator together")
+    placeholders = raw.get("placeholders", {"column": "{column}", "type": "{type}"})
+    if placeholders != {"column": "{column}", "type": "{type}"}:
+        raise SpecError(f"job spec: placeholders {placeholders!r} differ from the ones this job fills ({{column}}, {{type}})")
+    raw_format = _raw_format(raw.get("rawFormat"))
+    parsed = tuple(_table(t, n, raw_format) for n, t in enumerate(tables))
     names = [t.name for t in parsed]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise SpecError(f"job spec names table(s) {', '.join(duplicates)} more than once")
-    return JobSpec(catalog=catalog, raw_format=_raw_format(raw.get("rawFormat")), tables=parsed)
+    return JobSpec(catalog=catalog, raw_format=raw_format, tables=parsed)
 
 
 def quote_identifier(name: str) -> str:
