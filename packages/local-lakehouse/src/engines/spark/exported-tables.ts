@@ -6,7 +6,7 @@ import { failureLine, runJobCore } from './job-core-process';
 import { SparkEnvironment } from './spark-environment';
 import { duckIdent } from '../../capture/parquet-encoder';
 import { ProgressReporter } from '../../cli/progress';
-import { errorMessage } from '../../errors';
+import { LakehouseError, errorMessage } from '../../errors';
 import { RegisteredTable } from '../../lake/lake-database';
 import { CuratedTablesView } from '../../lake/verify';
 
@@ -60,6 +60,7 @@ export async function exportedTablesView(
   } catch (err) {
     instance?.closeSync();
     remove();
-    throw new Error(`verify: exporting ${warehouse}: ${errorMessage(err)}`);
+    if (err instanceof LakehouseError) throw err;
+    throw new LakehouseError(`verify: reading the tables exported from --warehouse ${warehouse}: ${errorMessage(err)}`);
   }
 }
