@@ -9,8 +9,8 @@ export {
   type ChangeFile, type ChangeFileKind,
 } from './dms/raw-zone-layout';
 export {
-  RawZoneReader, RawZoneError, planApply,
-  type RawTableFiles, type Watermark, type ApplyPlan,
+  RawZoneReader, RawZoneError, planApply, classifyListing, advanceWatermark, loadFingerprint,
+  type RawZoneErrorCode, type RawListingEntry, type RawTableFiles, type Watermark, type ApplyPlan,
 } from './dms/raw-zone-reader';
 export { DmsRawWriter, type DmsRawWriterProps, type RawChange, type RawValue } from './dms/raw-zone-writer';
 
@@ -20,15 +20,17 @@ export {
   type ColumnType, type ParsedColumnType,
 } from './plan/column-type';
 export {
-  CurationPlan, CurationPlanError, SOFT_DELETE_COLUMNS, INTERNAL_COLUMNS, ATHENA_ICEBERG_TABLE_PROPERTIES,
+  CurationPlan, CurationPlanError, curationSettings, SOFT_DELETE_COLUMNS, INTERNAL_COLUMNS, ATHENA_ICEBERG_TABLE_PROPERTIES,
   type CurationPlanProps, type CurationPlanErrorCode, type ColumnDefinition, type TableRef, type SourceTable, type CuratedTable,
+  type CurationSettings, type CurationSettingsProps,
   type PartitionField, type CurationMode, type DeleteHandling, type TableProperties, type MaintenanceSettings, type ChangeOrdering,
 } from './plan/curation-plan';
 
 // SQL for Athena, Spark and DuckDB
 export { type SqlDialect, type DialectName, type ChangeSource } from './sql/dialect';
 export { AthenaDialect } from './sql/athena-dialect';
-export { SparkDialect, type SparkDialectProps } from './sql/spark-dialect';
+export { SparkDialect, SPARK_TEMPLATE_PLACEHOLDERS, sparkType, type SparkDialectProps } from './sql/spark-dialect';
+export { ColumnAgnosticSql, SPARK_JOB_VIEWS } from './sql/column-agnostic-sql';
 export { DuckDbDialect, STAGED_CHANGES_VIEW, type DuckDbDialectProps } from './sql/duckdb-dialect';
 export { CurationSql, sqlDialect } from './sql/curation-sql';
 
@@ -38,3 +40,10 @@ export {
   type LocalCurationRunnerProps, type RunOptions, type CurationRunResult, type BatchStage,
 } from './local/local-curation-runner';
 export { SchemaEvolutionError, evolveSchema, type SchemaChange, type RawFileSchema } from './local/schema-evolution';
+
+// Spark job spec (the Glue / local Spark job's input)
+export {
+  sparkJobSpec, SPARK_JOB_SPEC_VERSION,
+  type SparkJobSpec, type SparkJobSpecOptions, type SparkJobTable, type SparkJobTableSpec, type SparkJobTableSql,
+  type SparkJobRawFormat, type SparkJobColumn,
+} from './spark-job';

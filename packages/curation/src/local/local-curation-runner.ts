@@ -1,7 +1,7 @@
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { RawFileSchema, SchemaChange, evolveSchema } from './schema-evolution';
 import { ChangeFile, RawZoneLayout } from '../dms/raw-zone-layout';
-import { ApplyPlan, RawZoneError, RawZoneReader, Watermark } from '../dms/raw-zone-reader';
+import { ApplyPlan, RawZoneError, RawZoneReader, Watermark, advanceWatermark } from '../dms/raw-zone-reader';
 import { ColumnDefinition, CurationPlan, INTERNAL_COLUMNS } from '../plan';
 import { CurationSql } from '../sql/curation-sql';
 import { quoteWith, stringLiteral } from '../sql/dialect';
@@ -139,7 +139,7 @@ export class LocalCurationRunner {
   async run(options: RunOptions = {}): Promise<CurationRunResult> {
     const before = await this.watermark();
     if (before && !(await this.tableExists())) {
-      throw new RawZoneError(`table ${this.tableName}: the watermark says ${before.filesApplied} files were applied but the table is missing; `
+      throw new RawZoneError('TABLE_MISSING', `table ${this.tableName}: the watermark says ${before.filesApplied} files were applied but the table is missing; `
         + 'call reset() (or delete its row from ' + WATERMARK_TABLE + ') to rebuild it from the raw files');
     }
     const apply = this.reader.planApply(this.plan.source, before);
@@ -234,13 +234,7 @@ export class LocalCurationRunner {
     batch: Batch, index: number, apply: ApplyPlan, previous: Watermark | undefined,
   ): Promise<{ watermark: Watermark; changes: SchemaChange[] }> {
     const schemas = await Promise.all(batch.files.map((f) => this.rawSchema(f)));
-    const cdc = batch.files.filter((f) => f.kind === 'cdc');
-    const watermark: Watermark = {
-      loadFingerprint: apply.files.loadFingerprint,
-      lastFile: batch.files[batch.files.length - 1].relativePath,
-      lastCdcOrderKey: cdc.length > 0 ? cdc[cdc.length - 1].orderKey : batch.rebuild ? null : previous?.lastCdcOrderKey ?? null,
-      filesApplied: (batch.rebuild ? 0 : previous?.filesApplied ?? 0) + batch.files.length,
-    };
+    const watermark = advanceWatermark(previous, batch.files, batch.rebuild, apply.files.loadFingerprint);
     let changes: SchemaChange[] = [];
     await this.transaction(async () => {
       let current: readonly ColumnDefinition[];
@@ -335,14 +329,14 @@ export class LocalCurationRunner {
     const names = rows.map((r) => String(r.column_name));
     const has = (name: string): boolean => names.some((n) => n.toLowerCase() === name.toLowerCase());
     if (!has(commitTimestampColumn)) {
-      throw new RawZoneError(`${file.path}: no commit-timestamp column "${commitTimestampColumn}" (columns: ${names.join(', ')}); `
+      throw new RawZoneError('RAW_FILE_COLUMNS', `${file.path}: no commit-timestamp column "${commitTimestampColumn}" (columns: ${names.join(', ')}); `
         + 'set source.format.commitTimestampColumn to the DMS timestampColumnName of this task');
     }
     if (file.kind === 'cdc' && !has(opColumn)) {
-      throw new RawZoneError(`${file.path}: CDC file without op column "${opColumn}" (columns: ${names.join(', ')}); set source.format.opColumn`);
+      throw new RawZoneError('RAW_FILE_COLUMNS', `${file.path}: CDC file without op column "${opColumn}" (columns: ${names.join(', ')}); set source.format.opColumn`);
     }
     if (file.kind === 'cdc' && changeSequenceColumn !== null && !has(changeSequenceColumn)) {
-      throw new RawZoneError(`${file.path}: CDC file without change-sequence column "${changeSequenceColumn}"; `
+      throw new RawZoneError('RAW_FILE_COLUMNS', `${file.path}: CDC file without change-sequence column "${changeSequenceColumn}"; `
         + 'add the $AR_H_CHANGE_SEQ transformation to the DMS table mapping, or set source.format.changeSequenceColumn to null');
     }
     const bookkeeping = new Set([opColumn, commitTimestampColumn, changeSequenceColumn].filter((n) => n !== null).map((n) => n.toLowerCase()));

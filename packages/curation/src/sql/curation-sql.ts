@@ -60,7 +60,10 @@ export class CurationSql {
     return this.dialect.widenColumn(this.plan, column);
   }
 
-  /** Compaction and snapshot expiry statements; `now` anchors the retention window where the engine needs a timestamp. */
+  /**
+   * Compaction and snapshot expiry statements. The built-in dialects let the engine compute the expiry cut-off when
+   * the statements run, so `now` only reaches a custom dialect that wants a fixed timestamp.
+   */
   maintenance(now: Date = new Date()): string[] {
     return this.dialect.maintenance(this.plan, now);
   }
