@@ -123,6 +123,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
     os.makedirs(args.warehouse, exist_ok=True)
+    from pyspark.sql import SparkSession
+
+    embedded = SparkSession.getActiveSession() is not None  # called from a process that owns a session (tests)
     spark = _session(args.warehouse)
     try:
         if args.command == "curate":
@@ -151,7 +154,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         spark.table(name).write.mode("overwrite").parquet(os.path.abspath(args.out))
         return 0
     finally:
-        spark.stop()
+        if not embedded:
+            spark.stop()
 
 
 if __name__ == "__main__":
