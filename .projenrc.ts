@@ -70,15 +70,23 @@ const cli = new RuntimeLibrary(repo, {
 });
 cli.defineTarget('demo', 'node lib/main.js demo', { dependsOn: ['build'], cache: false }, 'demo', {}, false);
 
+// Curation on AWS: the warehouse and a Glue 5.0 Spark job per source, running glue-scripts/ with the spec from `curation`
+const curationAws = new ConstructLibrary(repo, {
+  name: 'curation-aws',
+  description: 'Curation on AWS: the lakehouse warehouse (bucket, curated Glue databases) and a Glue 5.0 Spark job per source',
+  workspaceDeps: [rawZone, curation],
+});
+curationAws.nx.addImplicitDependency('glue-scripts'); // the job ships glue-scripts/ as assets
+
 // Apps
 const platform = new CdkApp(repo, {
   name: 'platform',
-  description: 'The platform: shared network, access logs and DMS account roles, plus one stack per source database',
-  workspaceDeps: [networking, rawZone, dms],
+  description: 'The platform: shared network, access logs, DMS account roles and the warehouse, plus one stack per source database',
+  workspaceDeps: [networking, rawZone, dms, curationAws],
 });
 
 // Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
-const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql });
+const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws });
 sources.add({
   name: 'orders',
   engine: 'postgres',

@@ -14,6 +14,17 @@ export type PartitionTransform =
   | { readonly bucket: number }
   | { readonly truncate: number };
 
+/** How a curated table follows its source: one row per key, or every change appended. */
+export type CurationMode = 'merge' | 'append-only';
+
+/** What a source DELETE does to the curated table. */
+export type DeleteHandling = 'hard' | 'soft';
+
+/** Glue worker types a Spark ETL job can use. */
+export const GLUE_WORKER_TYPES = ['G.1X', 'G.2X', 'G.4X', 'G.8X', 'G.12X', 'G.16X', 'R.1X', 'R.2X', 'R.4X', 'R.8X'] as const;
+/** A Glue worker type of a Spark ETL job. */
+export type GlueWorkerType = typeof GLUE_WORKER_TYPES[number];
+
 /** One replicated table of a source. */
 export interface SourceTableEntry {
   /** Schema (PostgreSQL) or database (MySQL) of the table. */
@@ -24,6 +35,28 @@ export interface SourceTableEntry {
   readonly primaryKey?: string[];
   /** Iceberg partitioning of the curated table. @default unpartitioned */
   readonly partitionBy?: { readonly column: string; readonly transform: PartitionTransform }[];
+  /**
+   * `merge` keeps one row per primary key; `append-only` appends every inserted or updated row (no primary key).
+   * @default 'merge' with a primary key, 'append-only' without
+   */
+  readonly mode?: CurationMode;
+  /**
+   * `hard` removes deleted rows from the curated table; `soft` keeps them with `_deleted = true` (merge only).
+   * @default 'hard'
+   */
+  readonly deletes?: DeleteHandling;
+}
+
+/** How the source's Glue curation job runs; every field has a default in `GlueCurationJob`. */
+export interface SourceCurationEntry {
+  /** Glue worker type. @default 'G.1X' */
+  readonly workerType?: GlueWorkerType;
+  /** Number of workers, at least 2. @default 2 */
+  readonly workerCount?: number;
+  /** Minutes after which a run is stopped, 1-2880. @default 60 */
+  readonly timeoutMinutes?: number;
+  /** Automatic retries of a failed run, 0-10. @default 0 */
+  readonly maxRetries?: number;
 }
 
 /** One source database: the single entry `.projenrc.ts` needs to generate its package. */
@@ -38,6 +71,8 @@ export interface SourceEntry {
   readonly database: string;
   /** Tables to replicate. */
   readonly tables: SourceTableEntry[];
+  /** How the source's curation job (Glue 5.0 Spark) runs. @default the job's defaults */
+  readonly curation?: SourceCurationEntry;
 }
 
 /** The packages generated source packages build on. */
@@ -49,6 +84,8 @@ export interface SourceCatalogOptions {
   readonly dms: ConstructLibrary;
   readonly dmsPostgres: ConstructLibrary;
   readonly dmsMysql: ConstructLibrary;
+  /** The warehouse and the Glue curation job every source stack creates. */
+  readonly curationAws: ConstructLibrary;
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
@@ -68,6 +105,7 @@ export class SourceCatalog extends Component {
     if (root instanceof LakehouseMonorepo) {
       root.nx.addImplicitDependency(options.dmsPostgres.nxName);
       root.nx.addImplicitDependency(options.dmsMysql.nxName);
+      root.nx.addImplicitDependency(options.curationAws.nxName);
     }
     this.registry = new TextFile(options.app, 'src/sources.generated.ts', {
       lines: [], // filled in preSynthesize, once every source is known
@@ -105,7 +143,7 @@ export class SourceCatalog extends Component {
       ...this.entries.map((s) => `  { name: '${s.entry.name}', engine: '${s.entry.engine}' },`),
       '];',
       '',
-      '/** Adds one stack per source database, each using the platform\'s network, log bucket and DMS account roles. */',
+      '/** Adds one stack per source database, each using the platform\'s network, log bucket, DMS account roles and warehouse. */',
       'export function addSourceStacks(scope: Construct, platform: PlatformStack, props: StackProps = {}): Stack[] {',
       '  const shared = platform.sourceStackDependencies();',
       '  return [',
@@ -129,8 +167,8 @@ export class SourcePackage extends ConstructLibrary {
     const enginePackage = entry.engine === 'postgres' ? options.dmsPostgres : options.dmsMysql;
     super(root, {
       name: `source-${entry.name}`,
-      description: `Source "${entry.name}" (${entry.engine}): raw zone and DMS replication, generated from .projenrc.ts`,
-      workspaceDeps: [options.networking, options.rawZone, options.dms, enginePackage],
+      description: `Source "${entry.name}" (${entry.engine}): raw zone, DMS replication and Glue curation job, generated from .projenrc.ts`,
+      workspaceDeps: [options.networking, options.rawZone, options.dms, enginePackage, options.curationAws],
       tags: ['type:source', `engine:${entry.engine}`],
       devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`],
     });
@@ -193,7 +231,48 @@ function validateEntry(entry: SourceEntry, existing: string[]): void {
         }
       }
     }
+    validateCurationMode(where, id, t);
   }
+  validateCurationJob(where, entry.curation ?? {});
+}
+
+function validateCurationMode(where: string, id: string, t: SourceTableEntry): void {
+  if (t.mode !== undefined && t.mode !== 'merge' && t.mode !== 'append-only') {
+    throw new Error(`${where}: table ${id} has mode "${String(t.mode)}"; use 'merge' or 'append-only'`);
+  }
+  if (t.deletes !== undefined && t.deletes !== 'hard' && t.deletes !== 'soft') {
+    throw new Error(`${where}: table ${id} has deletes "${String(t.deletes)}"; use 'hard' or 'soft'`);
+  }
+  const hasKey = (t.primaryKey ?? []).length > 0;
+  const mode = curationModeOf(t);
+  if (mode === 'merge' && !hasKey) {
+    throw new Error(`${where}: table ${id} has mode 'merge' but no primaryKey; set primaryKey: [...] or mode: 'append-only'`);
+  }
+  if (mode === 'append-only' && hasKey) {
+    throw new Error(`${where}: table ${id} has mode 'append-only' and a primaryKey; remove primaryKey or use mode: 'merge'`);
+  }
+  if (mode === 'append-only' && t.deletes === 'soft') {
+    throw new Error(`${where}: table ${id} has deletes 'soft' in mode 'append-only'; soft deletes need a primaryKey (mode 'merge')`);
+  }
+}
+
+/** The table's curation mode: as declared, else `merge` with a primary key and `append-only` without. */
+export function curationModeOf(t: SourceTableEntry): CurationMode {
+  return t.mode ?? ((t.primaryKey ?? []).length > 0 ? 'merge' : 'append-only');
+}
+
+function validateCurationJob(where: string, c: SourceCurationEntry): void {
+  if (c.workerType !== undefined && !(GLUE_WORKER_TYPES as readonly string[]).includes(c.workerType)) {
+    throw new Error(`${where}: curation.workerType "${c.workerType}" is not a Glue Spark worker type; use one of ${GLUE_WORKER_TYPES.join(', ')}`);
+  }
+  const integer = (field: keyof SourceCurationEntry, value: number | undefined, min: number, max: number): void => {
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+      throw new Error(`${where}: curation.${field} must be a whole number from ${min} to ${max} (got ${value})`);
+    }
+  };
+  integer('workerCount', c.workerCount, 2, 299);
+  integer('timeoutMinutes', c.timeoutMinutes, 1, 2880);
+  integer('maxRetries', c.maxRetries, 0, 10);
 }
 
 /** Orders import lines by module name, as the generated eslint config's import/order rule wants. */
@@ -232,15 +311,29 @@ function renderConfig(entry: SourceEntry): string[] {
   ];
 }
 
+/** The job settings the entry overrides, as lines of GlueCurationJob props; the job's defaults apply to the rest. */
+function renderCurationSettings(entry: SourceEntry): { lines: string[]; usesDuration: boolean; usesWorkerType: boolean } {
+  const c = entry.curation ?? {};
+  const lines: string[] = [];
+  if (c.workerType !== undefined) lines.push(`      workerType: WorkerType.${c.workerType.replace('.', '_')},`);
+  if (c.workerCount !== undefined) lines.push('      workerCount: SOURCE.curation.workerCount,');
+  if (c.timeoutMinutes !== undefined) lines.push('      timeout: Duration.minutes(SOURCE.curation.timeoutMinutes),');
+  if (c.maxRetries !== undefined) lines.push('      maxRetries: SOURCE.curation.maxRetries,');
+  return { lines, usesDuration: c.timeoutMinutes !== undefined, usesWorkerType: c.workerType !== undefined };
+}
+
 function renderStack(entry: SourceEntry, stackClass: string): string[] {
   const isPostgres = entry.engine === 'postgres';
   const construct = isPostgres ? 'PostgresSource' : 'MysqlSource';
   const pkg = isPostgres ? '@cdc-lakehouse/dms-postgres' : '@cdc-lakehouse/dms-mysql';
+  const curation = renderCurationSettings(entry);
   return [
     ...sortImports([
-      "import { Stack, StackProps } from 'aws-cdk-lib';",
+      `import { ${curation.usesDuration ? 'Duration, ' : ''}Stack, StackProps } from 'aws-cdk-lib';`,
+      ...(curation.usesWorkerType ? ["import { WorkerType } from 'aws-cdk-lib/aws-glue';"] : []),
       "import { IBucket } from 'aws-cdk-lib/aws-s3';",
       "import { Construct } from 'constructs';",
+      "import { GlueCurationJob, LakehouseWarehouse } from '@cdc-lakehouse/curation-aws';",
       "import { DmsAccountRoles } from '@cdc-lakehouse/dms';",
       "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
       "import { RawZone } from '@cdc-lakehouse/raw-zone';",
@@ -252,6 +345,8 @@ function renderStack(entry: SourceEntry, stackClass: string): string[] {
     `export interface ${stackClass}Props extends StackProps {`,
     '  /** The lakehouse network the replication runs in. */',
     '  readonly network: LakehouseNetwork;',
+    `  /** The warehouse the curation job writes into; it must hold the curated database of source "${entry.name}". */`,
+    '  readonly warehouse: LakehouseWarehouse;',
     '  /**',
     '   * Bucket for the raw zone\'s server access logs.',
     '   * @default - the raw zone creates its own',
@@ -269,10 +364,11 @@ function renderStack(entry: SourceEntry, stackClass: string): string[] {
     '  readonly bucketNamePrefix?: string;',
     '}',
     '',
-    `/** Source "${entry.name}": its raw zone and the DMS replication that fills it. */`,
+    `/** Source "${entry.name}": its raw zone, the DMS replication that fills it, and the Glue job that curates it. */`,
     `export class ${stackClass} extends Stack {`,
     '  public readonly rawZone: RawZone;',
     `  public readonly source: ${construct};`,
+    '  public readonly curation: GlueCurationJob;',
     '',
     `  constructor(scope: Construct, id: string, props: ${stackClass}Props) {`,
     '    super(scope, id, props);',
@@ -287,8 +383,18 @@ function renderStack(entry: SourceEntry, stackClass: string): string[] {
     '      network: props.network,',
     '      rawZone: this.rawZone,',
     '      secret: SOURCE.secret,',
-    '      tables: SOURCE.tables.map((t) => ({ schema: t.schema, table: t.table, primaryKey: [...(t.primaryKey ?? [])] })),',
+    // append-only tables have no key: DMS must see none rather than an empty list
+    "      tables: SOURCE.tables.map((t) => ({ schema: t.schema, table: t.table, primaryKey: 'primaryKey' in t ? [...t.primaryKey] : undefined })),",
     '      accountRoles: props.accountRoles,',
+    '    });',
+    '    // keys, partitioning and delete handling come from the same entry: the job spec is generated from SOURCE.tables',
+    "    this.curation = new GlueCurationJob(this, 'Curation', {",
+    '      sourceName: SOURCE.name,',
+    '      rawZone: this.rawZone,',
+    '      rawPrefix: this.source.target.bucketFolder,',
+    '      warehouse: props.warehouse,',
+    '      tables: SOURCE.tables,',
+    ...curation.lines,
     '    });',
     '  }',
     '}',
@@ -298,6 +404,7 @@ function renderStack(entry: SourceEntry, stackClass: string): string[] {
 
 function renderTest(stackClass: string): string[] {
   return [
+    "import { LakehouseWarehouse, sourceJobSpec } from '@cdc-lakehouse/curation-aws';",
     "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
     "import { App, Stack } from 'aws-cdk-lib';",
     "import { Match, Template } from 'aws-cdk-lib/assertions';",
@@ -308,7 +415,8 @@ function renderTest(stackClass: string): string[] {
     '  const app = new App();',
     "  const platform = new Stack(app, 'Platform');",
     "  const network = new LakehouseNetwork(platform, 'Network', { sourcePorts: [5432, 3306] });",
-    `  const stack = new ${stackClass}(app, 'Source', { network });`,
+    "  const warehouse = new LakehouseWarehouse(platform, 'Warehouse', { sourceNames: [SOURCE.name] });",
+    `  const stack = new ${stackClass}(app, 'Source', { network, warehouse });`,
     '  const template = Template.fromStack(stack);',
     '',
     "  test('replicates the declared source with credentials from Secrets Manager only', () => {",
@@ -339,6 +447,13 @@ function renderTest(stackClass: string): string[] {
     "    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });",
     '  });',
     '',
+    "  test('one Glue 5.0 curation job, one run at a time, with the job spec generated from this entry', () => {",
+    "    template.resourceCountIs('AWS::Glue::Job', 1);",
+    "    template.hasResourceProperties('AWS::Glue::Job', { GlueVersion: '5.0', ExecutionProperty: { MaxConcurrentRuns: 1 } });",
+    '    expect(stack.curation.jobSpec).toEqual(sourceJobSpec(SOURCE.name, SOURCE.tables));',
+    '    expect(stack.curation.jobSpec.tables.map((t) => t.source)).toEqual(SOURCE.tables.map((t) => ({ schema: t.schema, table: t.table })));',
+    '  });',
+    '',
     "  test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {",
     '    const report = new AwsSolutionsChecks().validateScope(app);',
     '    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);',
@@ -358,9 +473,11 @@ function renderReadme(entry: SourceEntry, stackClass: string, stackId: string): 
     `- engine: ${entry.engine}; database: \`${entry.database}\`; credentials: Secrets Manager \`${entry.secret}\``,
     `- stack: \`${stackClass}\`, deployed by the platform app as \`${stackId}\``,
     '',
-    '| table | primary key | partitioning |',
-    '|---|---|---|',
-    ...entry.tables.map((t) => `| ${t.schema}.${t.table} | ${(t.primaryKey ?? []).join(', ') || '(append-only)'} | ${
+    `- curation: a Glue 5.0 Spark job (\`GlueCurationJob\`) merging the raw zone into Iceberg tables of the warehouse database \`curated_${entry.name.replace(/-/g, '_')}\``,
+    '',
+    '| table | primary key | mode | deletes | partitioning |',
+    '|---|---|---|---|---|',
+    ...entry.tables.map((t) => `| ${t.schema}.${t.table} | ${(t.primaryKey ?? []).join(', ') || '—'} | ${curationModeOf(t)} | ${t.deletes ?? 'hard'} | ${
       (t.partitionBy ?? []).map((p) => `${typeof p.transform === 'string' ? p.transform : JSON.stringify(p.transform)}(${p.column})`).join(', ') || '—'} |`),
   ];
 }

@@ -36,8 +36,9 @@ function workspace() {
   const dms = lib('dms');
   const dmsPostgres = lib('dms-postgres');
   const dmsMysql = lib('dms-mysql');
+  const curationAws = lib('curation-aws');
   const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking] });
-  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql });
+  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws });
   return { repo, catalog };
 }
 
@@ -83,10 +84,32 @@ describe('adding a source from .projenrc.ts', () => {
     expect(files['packages/source-billing-eu/project.json'].tags).toEqual(['type:construct-library', 'type:source', 'engine:mariadb']);
   });
 
-  test('the README lists tables, keys and partitioning', () => {
+  test('the README lists tables, keys, curation mode, delete handling and partitioning', () => {
     const readme: string = files['packages/source-orders/README.md'];
-    expect(readme).toContain('| public.orders | order_id | day(ordered_at) |');
-    expect(readme).toContain('| public.events | (append-only) | — |');
+    expect(readme).toContain('| public.orders | order_id | merge | hard | day(ordered_at) |');
+    expect(readme).toContain('| public.events | — | append-only | hard | — |');
+    expect(readme).toContain('warehouse database `curated_orders`');
+  });
+
+  test('the stack curates the source with a GlueCurationJob fed by the entry; job settings only where the entry sets them', () => {
+    const stack: string = files['packages/source-orders/src/stack.ts'];
+    expect(stack).toContain("import { GlueCurationJob, LakehouseWarehouse } from '@cdc-lakehouse/curation-aws';");
+    expect(stack).toContain('      tables: SOURCE.tables,\n    });');
+    expect(stack).toContain('      rawPrefix: this.source.target.bucketFolder,');
+    expect(files['packages/source-orders/package.json'].dependencies['@cdc-lakehouse/curation-aws']).toBe(WORKSPACE_VERSION);
+
+    const { repo: tuned, catalog: tunedCatalog } = workspace();
+    tunedCatalog.add({ ...orders, curation: { workerType: 'G.2X', workerCount: 5, timeoutMinutes: 30, maxRetries: 2 } });
+    const tunedStack: string = Testing.synth(tuned)['packages/source-orders/src/stack.ts'];
+    expect(tunedStack).toContain("import { Duration, Stack, StackProps } from 'aws-cdk-lib';");
+    expect(tunedStack).toContain("import { WorkerType } from 'aws-cdk-lib/aws-glue';");
+    expect(tunedStack).toContain([
+      '      tables: SOURCE.tables,',
+      '      workerType: WorkerType.G_2X,',
+      '      workerCount: SOURCE.curation.workerCount,',
+      '      timeout: Duration.minutes(SOURCE.curation.timeoutMinutes),',
+      '      maxRetries: SOURCE.curation.maxRetries,',
+    ].join('\n'));
   });
 });
 
@@ -100,6 +123,19 @@ describe('a bad source entry is refused with the reason', () => {
     ['zero buckets', { tables: [{ schema: 'public', table: 't', partitionBy: [{ column: 'id', transform: { bucket: 0 } }] }] },
       'bucket/truncate width must be a positive integer (got 0)'],
     ['no secret', { secret: '' }, 'secret must name a Secrets Manager secret'],
+    ['unknown mode', { tables: [{ schema: 'public', table: 't', mode: 'upsert' as any }] }, `table public.t has mode "upsert"; use 'merge' or 'append-only'`],
+    ['merge without a key', { tables: [{ schema: 'public', table: 't', mode: 'merge' }] },
+      "table public.t has mode 'merge' but no primaryKey; set primaryKey: [...] or mode: 'append-only'"],
+    ['append-only with a key', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], mode: 'append-only' }] },
+      "table public.t has mode 'append-only' and a primaryKey; remove primaryKey or use mode: 'merge'"],
+    ['soft deletes without a key', { tables: [{ schema: 'public', table: 't', deletes: 'soft' }] },
+      "table public.t has deletes 'soft' in mode 'append-only'; soft deletes need a primaryKey (mode 'merge')"],
+    ['unknown delete handling', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], deletes: 'archive' as any }] },
+      `table public.t has deletes "archive"; use 'hard' or 'soft'`],
+    ['unknown worker type', { curation: { workerType: 'G.3X' as any } }, 'curation.workerType "G.3X" is not a Glue Spark worker type; use one of G.1X, G.2X'],
+    ['one worker', { curation: { workerCount: 1 } }, 'curation.workerCount must be a whole number from 2 to 299 (got 1)'],
+    ['a 3-day timeout', { curation: { timeoutMinutes: 4320 } }, 'curation.timeoutMinutes must be a whole number from 1 to 2880 (got 4320)'],
+    ['too many retries', { curation: { maxRetries: 11 } }, 'curation.maxRetries must be a whole number from 0 to 10 (got 11)'],
   ])('%s', (_, change, message) => {
     const { catalog } = workspace();
     expect(() => catalog.add({ ...orders, ...change })).toThrow(message);

@@ -23,17 +23,19 @@ describe('a source added in .projenrc.ts', () => {
 
     const repo = new LakehouseMonorepo({ name: 'generated', description: 'test', outdir });
     const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
-    const [networking, rawZone, dms, dmsPostgres, dmsMysql] = ['networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql'].map(lib);
+    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws] = ['networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws'].map(lib);
     const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking, rawZone, dms] });
-    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql }).add({
+    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws }).add({
       name: 'inventory',
       engine: 'aurora-mysql',
       secret: 'lakehouse/sources/inventory',
       database: 'inventory',
       tables: [
-        { schema: 'inventory', table: 'stock_levels', primaryKey: ['sku', 'warehouse_id'] },
+        { schema: 'inventory', table: 'stock_levels', primaryKey: ['sku', 'warehouse_id'], deletes: 'soft' },
         { schema: 'inventory', table: 'movements', primaryKey: ['movement_id'], partitionBy: [{ column: 'moved_at', transform: 'day' }] },
+        { schema: 'inventory', table: 'audit_log', mode: 'append-only' },
       ],
+      curation: { workerType: 'G.2X', workerCount: 4, timeoutMinutes: 90, maxRetries: 1 },
     });
     const disablePost = process.env.PROJEN_DISABLE_POST;
     process.env.PROJEN_DISABLE_POST = 'true';
@@ -51,29 +53,55 @@ describe('a source added in .projenrc.ts', () => {
 
   test('the generated package compiles with tsc', () => {
     const pkg = path.join(outdir, 'packages/source-inventory');
-    execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(pkg, 'tsconfig.json')], { stdio: 'pipe' });
+    try {
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(pkg, 'tsconfig.json')], { stdio: 'pipe' });
+    } catch (e) {
+      throw new Error(`tsc failed:\n${(e as { stdout?: Buffer }).stdout?.toString()}`);
+    }
     expect(fs.existsSync(path.join(pkg, 'lib/index.js'))).toBe(true);
     expect(fs.existsSync(path.join(pkg, 'lib/stack.d.ts'))).toBe(true);
   });
 
-  test('its stack synthesizes an Aurora MySQL source replicating the declared tables', () => {
+  /** The generated stack, built against the real packages the way the platform app builds it. */
+  function synthGenerated() {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const generated = require(path.join(outdir, 'packages/source-inventory/lib/index.js'));
-    // resolved the way the generated package resolves it
+    // resolved the way the generated package resolves them
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { LakehouseNetwork } = require(require.resolve('@cdc-lakehouse/networking', { paths: [outdir] }));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const curationAws = require(require.resolve('@cdc-lakehouse/curation-aws', { paths: [outdir] }));
     const app = new App();
-    const network = new LakehouseNetwork(new Stack(app, 'Platform'), 'Network', { sourcePorts: [3306] });
-    const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { network });
+    const platform = new Stack(app, 'Platform');
+    const network = new LakehouseNetwork(platform, 'Network', { sourcePorts: [3306] });
+    const warehouse = new curationAws.LakehouseWarehouse(platform, 'Warehouse', { sourceNames: ['inventory'] });
+    const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { network, warehouse });
     app.synth();
+    return { generated, curationAws, stack, template: Template.fromStack(stack) };
+  }
 
-    const template = Template.fromStack(stack);
+  test('its stack synthesizes an Aurora MySQL source replicating the declared tables', () => {
+    const { generated, template } = synthGenerated();
     template.hasResourceProperties('AWS::DMS::Endpoint', { EndpointType: 'source', EngineName: 'aurora' });
     const config = Object.values(template.findResources('AWS::DMS::ReplicationConfig'))[0];
     const mappings = JSON.stringify(config.Properties.TableMappings);
     expect(mappings).toContain('"table-name":"stock_levels"');
     expect(mappings).toContain('"table-name":"movements"');
     expect(generated.SOURCE.tables[1].partitionBy).toEqual([{ column: 'moved_at', transform: 'day' }]);
+  });
+
+  test('its stack curates the source with a Glue 5.0 job whose spec and settings come from the same entry', () => {
+    const { generated, curationAws, stack, template } = synthGenerated();
+    template.resourceCountIs('AWS::Glue::Job', 1);
+    template.hasResourceProperties('AWS::Glue::Job', {
+      GlueVersion: '5.0', WorkerType: 'G.2X', NumberOfWorkers: 4, Timeout: 90, MaxRetries: 1, ExecutionProperty: { MaxConcurrentRuns: 1 },
+    });
+    const spec = stack.curation.jobSpec;
+    expect(spec).toEqual(curationAws.sourceJobSpec('inventory', generated.SOURCE.tables));
+    const byTable = Object.fromEntries(spec.tables.map((t: { table: string }) => [t.table, t]));
+    expect(byTable.stock_levels).toMatchObject({ database: 'curated_inventory', primaryKey: ['sku', 'warehouse_id'], mode: 'merge', deletes: 'soft' });
+    expect(byTable.movements).toMatchObject({ partitionBy: [{ column: 'moved_at', transform: 'day' }], deletes: 'hard' });
+    expect(byTable.audit_log).toMatchObject({ mode: 'append-only', primaryKey: [] });
   });
 
   test('the platform app registry adds its stack', () => {

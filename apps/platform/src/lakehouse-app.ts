@@ -31,7 +31,7 @@ export interface LakehouseStacks {
 export function buildLakehouseApp(app: App, options: LakehouseAppOptions = {}): LakehouseStacks {
   const platform = new PlatformStack(app, 'CdcLakehousePlatform', {
     env: options.env,
-    description: 'CDC lakehouse platform: network, access logs, DMS account roles',
+    description: 'CDC lakehouse platform: network, access logs, DMS account roles, warehouse',
     config: options.config ?? PLATFORM_CONFIG,
   });
   const sources = addSourceStacks(app, platform, { env: options.env });

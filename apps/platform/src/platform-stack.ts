@@ -1,3 +1,4 @@
+import { LakehouseWarehouse } from '@cdc-lakehouse/curation-aws';
 import { DmsAccountRoles } from '@cdc-lakehouse/dms';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
 import { AccessLogsBucket } from '@cdc-lakehouse/raw-zone';
@@ -25,12 +26,14 @@ export interface SourceStackDependencies {
   readonly serverAccessLogsBucket: IBucket;
   readonly accountRoles?: DmsAccountRoles;
   readonly bucketNamePrefix?: string;
+  readonly warehouse: LakehouseWarehouse;
 }
 
 /**
  * The shared platform: the lakehouse network, whose replication security group reaches the
- * configured sources' ports; one access log bucket for every raw zone; and the account-wide DMS
- * roles, created once here rather than by each source.
+ * configured sources' ports; one access log bucket for every raw zone and the warehouse; the
+ * account-wide DMS roles, created once here rather than by each source; and the warehouse, with
+ * one curated database per source, that every source's curation job writes into.
  */
 export class PlatformStack extends Stack {
   /** The lakehouse network. */
@@ -39,6 +42,8 @@ export class PlatformStack extends Stack {
   public readonly accessLogs: AccessLogsBucket;
   /** The account-wide DMS roles, when this stack creates them. */
   public readonly dmsAccountRoles?: DmsAccountRoles;
+  /** The warehouse of curated Iceberg tables: one bucket, one `curated_<source>` database per source. */
+  public readonly warehouse: LakehouseWarehouse;
   private readonly config: PlatformConfig;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
@@ -63,6 +68,13 @@ export class PlatformStack extends Stack {
     if (props.createDmsAccountRoles ?? true) {
       this.dmsAccountRoles = new DmsAccountRoles(this, 'DmsAccountRoles');
     }
+
+    this.warehouse = new LakehouseWarehouse(this, 'Warehouse', {
+      sourceNames: props.config.sources.map((s) => s.name),
+      serverAccessLogsBucket: this.accessLogs.bucket,
+      bucketName: props.config.bucketNamePrefix ? `${props.config.bucketNamePrefix}-warehouse` : undefined,
+    });
+    new CfnOutput(this, 'WarehouseBucketName', { value: this.warehouse.bucket.bucketName, description: 'Warehouse of the curated Iceberg tables' });
   }
 
   /** The shared pieces a source stack is built on. */
@@ -72,6 +84,7 @@ export class PlatformStack extends Stack {
       serverAccessLogsBucket: this.accessLogs.bucket,
       accountRoles: this.dmsAccountRoles,
       bucketNamePrefix: this.config.bucketNamePrefix,
+      warehouse: this.warehouse,
     };
   }
 }

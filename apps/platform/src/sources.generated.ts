@@ -12,7 +12,7 @@ export const SOURCE_DATABASES: SourceConfig[] = [
   { name: 'billing', engine: 'mysql' },
 ];
 
-/** Adds one stack per source database, each using the platform's network, log bucket and DMS account roles. */
+/** Adds one stack per source database, each using the platform's network, log bucket, DMS account roles and warehouse. */
 export function addSourceStacks(scope: Construct, platform: PlatformStack, props: StackProps = {}): Stack[] {
   const shared = platform.sourceStackDependencies();
   return [

@@ -1,3 +1,4 @@
+import { GlueCurationJob } from '@cdc-lakehouse/curation-aws';
 import { App, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -27,8 +28,38 @@ describe('the lakehouse app', () => {
     expect(sources.map((s) => s.stackName)).toEqual(['LakehouseSource-orders', 'LakehouseSource-billing']);
     const template = Template.fromStack(platform);
     template.resourceCountIs('AWS::EC2::VPC', 1);
-    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.resourceCountIs('AWS::S3::Bucket', 2); // access logs, warehouse
     template.resourceCountIs('AWS::DMS::ReplicationConfig', 0);
+    template.resourceCountIs('AWS::Glue::Job', 0);
+  });
+
+  test('the platform holds the warehouse, with one curated database per source, logging to the shared log bucket', () => {
+    const { platform } = lakehouseApp();
+    const template = Template.fromStack(platform);
+    expect(platform.warehouse.sourceNames).toEqual(SOURCE_DATABASES.map((s) => s.name));
+    for (const name of ['curated_orders', 'curated_billing']) {
+      template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: name }) });
+    }
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: { Ref: logicalId(platform.accessLogs.bucket, platform) }, LogFilePrefix: 'warehouse/' },
+    });
+  });
+
+  test('each source stack runs one Glue 5.0 curation job for its source, one run at a time, into its own database', () => {
+    const { platform, sources } = lakehouseApp();
+    for (const [i, stack] of sources.entries()) {
+      const name = SOURCE_DATABASES[i].name;
+      const template = Template.fromStack(stack);
+      template.resourceCountIs('AWS::Glue::Job', 1);
+      template.hasResourceProperties('AWS::Glue::Job', {
+        GlueVersion: '5.0',
+        ExecutionProperty: { MaxConcurrentRuns: 1 },
+        DefaultArguments: Match.objectLike({ '--datalake-formats': 'iceberg', '--catalog': 'glue_catalog' }),
+      });
+      const job = stack.node.findChild('Curation') as GlueCurationJob;
+      expect(new Set(job.jobSpec.tables.map((t) => t.database))).toEqual(new Set([`curated_${name}`]));
+    }
+    expect(platform.sourceStackDependencies().warehouse).toBe(platform.warehouse);
   });
 
   test('each source stack has its raw zone, logging to the platform access log bucket, and one replication', () => {
@@ -118,11 +149,14 @@ describe('the lakehouse app', () => {
       expect(Object.values(buckets).map((b) => b.DeletionPolicy)).toEqual(Object.keys(buckets).map(() => 'Retain'));
       paths.push(...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('will be retained')).map((w) => w.id));
     }
-    expect(paths.sort()).toEqual(['/CdcLakehousePlatform/AccessLogs', '/LakehouseSource-billing/RawZone', '/LakehouseSource-orders/RawZone']);
+    expect(paths.sort()).toEqual([
+      '/CdcLakehousePlatform/AccessLogs', '/CdcLakehousePlatform/Warehouse', '/LakehouseSource-billing/RawZone', '/LakehouseSource-orders/RawZone',
+    ]);
   });
 
-  test('bucketNamePrefix names the raw buckets', () => {
-    const { sources } = lakehouseApp({ config: { ...PLATFORM_CONFIG, bucketNamePrefix: 'acme-lake' } });
+  test('bucketNamePrefix names the raw buckets and the warehouse', () => {
+    const { platform, sources } = lakehouseApp({ config: { ...PLATFORM_CONFIG, bucketNamePrefix: 'acme-lake' } });
+    Template.fromStack(platform).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-warehouse' });
     Template.fromStack(sources[0]).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-orders-raw' });
     Template.fromStack(sources[1]).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-billing-raw' });
   });
@@ -131,7 +165,7 @@ describe('the lakehouse app', () => {
     const { platform } = lakehouseApp();
     const outputs = Template.fromStack(platform).toJSON().Outputs;
     expect(Object.keys(outputs).filter(k => !k.startsWith('Bootstrap') && !k.startsWith('ExportsOutput')).sort()).toEqual(
-      ['AccessLogsBucketName', 'ReplicationSecurityGroupId', 'VpcId'],
+      ['AccessLogsBucketName', 'ReplicationSecurityGroupId', 'VpcId', 'WarehouseBucketName'],
     );
   });
 

@@ -1,0 +1,40 @@
+import { DATA_RETAINED_WARNING_ID, REMOVE_DATA_ON_DESTROY_CONTEXT } from '@cdc-lakehouse/raw-zone';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+
+/** What the raw zone's removal flag decides for data-bearing resources seen from a scope. */
+export interface DataRemoval {
+  readonly removalPolicy: RemovalPolicy;
+  /** The flag is `true`: buckets are emptied and deleted, keys scheduled for deletion. */
+  readonly removeData: boolean;
+  /** The flag is set at all (to `true` or `false`); unset means retain, with a warning. */
+  readonly flagSet: boolean;
+}
+
+/**
+ * Reads the raw zone's context flag {@link REMOVE_DATA_ON_DESTROY_CONTEXT}: one flag decides for
+ * every data-bearing resource of the lakehouse, raw or curated.
+ *
+ * @internal
+ */
+export function dataRemoval(scope: IConstruct): DataRemoval {
+  const value: unknown = scope.node.tryGetContext(REMOVE_DATA_ON_DESTROY_CONTEXT);
+  // `-c key=value` on the command line always yields a string
+  if (value === true || value === 'true') return { removalPolicy: RemovalPolicy.DESTROY, removeData: true, flagSet: true };
+  if (value === undefined || value === false || value === 'false') {
+    return { removalPolicy: RemovalPolicy.RETAIN, removeData: false, flagSet: value !== undefined };
+  }
+  throw new Error(`Context ${REMOVE_DATA_ON_DESTROY_CONTEXT}: '${String(value)}' is not allowed; allowed values are true and false`);
+}
+
+/**
+ * Warns on `scope` that `what` survives `cdk destroy`, the same way the raw zone does.
+ *
+ * @internal
+ */
+export function warnDataRetained(scope: IConstruct, what: string): void {
+  Annotations.of(scope).addWarningV2(DATA_RETAINED_WARNING_ID,
+    `${what} will be retained when the stack is destroyed (RemovalPolicy.RETAIN). To allow deleting it, `
+    + `set the context flag ${REMOVE_DATA_ON_DESTROY_CONTEXT}=true (e.g. cdk deploy -c ${REMOVE_DATA_ON_DESTROY_CONTEXT}=true); `
+    + 'set it to false to keep the data and silence this warning.');
+}
