@@ -110,13 +110,16 @@ sources.add({
 });
 
 // Suites and scripts
-new IntegrationTestSuite(repo, {
+const integrationTests = new IntegrationTestSuite(repo, {
   description: 'Integration tests against real PostgreSQL and MySQL servers',
   deps: [`pg@${VERSIONS.pg}`, `mysql2@${VERSIONS.mysql2}`, `testcontainers@${VERSIONS.testcontainers}`],
   workspaceDeps: [curation, sourceSetup, localLakehouse, cli],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
 });
-new GlueScripts(repo);
+// Suites that run the Glue job's core on the local Spark get the Spark environment installed first
+const glueScripts = new GlueScripts(repo);
+glueScripts.usedBy(localLakehouse);
+glueScripts.usedBy(integrationTests);
 
 repo.setMainJob('nx run cli:demo --output-style=stream-without-prefixes', 'Run the local lakehouse demo: PostgreSQL, capture, curate, verify, query');
 
