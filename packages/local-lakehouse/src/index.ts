@@ -25,4 +25,5 @@ export {
 } from './engines/spark/warehouse';
 export * from './demo/demo';
 export * from './demo/sample-schema';
-export { main, CommandIo } from './main';
+export { main } from './main';
+export type { CommandIo } from './cli/command-io';

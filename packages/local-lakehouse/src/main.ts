@@ -9,7 +9,7 @@ import { createProgress } from './cli/progress';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
 
-export { CommandIo } from './cli/command-io';
+export type { CommandIo } from './cli/command-io';
 
 /**
  * The `lakehouse` command line: `demo`, `local capture|curate|query|verify`. Returns the exit code:

@@ -20,7 +20,12 @@ const REGISTRY_FORMAT = 'lakehouse-warehouse-tables';
 /** A plan as the props `sparkJobSpec` takes: everything it says, declared columns included. */
 export function sparkJobTable(plan: CurationPlan): SparkJobTable {
   return {
-    source: { schema: plan.source.schema, table: plan.source.table, format: plan.format, ...(plan.source.rawTable ? { rawTable: plan.source.rawTable } : {}) },
+    source: {
+      schema: plan.source.schema,
+      table: plan.source.table,
+      format: plan.format,
+      ...(plan.source.rawTable ? { rawTable: plan.source.rawTable } : {}),
+    },
     curated: plan.curated,
     columns: plan.columns,
     primaryKey: plan.primaryKey,
