@@ -63,7 +63,9 @@ describe('the Spark job spec from local plans', () => {
     expect(spec).toMatchObject({
       version: 2, catalog: 'glue_catalog', rawFormat: { opColumn: 'Op', commitTimestampColumn: '_dms_commit_ts', changeSequenceColumn: '_dms_change_seq' },
     });
-    const summary = spec.tables.map((t) => ({ name: t.name, source: t.source, primaryKey: t.primaryKey, nullableKey: t.nullableKey, deletes: t.deletes }));
+    const summary = spec.tables.map((t) => ({
+      name: t.name, source: t.source, primaryKey: t.primaryKey, nullableKey: t.nullableKey, deletes: t.deletes,
+    }));
     expect(summary).toEqual([
       { name: 'sales.order_items', source: { schema: 'Sales', table: 'Order Items' }, primaryKey: ['id'], nullableKey: false, deletes: 'hard' },
       { name: 'sales.events', source: { schema: 'sales', table: 'events' }, primaryKey: ['id', 'amount', 'at'], nullableKey: true, deletes: 'soft' },
