@@ -33,7 +33,7 @@ export async function exportedTablesView(
     for (const t of tables) {
       const name = `${t.curatedDatabase}.${t.curatedTable}`;
       const out = path.join(dir, name);
-      const run = await runJobCore(env, ['export', '--warehouse', warehouse, '--table', name, '--out', out], { progress });
+      const run = await runJobCore(env, ['export', '--warehouse', path.resolve(warehouse), '--table', name, '--out', out], { progress });
       if (run.code !== 0) {
         progress.line(`verify: cannot export ${name} from ${warehouse}: ${failureLine(run)}`);
         continue;

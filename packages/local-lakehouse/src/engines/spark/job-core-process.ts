@@ -1,4 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { SparkEnvironment, JOB_CORE_PACKAGE } from './spark-environment';
 import { ProgressReporter, SILENT_PROGRESS } from '../../cli/progress';
@@ -92,17 +94,21 @@ export function jobCoreEnv(env: SparkEnvironment, base: NodeJS.ProcessEnv = proc
 }
 
 /**
- * Runs `python -m lakehouse_curation <args>` from the Spark home's venv, streaming its stderr to
+ * Runs `python -m lakehouse_curation <args>` (paths in `args` absolute: it runs in a scratch
+ * directory) from the Spark home's venv, streaming its stderr to
  * `progress`. The job gets its own process group, so Ctrl-C (forwarded through `signal`) and the
  * exit hook reach its JVM as well; nothing outlives this process.
  */
 export async function runJobCore(env: SparkEnvironment, args: readonly string[], options: JobCoreRunOptions = {}): Promise<JobCoreResult> {
   const progress = options.progress ?? SILENT_PROGRESS;
   installExitHook();
+  // Spark leaves a spark-warehouse/ folder in its working directory: give it a scratch one (paths in args are absolute)
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-spark-'));
   let child: ChildProcess;
   try {
-    child = spawn(env.python, ['-m', JOB_CORE_PACKAGE, ...args], { env: jobCoreEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child = spawn(env.python, ['-m', JOB_CORE_PACKAGE, ...args], { cwd: scratch, env: jobCoreEnv(env), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   } catch (err) {
+    fs.rmSync(scratch, { recursive: true, force: true });
     throw new LakehouseError(`cannot start ${env.python}: ${(err as Error).message}; run \`bash scripts/install-spark.sh\` again`);
   }
   const pid = child.pid;
@@ -151,6 +157,7 @@ export async function runJobCore(env: SparkEnvironment, args: readonly string[],
       killGroup(pid, 'SIGKILL');
       running.delete(pid);
     }
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 

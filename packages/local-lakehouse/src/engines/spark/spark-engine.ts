@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { exportedTablesView } from './exported-tables';
 import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
 import { sparkEnvironment } from './spark-environment';
@@ -99,7 +100,7 @@ export const sparkEngine: CurationEngine = {
     registerWarehouseTables(request.target, request.tables);
     const lines: SparkTableResult[] = [];
     progress.line(`curate: starting Spark for ${request.tables.length} table${request.tables.length === 1 ? '' : 's'} (job spec ${spec})`);
-    const run = await runJobCore(env, ['curate', '--spec', spec, '--raw', request.rawDir, '--warehouse', request.target], {
+    const run = await runJobCore(env, ['curate', '--spec', path.resolve(spec), '--raw', path.resolve(request.rawDir), '--warehouse', path.resolve(request.target)], {
       progress,
       signal: request.signal,
       onStdoutLine: (text) => {
@@ -114,7 +115,7 @@ export const sparkEngine: CurationEngine = {
 
   async query(target: string, sql: string) {
     requireWarehouse(target);
-    const run = await runJobCore(sparkEnvironment(), ['query', '--warehouse', target, '--format', 'json', sql]);
+    const run = await runJobCore(sparkEnvironment(), ['query', '--warehouse', path.resolve(target), '--format', 'json', sql]);
     if (run.code !== 0) throw new LakehouseError(`query failed: ${failureLine(run)}`);
     return parseJsonRows(run.stdout);
   },
