@@ -1,4 +1,4 @@
-import { ChangeFile, ColumnDefinition, CurationPlanProps, DmsRawWriter, RawChange, RawTableRef } from '@cdc-lakehouse/curation';
+import { ChangeFile, ColumnDefinition, CurationPlanProps, DmsRawWriter, RawChange, RawTableRef, SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
 
 // Change histories for comparing curation engines: seeded, so a failure replays exactly. Each history
 // is cut into phases; both engines curate at the end of every phase, so reloads, re-deliveries and
@@ -217,10 +217,12 @@ export async function historyWriter(rootDir: string, variant: HistoryVariant): P
  * text), with the table name as the first column. `dialect` picks the timestamp formatting.
  */
 export function historyRowsSql(history: History, qualifiedName: string, dialect: 'duckdb' | 'spark'): string {
-  const deletedAt = dialect === 'spark' ? "date_format(_deleted_at, 'yyyy-MM-dd HH:mm:ss.SSSSSS')" : "strftime(_deleted_at, '%Y-%m-%d %H:%M:%S.%f')";
+  // whatever the curation package names its soft-delete columns, the rows come back as `deleted` and `deleted_at`
+  const { deleted, deletedAt } = SOFT_DELETE_COLUMNS;
+  const deletedAtText = dialect === 'spark' ? `date_format(${deletedAt}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')` : `strftime(${deletedAt}, '%Y-%m-%d %H:%M:%S.%f')`;
   const columns = [
     `'${history.table.table}' AS t`, 'id', 'name', 'CAST(amount AS STRING) AS amount', 'flag', '_dms_commit_ts', '_dms_change_seq',
-    ...(history.variant.deletes === 'soft' ? ['_deleted', `${deletedAt} AS _deleted_at`] : []),
+    ...(history.variant.deletes === 'soft' ? [`${deleted} AS deleted`, `${deletedAtText} AS deleted_at`] : []),
   ];
   return `SELECT ${columns.join(', ')} FROM ${qualifiedName}`;
 }

@@ -1,3 +1,4 @@
+import { SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { Client } from 'pg';
 import { RegisteredTable, lakeRows, openLake, registeredTables } from './lake-database';
@@ -116,7 +117,9 @@ async function verifyTable(client: Client, lake: DuckDBConnection, table: Regist
   const lakeTypes = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
   const missing = meta.columns.filter((c) => !lakeTypes.has(c.name)).map((c) => c.name);
   if (missing.length > 0) return failed(`the lake table ${curated} lacks source column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
-  const lakeFilter = lakeTypes.has('_deleted') ? ' WHERE NOT COALESCE("_deleted", false)' : '';
+  // soft deletes keep tombstones, which the source no longer has
+  const deleted = SOFT_DELETE_COLUMNS.deleted;
+  const lakeFilter = lakeTypes.has(deleted) ? ` WHERE NOT COALESCE(${duckIdent(deleted)}, false)` : '';
   const relation = qualifiedName(meta.source.schema, meta.source.table);
   const sourceRow = rowText(meta.columns.map((c) => sourceChecksumText(c, quoteIdent(c.name))));
   const lakeRow = rowText(meta.columns.map((c) => lakeChecksumText(lakeTypes.get(c.name)!, duckIdent(c.name))));
