@@ -17,7 +17,7 @@ Usage:
 Run \`lakehouse <command> --help\` for a command's options.`;
 
 const engineLines = (): string => CURATION_ENGINES
-  .map((e) => `  ${e.name.padEnd(8)} ${e.summary}; writes --${e.target.option}`)
+  .map((e) => `  ${e.name.padEnd(8)} ${e.summary}`)
   .join('\n');
 
 /** `lakehouse <command> --help`, by command. */

@@ -10,7 +10,7 @@ import { CurationEngine, CurateRequest, FollowRequest } from '../curation-engine
  */
 export const duckdbEngine: CurationEngine = {
   name: 'duckdb',
-  summary: 'the curation core\'s LocalCurationRunner into a DuckDB file (default; --follow supported)',
+  summary: 'the curation core\'s LocalCurationRunner into a DuckDB file, --lake (default)',
   target: { option: 'lake', description: 'DuckDB database file (created when missing)', example: './lake.duckdb' },
   // a killed round loses nothing: each batch is one DuckDB transaction
   stoppable: false,

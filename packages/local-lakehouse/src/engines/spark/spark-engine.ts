@@ -87,7 +87,7 @@ function requireWarehouse(warehouse: string): void {
  */
 export const sparkEngine: CurationEngine = {
   name: 'spark',
-  summary: 'the Glue job\'s PySpark core into Iceberg tables in a warehouse directory (needs `bash scripts/install-spark.sh`)',
+  summary: 'the Glue job\'s PySpark core into Iceberg tables, --warehouse (bash scripts/install-spark.sh)',
   target: { option: 'warehouse', description: 'Iceberg warehouse directory (created when missing)', example: './warehouse' },
   // Ctrl-C goes to the job and its JVM, which stop before their next commit
   stoppable: true,
