@@ -62,6 +62,12 @@ describe('Spark curation gives the same rows as the DuckDB runner', () => {
   });
 
   test(`${HISTORIES} histories, ${PHASES} curation runs each, then a run with nothing new`, async () => {
+    // the seed gives every case this test is about: reloads, re-deliveries, commit-time ties, both delete modes
+    const steps = histories.flatMap((h) => h.phases.flat());
+    expect(steps.filter((s) => s.kind === 'reload').length).toBeGreaterThan(0);
+    expect(steps.filter((s) => s.kind === 'redeliver').length).toBeGreaterThan(0);
+    expect(steps.filter((s) => s.kind === 'transaction' && s.sameCommitTime).length).toBeGreaterThan(0);
+    expect(new Set(histories.map((h) => h.variant.deletes))).toEqual(new Set(['hard', 'soft']));
     for (let phase = 0; phase < PHASES; phase++) {
       for (const player of players) await player.play(phase);
       for (const runner of runners) await runner.run();
