@@ -196,6 +196,13 @@ describe('the job role is least-privilege', () => {
     expect(nagErrors(m.app)).toEqual([]);
   });
 
+  test('both together: one acknowledged * finding carrying both reasons', () => {
+    const both = synth({ lakeFormation: true, metrics: true });
+    const actions = rolePolicyStatements(both.template, both.job.role).filter((st) => st.Resource === '*').map((st) => st.Action);
+    expect(actions.sort()).toEqual(['cloudwatch:PutMetricData', 'lakeformation:GetDataAccess']);
+    expect(nagErrors(both.app)).toEqual([]);
+  });
+
   test('grantStartRun lets a scheduler start, follow and stop runs of this job only', () => {
     const s = synth();
     const scheduler = new iam.Role(s.stack, 'Scheduler', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });

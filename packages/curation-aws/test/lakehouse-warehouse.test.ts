@@ -168,9 +168,10 @@ describe('grants', () => {
   test('grantReadWrite(role, source): that folder, the warehouse key through S3 only, that database and its tables', () => {
     const { warehouse, statements } = withGrantee(true, 'orders');
     expect(statements).toEqual([
+      { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: getAtt(warehouse.bucket) },
       {
         Effect: 'Allow',
-        Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+        Action: 's3:ListBucket',
         Resource: getAtt(warehouse.bucket),
         Condition: { StringLike: { 's3:prefix': ['curated_orders/*'] } },
       },
@@ -191,7 +192,8 @@ describe('grants', () => {
   test('grantRead(role): every database, read-only, decrypt only', () => {
     const { warehouse, statements } = withGrantee(false);
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetBucketLocation'], Resource: getAtt(warehouse.bucket) },
+      { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: getAtt(warehouse.bucket) },
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: getAtt(warehouse.bucket) },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [getAtt(warehouse.bucket), '/*']] } },
       { Effect: 'Allow', Action: 'kms:Decrypt', Resource: getAtt(warehouse.encryptionKey), Condition: VIA_S3 },
       {

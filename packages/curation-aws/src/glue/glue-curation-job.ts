@@ -153,8 +153,11 @@ export class GlueCurationJob extends Construct {
 
     this.grantData(props.rawZone, props.warehouse);
     this.grantLogs(logGroupArns);
-    if (props.lakeFormation) this.grantLakeFormation();
-    if (props.metrics) this.grantMetrics();
+    const unscoped = [
+      ...(props.lakeFormation ? [this.grantLakeFormation()] : []),
+      ...(props.metrics ? [this.grantMetrics()] : []),
+    ];
+    if (unscoped.length > 0) acknowledgeResource(this.role, 'AwsSolutions-IAM5', '*', unscoped.join(' '));
   }
 
   /** Lets `grantee` (a scheduler, a Step Functions state machine) start this job, follow its runs and stop them. */
@@ -193,20 +196,20 @@ export class GlueCurationJob extends Construct {
     }));
   }
 
-  private grantLakeFormation(): void {
+  /** @returns why the statement's `*` resource is acceptable */
+  private grantLakeFormation(): string {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lakeformation:GetDataAccess'], resources: ['*'] }));
-    acknowledgeResource(this.role, 'AwsSolutions-IAM5', '*',
-      'lakeformation:GetDataAccess has no resource-level permissions; Lake Formation grants decide which tables the credentials cover.');
+    return 'lakeformation:GetDataAccess has no resource-level permissions; Lake Formation grants decide which tables the credentials cover.';
   }
 
-  private grantMetrics(): void {
+  /** @returns why the statement's `*` resource is acceptable */
+  private grantMetrics(): string {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['cloudwatch:PutMetricData'],
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': 'Glue' } },
     }));
-    acknowledgeResource(this.role, 'AwsSolutions-IAM5', '*',
-      'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Glue namespace.');
+    return 'cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Glue namespace.';
   }
 }
 

@@ -173,9 +173,11 @@ export class LakehouseWarehouse extends Construct {
 
   private grant(grantee: iam.IGrantable, sourceName: string | undefined, write: boolean): iam.Grant {
     if (sourceName !== undefined) this.curatedDatabase(sourceName);
+    // GetBucketLocation carries no s3:prefix, so a prefix condition on it would deny it: separate statements
+    const location = iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.bucket.bucketArn] });
     const listing = iam.Grant.addToPrincipal({
       grantee,
-      actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+      actions: ['s3:ListBucket'],
       resourceArns: [this.bucket.bucketArn],
       conditions: sourceName === undefined ? undefined : { StringLike: { 's3:prefix': [`${curatedDatabaseName(sourceName)}/*`] } },
     });
@@ -196,6 +198,6 @@ export class LakehouseWarehouse extends Construct {
       actions: write ? CATALOG_WRITE_ACTIONS : CATALOG_READ_ACTIONS,
       resourceArns: this.catalogArns(sourceName),
     });
-    return listing.combine(objects).combine(key).combine(catalog);
+    return location.combine(listing).combine(objects).combine(key).combine(catalog);
   }
 }
