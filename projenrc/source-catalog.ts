@@ -212,6 +212,7 @@ function validateEntry(entry: SourceEntry, existing: string[]): void {
   if (!entry.database) throw new Error(`${where}: database is required`);
   if (entry.tables.length === 0) throw new Error(`${where}: list at least one table`);
   const seen = new Set<string>();
+  const curatedNames = new Map<string, string>();
   for (const t of entry.tables) {
     const id = `${t.schema}.${t.table}`;
     if (!IDENT.test(t.schema) || !IDENT.test(t.table)) {
@@ -232,6 +233,13 @@ function validateEntry(entry: SourceEntry, existing: string[]): void {
       }
     }
     validateCurationMode(where, id, t);
+    const curated = t.table.toLowerCase();
+    if (!/^[a-z][a-z0-9_]*$/.test(curated)) {
+      throw new Error(`${where}: table ${id} cannot be curated as "${curated}"; Glue table names are lowercase letters, digits and underscores, starting with a letter`);
+    }
+    const sameName = curatedNames.get(curated);
+    if (sameName) throw new Error(`${where}: tables ${sameName} and ${id} would both be curated as curated_${entry.name.replace(/-/g, '_')}.${curated}; curate one of them in another source`);
+    curatedNames.set(curated, id);
   }
   validateCurationJob(where, entry.curation ?? {});
 }

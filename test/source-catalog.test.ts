@@ -123,7 +123,7 @@ describe('a bad source entry is refused with the reason', () => {
     ['zero buckets', { tables: [{ schema: 'public', table: 't', partitionBy: [{ column: 'id', transform: { bucket: 0 } }] }] },
       'bucket/truncate width must be a positive integer (got 0)'],
     ['no secret', { secret: '' }, 'secret must name a Secrets Manager secret'],
-    ['unknown mode', { tables: [{ schema: 'public', table: 't', mode: 'upsert' as any }] }, `table public.t has mode "upsert"; use 'merge' or 'append-only'`],
+    ['unknown mode', { tables: [{ schema: 'public', table: 't', mode: 'upsert' as any }] }, 'table public.t has mode "upsert"; use \'merge\' or \'append-only\''],
     ['merge without a key', { tables: [{ schema: 'public', table: 't', mode: 'merge' }] },
       "table public.t has mode 'merge' but no primaryKey; set primaryKey: [...] or mode: 'append-only'"],
     ['append-only with a key', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], mode: 'append-only' }] },
@@ -131,11 +131,15 @@ describe('a bad source entry is refused with the reason', () => {
     ['soft deletes without a key', { tables: [{ schema: 'public', table: 't', deletes: 'soft' }] },
       "table public.t has deletes 'soft' in mode 'append-only'; soft deletes need a primaryKey (mode 'merge')"],
     ['unknown delete handling', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], deletes: 'archive' as any }] },
-      `table public.t has deletes "archive"; use 'hard' or 'soft'`],
+      'table public.t has deletes "archive"; use \'hard\' or \'soft\''],
     ['unknown worker type', { curation: { workerType: 'G.3X' as any } }, 'curation.workerType "G.3X" is not a Glue Spark worker type; use one of G.1X, G.2X'],
     ['one worker', { curation: { workerCount: 1 } }, 'curation.workerCount must be a whole number from 2 to 299 (got 1)'],
     ['a 3-day timeout', { curation: { timeoutMinutes: 4320 } }, 'curation.timeoutMinutes must be a whole number from 1 to 2880 (got 4320)'],
     ['too many retries', { curation: { maxRetries: 11 } }, 'curation.maxRetries must be a whole number from 0 to 10 (got 11)'],
+    ['a table Glue cannot name', { tables: [{ schema: 'public', table: 'price$list', primaryKey: ['id'] }] },
+      'table public.price$list cannot be curated as "price$list"; Glue table names are lowercase letters'],
+    ['two tables with one curated name', { tables: [{ schema: 'a', table: 'items', primaryKey: ['id'] }, { schema: 'b', table: 'Items', primaryKey: ['id'] }] },
+      'tables a.items and b.Items would both be curated as curated_orders.items'],
   ])('%s', (_, change, message) => {
     const { catalog } = workspace();
     expect(() => catalog.add({ ...orders, ...change })).toThrow(message);

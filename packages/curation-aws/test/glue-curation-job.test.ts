@@ -239,6 +239,19 @@ describe('the job spec', () => {
     expect(byTable.page_views).toMatchObject({ mode: 'append-only', primaryKey: [] });
   });
 
+  test('entry transforms become the plan\'s partition fields; curated names are the lowercased table names', () => {
+    const spec = sourceJobSpec('billing-eu', [
+      { schema: 'Billing', table: 'Invoices', primaryKey: ['invoice_no'], partitionBy: [{ column: 'invoice_no', transform: { truncate: 4 } }] },
+    ]);
+    expect(spec.tables[0]).toMatchObject({
+      name: 'curated_billing_eu.invoices',
+      source: { schema: 'Billing', table: 'Invoices' },
+      partitionBy: [{ column: 'invoice_no', transform: 'truncate', width: 4 }],
+    });
+    expect(() => sourceJobSpec('orders', [{ schema: 'public', table: 'Order$s' }]))
+      .toThrow("table public.Order$s: 'order$s' is not a Glue table name; curated tables need lowercase letters, digits and underscores, starting with a letter");
+  });
+
   test('the same tables give the same spec asset (content-addressed), other tables another', () => {
     const a = synth().job.node.findChild('JobSpec') as s3assets.Asset;
     const b = synth().job.node.findChild('JobSpec') as s3assets.Asset;

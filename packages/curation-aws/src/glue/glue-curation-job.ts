@@ -78,7 +78,7 @@ export class GlueCurationJob extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
-      description: `Glue curation job of source ${props.sourceName}: raw zone read, curated_${props.sourceName} read/write`,
+      description: `Glue curation job of source ${props.sourceName}: raw zone read, ${this.databaseName} read/write`,
     });
 
     this.encryptionKey = new kms.Key(this, 'Key', {
