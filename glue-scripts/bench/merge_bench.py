@@ -119,6 +119,7 @@ def main():
     parser.add_argument("--changes", type=int, default=100_000)
     parser.add_argument("--history", type=int, default=100)
     parser.add_argument("--batch-rows", type=int, default=1000)
+    parser.add_argument("--load-rows", type=int, default=100_000)
     parser.add_argument("--parts", default="merge,incremental")
     parser.add_argument("--work", default=None, help="scratch directory (default: a temp dir, removed afterwards)")
     args = parser.parse_args()
@@ -131,7 +132,7 @@ def main():
         if "merge" in parts:
             merge_part(spark, [int(s) for s in args.sizes.split(",")], args.changes)
         if "incremental" in parts:
-            incremental_part(spark, work, args.history, args.batch_rows)
+            incremental_part(spark, work, args.history, args.batch_rows, args.load_rows)
     finally:
         spark.stop()
         if args.work is None:

@@ -55,7 +55,7 @@ class RawZone:
         path = os.path.join(self.dir, *relative.split("/"))
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + ".tmp")
-        pq.write_table(table, tmp)
+        pq.write_table(table, tmp, compression=os.environ.get("DMS_FILES_COMPRESSION", "snappy"))
         stamp = modified.replace(tzinfo=dt.timezone.utc).timestamp()
         os.utime(tmp, (stamp, stamp))
         os.rename(tmp, path)

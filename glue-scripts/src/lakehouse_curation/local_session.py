@@ -38,7 +38,12 @@ def local_conf(warehouse: str, catalog: str = "glue_catalog", shuffle_partitions
         "spark.ui.showConsoleProgress": "false",
         "spark.driver.memory": os.environ.get("LAKEHOUSE_SPARK_DRIVER_MEMORY", "1g"),
         "spark.sql.adaptive.enabled": "true",
-        "spark.driver.extraJavaOptions": "-Dlog4j2.level=error",
+        # Iceberg 1.7.1's Arrow-vectorized Parquet reads (shaded netty direct buffers) crash this JVM (Debian OpenJDK
+        # 17.0.15, SIGSEGV in netty's InternalThreadLocalMap / random VM frames) once a MERGE reads a table of some
+        # 100k rows; row-based reads do not. Crash reports go to /tmp, not into the working directory.
+        "spark.sql.iceberg.vectorization.enabled": "false",
+        "spark.driver.extraJavaOptions": "-XX:ErrorFile=/tmp/lakehouse-spark-hs_err_pid%p.log -XX:ReplayDataFile=/tmp/lakehouse-spark-replay_pid%p.log "
+                                         + os.environ.get("LAKEHOUSE_SPARK_JAVA_OPTIONS", ""),
     }
 
 
