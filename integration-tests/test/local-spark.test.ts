@@ -1,8 +1,40 @@
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PostgresFixture } from '../src';
-import { lakehouse } from '../src/lakehouse-cli';
+import { LAKEHOUSE_CLI, RunResult, lakehouse } from '../src/lakehouse-cli';
+
+/** Process groups whose command line names `needle` (the Spark job's, by its --warehouse argument). */
+function processGroupsNaming(needle: string): Set<number> {
+  const lines = execFileSync('ps', ['-eo', 'pid=,pgid=,args='], { encoding: 'utf8' }).split('\n');
+  return new Set(lines.filter((l) => l.includes(needle) && l.includes('lakehouse_curation')).map((l) => Number(l.trim().split(/\s+/)[1])));
+}
+
+function processesInGroup(pgid: number): number {
+  const lines = execFileSync('ps', ['-eo', 'pgid='], { encoding: 'utf8' }).split('\n');
+  return lines.filter((l) => Number(l.trim()) === pgid).length;
+}
+
+/** Runs `lakehouse <args>` and sends SIGINT once the Spark job is running, as Ctrl-C would. */
+async function interruptedLakehouse(args: string[], warehouse: string): Promise<RunResult & { groups: Set<number> }> {
+  const child = spawn(process.execPath, [LAKEHOUSE_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let groups = new Set<number>();
+  const deadline = Date.now() + 120_000;
+  while (groups.size === 0 && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    groups = processGroupsNaming(warehouse);
+  }
+  // let the JVM come up, so the signal has a whole process tree to stop
+  await new Promise((resolve) => setTimeout(resolve, 5000));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr, groups };
+}
 
 // capture from a real PostgreSQL → `lakehouse local curate --engine spark` (the Glue job's core on
 // PySpark 3.5 + Iceberg 1.7, from the job spec the curation package generates) → `verify --warehouse`
@@ -127,9 +159,15 @@ describe('lakehouse local capture → curate --engine spark → verify --warehou
 
     await pg.query(WORKLOAD);
     expect((await lakehouse(...capture)).code).toBe(0);
-    const second = await timed('curate (changes)', () => lakehouse('local', 'curate', '--engine', 'spark', '--raw', raw, '--warehouse', warehouse));
+    // Ctrl-C while the job runs: it stops (exit 130, one line), nothing of it keeps running, the next run finishes the work
+    const curate = ['local', 'curate', '--engine', 'spark', '--raw', raw, '--warehouse', warehouse];
+    const interrupted = await timed('interrupted curate', () => interruptedLakehouse(curate, warehouse));
+    expect(interrupted.groups.size).toBe(1);
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain('lakehouse: curate --engine spark: stopped by a signal; every table keeps its last committed state');
+    for (const group of interrupted.groups) expect(processesInGroup(group)).toBe(0);
+    const second = await timed('curate (changes)', () => lakehouse(...curate));
     expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining('curated 4 tables') });
-    expect(second.stderr).toMatch(/curate app\.orders \(spark\): incremental/);
 
     const verify = await timed('verify', () => lakehouse('local', 'verify', '--source', source, '--warehouse', warehouse));
     expect(verify.stderr).not.toMatch(/^lakehouse: /m);

@@ -124,6 +124,7 @@ describe('the job core process', () => {
     const [call] = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(call).toEqual({
       pid: expect.any(Number),
+      jvm: undefined,
       args: ['-m', 'lakehouse_curation', 'query', '--warehouse', 'w', 'SELECT 1'],
       pythonPath: expect.stringMatching(new RegExp(`^${path.join(fake.glueScripts, 'src')}`)),
       home: fake.home,
@@ -147,6 +148,24 @@ describe('the job core process', () => {
     expect(lines).toContain('fake spark: interrupted');
     const { pid } = JSON.parse(fs.readFileSync(log, 'utf8').trim());
     expect(processRunning(pid)).toBe(false);
+  });
+
+  test('a JVM that ignores Ctrl-C and holds the pipes is killed after the grace time', async () => {
+    const log = path.join(fake.home, 'jvm.jsonl');
+    const controller = new AbortController();
+    const progress: ProgressReporter = {
+      status: () => undefined,
+      done: () => undefined,
+      line: (text) => {
+        if (text.endsWith('started')) controller.abort();
+      },
+    };
+    const result = await fake.withEnv({ FAKE_HANG: '1', FAKE_JVM: '1', FAKE_LOG: log },
+      async () => runJobCore(sparkEnvironment(), ['curate'], { signal: controller.signal, progress, graceMs: 500 }));
+    expect(result).toMatchObject({ interrupted: true, code: 130 });
+    const { pid, jvm } = JSON.parse(fs.readFileSync(log, 'utf8').trim());
+    expect(jvm).toEqual(expect.any(Number));
+    expect([processRunning(pid), processRunning(jvm)]).toEqual([false, false]);
   });
 
   test('the failure line is the last error-looking line', () => {

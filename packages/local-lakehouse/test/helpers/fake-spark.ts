@@ -7,7 +7,8 @@ import { ICEBERG_RUNTIME_JAR } from '../../src/engines/spark/spark-environment';
  * A Spark home whose `venv/bin/python` is a Node script standing in for `python -m lakehouse_curation`:
  * it speaks the job core's command-line protocol (one JSON line per table, progress on stderr, exit
  * codes 0/1/2) so the engine's plumbing is tested without Spark. Behaviour by environment:
- * FAKE_FAIL=db.t fails that table, FAKE_HANG=1 waits for a signal, FAKE_LOG=FILE records argv and PYTHONPATH.
+ * FAKE_FAIL=db.t fails that table, FAKE_HANG=1 waits for a signal, FAKE_JVM=1 starts a child that ignores SIGINT
+ * and holds stdout/stderr (as PySpark's JVM does), FAKE_LOG=FILE records PIDs, argv and PYTHONPATH.
  */
 export interface FakeSpark {
   readonly home: string;
@@ -21,7 +22,12 @@ const SCRIPT = String.raw`
 const fs = require('node:fs');
 const args = process.argv.slice(2);
 const option = (name) => { const i = args.indexOf(name); return i < 0 ? undefined : args[i + 1]; };
-if (process.env.FAKE_LOG) fs.appendFileSync(process.env.FAKE_LOG, JSON.stringify({ pid: process.pid, args, pythonPath: process.env.PYTHONPATH, home: process.env.LAKEHOUSE_SPARK_HOME }) + '\n');
+let jvm;
+if (process.env.FAKE_JVM) {
+  // like PySpark's JVM: ignores SIGINT and holds the job's stdout and stderr
+  jvm = require('node:child_process').spawn(process.execPath, ['-e', "process.on('SIGINT', () => undefined); setInterval(() => undefined, 1000)"], { stdio: ['ignore', 'inherit', 'inherit'] });
+}
+if (process.env.FAKE_LOG) fs.appendFileSync(process.env.FAKE_LOG, JSON.stringify({ pid: process.pid, jvm: jvm && jvm.pid, args, pythonPath: process.env.PYTHONPATH, home: process.env.LAKEHOUSE_SPARK_HOME }) + '\n');
 if (args[0] !== '-m' || args[1] !== 'lakehouse_curation') { process.stderr.write('usage: -m lakehouse_curation ...\n'); process.exit(2); }
 const command = args[2];
 process.stderr.write('24/12/01 10:00:00 WARN NativeCodeLoader: Unable to load native-hadoop library for your platform\n');

@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import { SparkEnvironment, JOB_CORE_PACKAGE } from './spark-environment';
 import { ProgressReporter, SILENT_PROGRESS } from '../../cli/progress';
 import { LakehouseError } from '../../errors';
-import { processRunning } from '../../os-process';
 
 /** How one run of the Python job core goes. */
 export interface JobCoreRunOptions {
@@ -37,16 +36,12 @@ export interface JobCoreResult {
 const running = new Set<number>();
 let exitHookInstalled = false;
 
+/** Signals the job's process group (it runs detached, so the group is the job and its JVM). */
 function killGroup(pid: number, signal: NodeJS.Signals): void {
   try {
-    // the job runs in its own process group (detached), which holds its JVM too
     process.kill(-pid, signal);
   } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
+    // the group is empty: everything of the job has exited
   }
 }
 
@@ -133,10 +128,9 @@ export async function runJobCore(env: SparkEnvironment, args: readonly string[],
   const onAbort = (): void => {
     if (pid === undefined || interrupted) return;
     interrupted = true;
+    // Python stops on SIGINT; its JVM ignores SIGINT (PySpark starts it so), hence the SIGKILL after the grace time
     killGroup(pid, 'SIGINT');
-    killTimer = setTimeout(() => {
-      if (processRunning(pid)) killGroup(pid, 'SIGKILL');
-    }, options.graceMs ?? 15_000);
+    killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), options.graceMs ?? 15_000);
   };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -144,8 +138,14 @@ export async function runJobCore(env: SparkEnvironment, args: readonly string[],
   try {
     const [code, exitSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
       child.once('error', (e) => reject(new LakehouseError(`cannot start ${env.python}: ${e.message}; run \`bash scripts/install-spark.sh\` again`)));
-      child.once('close', (c, s) => resolve([c, s]));
+      // not 'close': the JVM inherits Python's stdout and stderr and may outlive it, holding them open
+      child.once('exit', (c, s) => {
+        // whatever is left of the job (its JVM) goes with it: Python has written its results and committed
+        if (pid !== undefined) killGroup(pid, 'SIGKILL');
+        resolve([c, s]);
+      });
     });
+    await streamsClosed(child, 5000);
     out.end();
     err.end();
     return { code, exitSignal, stdout, stderrTail: tail, interrupted };
@@ -153,12 +153,27 @@ export async function runJobCore(env: SparkEnvironment, args: readonly string[],
     if (killTimer) clearTimeout(killTimer);
     options.signal?.removeEventListener('abort', onAbort);
     if (pid !== undefined) {
-      // the JVM may linger a moment after Python; its group goes with it
       killGroup(pid, 'SIGKILL');
       running.delete(pid);
     }
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** Waits until the child's output pipes have closed (all output read), at most `timeoutMs`. */
+async function streamsClosed(child: ChildProcess, timeoutMs: number): Promise<void> {
+  const closed = (stream: NodeJS.ReadableStream | null): Promise<void> => new Promise((resolve) => {
+    if (!stream || (stream as { closed?: boolean }).closed) resolve();
+    else stream.once('close', () => resolve());
+  });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all([closed(child.stdout), closed(child.stderr)]),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+  ]);
+  if (timer) clearTimeout(timer);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
 }
 
 /** The most useful line of a failed run's stderr: the last error-looking line, else the last line. */
