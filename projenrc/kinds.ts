@@ -58,7 +58,7 @@ function launcherScript(nxName: string, entry: string): string[] {
     'if (!fs.existsSync(entry)) {',
     `  process.stderr.write(${JSON.stringify(`first run: building ${nxName} (npx nx run ${nxName}:build)\n`)});`,
     "  const nxManifest = require.resolve('nx/package.json', { paths: [__dirname] });",
-    "  const nx = path.join(path.dirname(nxManifest), require(nxManifest).bin.nx);",
+    '  const nx = path.join(path.dirname(nxManifest), require(nxManifest).bin.nx);',
     "  const result = require('child_process').spawnSync(process.execPath, [nx, 'run', " + JSON.stringify(`${nxName}:build`) + ", '--output-style=stream-without-prefixes'], {",
     "    stdio: ['ignore', process.stderr, process.stderr],",
     "    cwd: path.join(__dirname, '..', '..', '..'), // the workspace root: packages/<name>/bin",
