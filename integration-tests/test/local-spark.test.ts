@@ -11,9 +11,15 @@ function processGroupsNaming(needle: string): Set<number> {
   return new Set(lines.filter((l) => l.includes(needle) && l.includes('lakehouse_curation')).map((l) => Number(l.trim().split(/\s+/)[1])));
 }
 
-function processesInGroup(pgid: number): number {
-  const lines = execFileSync('ps', ['-eo', 'pgid='], { encoding: 'utf8' }).split('\n');
-  return lines.filter((l) => Number(l.trim()) === pgid).length;
+/** Live (not zombie) processes of a process group, once SIGKILL has had up to `waitMs` to take effect. */
+async function processesInGroup(pgid: number, waitMs = 5000): Promise<number> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const lines = execFileSync('ps', ['-eo', 'pgid=,stat='], { encoding: 'utf8' }).split('\n');
+    const live = lines.map((l) => l.trim().split(/\s+/)).filter(([group, stat]) => Number(group) === pgid && !stat?.startsWith('Z')).length;
+    if (live === 0 || Date.now() > deadline) return live;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Runs `lakehouse <args>` and sends SIGINT once the Spark job is running, as Ctrl-C would. */
@@ -165,7 +171,7 @@ describe('lakehouse local capture → curate --engine spark → verify --warehou
     expect(interrupted.groups.size).toBe(1);
     expect(interrupted.code).toBe(130);
     expect(interrupted.stderr).toContain('lakehouse: curate --engine spark: stopped by a signal; every table keeps its last committed state');
-    for (const group of interrupted.groups) expect(processesInGroup(group)).toBe(0);
+    for (const group of interrupted.groups) expect(await processesInGroup(group)).toBe(0);
     const second = await timed('curate (changes)', () => lakehouse(...curate));
     expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining('curated 4 tables') });
 
