@@ -1,5 +1,6 @@
-import { CurationPlan, CurationSql, SparkDialect } from '../src';
+import { CurationPlan, CurationSql, SparkDialect, sparkJobSpec } from '../src';
 import { EXAMPLE_PLANS } from './helpers/example-plans';
+import { SPARK_JOB_CASES } from './helpers/spark-job-tables';
 import { describeErrors, sqlGrammars } from './helpers/sql-grammars';
 
 // Every generated MERGE and SELECT must parse with the grammar of the engine that runs it:
@@ -78,6 +79,15 @@ describe('a whole-row identity that may hold NULL (nullableKey)', () => {
 });
 
 describe('the grammar check can fail', () => {
+  // ANTLR also prints every syntax error through console.error; jest then maps each call's stack through the
+  // 15 MB parser bundle, which takes minutes on a loaded machine. The errors are asserted through validate().
+  beforeEach(() => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
   test.each([
     ['trino', 'MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE t.x = 1'],
     ['spark', 'MERGE INTO db.t AS t USING (SELECT 1 AS id) AS s ON t.id = s.id WHEN MATCHED THEN DELETE WHERE'],
@@ -121,6 +131,26 @@ describe('generated Spark DDL and maintenance parse with the Spark grammar (CALL
       // two-part names, as for MERGE: the grammar has no catalog part in table names
       const twoPart = statement.split(`${dialect.catalog}.\``).join('`');
       expect({ name, errors: describeErrors(spark.validate(twoPart)) }).toEqual({ name, errors: [] });
+    }
+  });
+});
+
+describe('the Spark job specs parse with the Spark grammar (CALL aside), placeholders filled in', () => {
+  test.each(Object.entries(SPARK_JOB_CASES))('%s', (_, { tables, options }) => {
+    const spec = sparkJobSpec(tables, options);
+    const { spark } = sqlGrammars();
+    for (const table of spec.tables) {
+      const statements = Object.entries(table.sql).flatMap(([key, value]) =>
+        (Array.isArray(value) ? value.map((v, i): [string, string] => [`${key} ${i + 1}`, v]) : [[key, value as string]]));
+      const checked = statements.filter(([, s]) => !s.startsWith('CALL '));
+      expect(checked.length).toBeGreaterThanOrEqual(7);
+      for (const [key, statement] of checked) {
+        const filled = statement
+          .replace(spec.placeholders.column, '`added`').replace(spec.placeholders.type, 'DECIMAL(12,2)')
+          // the grammar has no catalog part in table names
+          .split(`${spec.catalog}.\``).join('`');
+        expect({ key, errors: describeErrors(spark.validate(filled)) }).toEqual({ key, errors: [] });
+      }
     }
   });
 });
