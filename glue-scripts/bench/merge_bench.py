@@ -83,11 +83,11 @@ def merge_part(spark, sizes, changes):
     return results
 
 
-def incremental_part(spark, work, history, batch_rows, load_rows=100_000, sample=5):
+def incremental_part(spark, work, history, batch_rows, load_rows=100_000, sample=5, maintenance=False):
     raw_root = os.path.join(work, "raw")
     zone = RawZone(raw_root, "public", "events", [("id", pa.int64()), ("v", pa.string())])
     zone.load([{"id": i, "v": "load"} for i in range(load_rows)])
-    spec = load_job_spec(sb.dumps(sb.job_spec(sb.table_spec("bench", "events"))))
+    spec = load_job_spec(sb.dumps(sb.job_spec(sb.table_spec("bench", "events", maintenance=maintenance))))
     lister = LocalDirectoryLister(raw_root)
 
     def one_file(n):
@@ -95,20 +95,29 @@ def incremental_part(spark, work, history, batch_rows, load_rows=100_000, sample
         zone.cdc([{"Op": "U", "id": (base + i * 13) % load_rows, "v": f"run{n}"} for i in range(batch_rows)])
 
     def run():
-        result = run_job(spark, spec, lister, run_maintenance=False)[0]
+        result = run_job(spark, spec, lister, run_maintenance=maintenance)[0]
         assert result.status == "ok" and result.files_applied == 1, result
     run_job(spark, spec, lister, run_maintenance=False)  # the initial load
-    times = []
+    from lakehouse_curation.raw_zone import list_table_files, plan_apply
+    from lakehouse_curation.watermark import read_watermark
+
+    def plan_only():  # what a run does before reading data: watermark, listing, apply plan
+        plan = plan_apply(list_table_files(lister, "public/events"), read_watermark(spark, "glue_catalog.bench.events"))
+        assert plan.kind == "up-to-date", plan.kind
+
+    times, plan_times = [], []
     for n in range(history + 1):
         one_file(n)
         times.append(timed(run))
+        plan_times.append(timed(plan_only))
         if n % 10 == 0:
             print(json.dumps({"incremental_run": n + 1, "seconds": round(times[-1], 2)}), flush=True)
     first = statistics.median(times[1:1 + sample])  # runs 2..6: past the JIT warm-up of run 1
     last = statistics.median(times[-sample:])
-    row = {"history_files": history, "batch_rows": batch_rows, "first_runs_median_s": round(first, 2),
+    row = {"history_files": history, "batch_rows": batch_rows, "maintenance": maintenance, "first_runs_median_s": round(first, 2),
            "last_runs_median_s": round(last, 2), "ratio": round(last / first, 2), "run_1_s": round(times[0], 2),
-           "run_last_s": round(times[-1], 2)}
+           "run_last_s": round(times[-1], 2), "plan_first_median_s": round(statistics.median(plan_times[1:1 + sample]), 3),
+           "plan_last_median_s": round(statistics.median(plan_times[-sample:]), 3)}
     print(json.dumps(row), flush=True)
     return row
 
@@ -121,6 +130,8 @@ def main():
     parser.add_argument("--batch-rows", type=int, default=1000)
     parser.add_argument("--load-rows", type=int, default=100_000)
     parser.add_argument("--parts", default="merge,incremental")
+    parser.add_argument("--maintenance", choices=("on", "off"), default="on",
+                        help="incremental part: run the spec's compaction + snapshot expiry after each run (as deployed)")
     parser.add_argument("--work", default=None, help="scratch directory (default: a temp dir, removed afterwards)")
     args = parser.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="merge-bench-")
@@ -132,7 +143,7 @@ def main():
         if "merge" in parts:
             merge_part(spark, [int(s) for s in args.sizes.split(",")], args.changes)
         if "incremental" in parts:
-            incremental_part(spark, work, args.history, args.batch_rows, args.load_rows)
+            incremental_part(spark, work, args.history, args.batch_rows, args.load_rows, maintenance=args.maintenance == "on")
     finally:
         spark.stop()
         if args.work is None:

@@ -66,11 +66,19 @@ def snapshot_chain(spark, qualified_table: str) -> List[Tuple[int, str, Dict[str
 def read_watermark(spark, qualified_table: str) -> Optional[Watermark]:
     """The watermark of the newest snapshot in the current snapshot's ancestry that carries one.
 
-    Maintenance commits (compaction) carry none, so older ancestors are searched; None when no snapshot carries one.
+    Usually the current snapshot carries it (one lookup, however long the history); maintenance commits carry none,
+    so older ancestors are searched. None when no snapshot carries one.
     """
-    for _, _, summary in snapshot_chain(spark, qualified_table):
-        if WATERMARK_KEY in summary:
-            return parse_watermark(summary[WATERMARK_KEY], qualified_table)
+    jvm = spark._jvm
+    table = jvm.org.apache.iceberg.spark.Spark3Util.loadIcebergTable(spark._jsparkSession, qualified_table)
+    table.refresh()
+    snapshot = table.currentSnapshot()
+    while snapshot is not None:
+        value = snapshot.summary().get(WATERMARK_KEY)
+        if value is not None:
+            return parse_watermark(value, qualified_table)
+        parent = snapshot.parentId()
+        snapshot = None if parent is None else table.snapshot(parent)
     return None
 
 
