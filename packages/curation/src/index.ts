@@ -20,7 +20,7 @@ export {
   type ColumnType, type ParsedColumnType,
 } from './plan/column-type';
 export {
-  CurationPlan, CurationPlanError, curationSettings, SOFT_DELETE_COLUMNS, INTERNAL_COLUMNS, ATHENA_ICEBERG_TABLE_PROPERTIES,
+  CurationPlan, CurationPlanError, curationSettings, SOFT_DELETE_COLUMNS, ICEBERG_RESERVED_COLUMNS, INTERNAL_COLUMNS, ATHENA_ICEBERG_TABLE_PROPERTIES,
   type CurationPlanProps, type CurationPlanErrorCode, type ColumnDefinition, type TableRef, type SourceTable, type CuratedTable,
   type CurationSettings, type CurationSettingsProps,
   type PartitionField, type CurationMode, type DeleteHandling, type TableProperties, type MaintenanceSettings, type ChangeOrdering,

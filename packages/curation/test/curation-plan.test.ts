@@ -35,11 +35,11 @@ describe('CurationPlan', () => {
     expect(plan.curatedColumns.map((c) => c.name)).toEqual(['id', 'name', 'amount', 'created', '_dms_commit_ts', '_dms_change_seq']);
   });
 
-  test('soft delete adds _deleted and _deleted_at; a plan without change sequence keeps only the commit timestamp', () => {
+  test('soft delete adds _is_deleted and _deleted_at; a plan without change sequence keeps only the commit timestamp', () => {
     const plan = new CurationPlan({ ...base, deletes: 'soft', source: { ...base.source, format: { changeSequenceColumn: null } } });
     expect(plan.curatedColumns.slice(4)).toEqual([
       { name: '_dms_commit_ts', type: 'string' },
-      { name: '_deleted', type: 'boolean' },
+      { name: '_is_deleted', type: 'boolean' },
       { name: '_deleted_at', type: 'timestamp' },
     ]);
     expect(plan.ordering.changeSequenceColumn).toBeNull();
@@ -70,7 +70,8 @@ describe('CurationPlan', () => {
     ['INVALID_COLUMN_TYPE', { columns: [{ name: 'id', type: 'varchar' as 'string' }] }, /column "id" has type "varchar"/],
     ['INVALID_COLUMN_TYPE', { columns: [{ name: 'id', type: 'decimal(39,2)' }] }, /p ≤ 38/],
     ['RESERVED_COLUMN_NAME', { columns: [{ name: 'id', type: 'bigint' }, { name: 'op', type: 'string' }] }, /collides with the op column/],
-    ['RESERVED_COLUMN_NAME', { columns: [{ name: 'id', type: 'bigint' }, { name: '_deleted', type: 'boolean' }] }, /soft-delete flag/],
+    ['RESERVED_COLUMN_NAME', { columns: [{ name: 'id', type: 'bigint' }, { name: '_is_deleted', type: 'boolean' }] }, /soft-delete flag/],
+    ['RESERVED_COLUMN_NAME', { columns: [{ name: 'id', type: 'bigint' }, { name: '_pos', type: 'bigint' }] }, /Iceberg reserves/],
     ['INVALID_RAW_FORMAT', { source: { schema: 'public', table: 'orders', format: { opColumn: 'x', commitTimestampColumn: 'x' } } }, /three different columns/],
     ['INVALID_MODE', { mode: 'upsert' as 'merge' }, /mode "upsert" is not supported/],
     ['PRIMARY_KEY_MISSING', { primaryKey: [] }, /public\.orders → curated\.orders: table has no primary key; set primaryKey: \[\.\.\.\] or mode: 'append-only'/],

@@ -244,7 +244,7 @@ describe('LocalCurationRunner', () => {
     await writer.writeChanges(table, columns, [change('I', '02', { id: 2, name: 'two', qty: 22 })]);
     const runner = await open(plan, 1);
     await runner.run();
-    expect(await rows(runner, 'id, qty, _deleted, CAST(_deleted_at AS VARCHAR)')).toEqual([
+    expect(await rows(runner, 'id, qty, _is_deleted, CAST(_deleted_at AS VARCHAR)')).toEqual([
       [1, 1, true, '2024-01-01 00:00:01'],
       [2, 22, false, null],
     ]);

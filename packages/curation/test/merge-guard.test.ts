@@ -18,7 +18,7 @@ async function mergeCounts(plan: CurationPlan, ...batches: string[]): Promise<{ 
   const statements = [sql.createDatabase(), sql.createTable(), sql.createTable()];
   for (const view of batches) statements.push(view, sql.merge());
   const table = new DuckDbDialect().curatedTableName(plan.curated);
-  const results = await queryParquet(...statements, `SELECT "order", "group", "_dms_change_seq", "_deleted" FROM ${table}`);
+  const results = await queryParquet(...statements, `SELECT "order", "group", "_dms_change_seq", "_is_deleted" FROM ${table}`);
   const counts = results.slice(3, -1).filter((_, i) => i % 2 === 1).map((r) => Number(Object.values(r[0])[0]));
   return { counts, rows: results[results.length - 1] };
 }
@@ -30,7 +30,7 @@ describe('MERGE guard, on DuckDB, with reserved words as names', () => {
       stagedChange('I', '0001', '01', 10),
       stagedChange('U', '0001', '01', 99));
     expect(counts).toEqual([1, 0, 0]);
-    expect(rows).toEqual([{ order: '1', group: 10, _dms_change_seq: '0001', _deleted: false }]);
+    expect(rows).toEqual([{ order: '1', group: 10, _dms_change_seq: '0001', _is_deleted: false }]);
   });
 
   test('a newer change applies; an older one does not', async () => {
@@ -39,7 +39,7 @@ describe('MERGE guard, on DuckDB, with reserved words as names', () => {
       stagedChange('U', '0001', '03', 20),
       stagedChange('D', '0003', '01', 30));
     expect(counts).toEqual([1, 0, 1]);
-    expect(rows).toEqual([{ order: '1', group: 30, _dms_change_seq: '0003', _deleted: true }]);
+    expect(rows).toEqual([{ order: '1', group: 30, _dms_change_seq: '0003', _is_deleted: true }]);
   });
 
   test('without a change sequence an equal commit timestamp still applies (another change of the same transaction)', async () => {

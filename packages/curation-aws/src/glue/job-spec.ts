@@ -30,7 +30,7 @@ export interface CurationTable {
    */
   readonly mode?: 'merge' | 'append-only';
   /**
-   * `hard` removes deleted rows; `soft` keeps them flagged `_deleted` (merge only).
+   * `hard` removes deleted rows; `soft` keeps them flagged `_is_deleted` (merge only).
    * @default 'hard'
    */
   readonly deletes?: 'hard' | 'soft';

@@ -67,7 +67,7 @@ export class CurationPlan implements CurationSettings {
   /**
    * All columns of the curated table: data columns, then the commit timestamp and change
    * sequence of the change that wrote the row (used to refuse older re-delivered changes),
-   * then `_deleted` / `_deleted_at` in soft-delete mode.
+   * then `_is_deleted` / `_deleted_at` in soft-delete mode.
    */
   get curatedColumns(): readonly ColumnDefinition[] {
     const columns: ColumnDefinition[] = [...this.columns, { name: this.format.commitTimestampColumn, type: 'string' }];

@@ -103,7 +103,7 @@ export interface CurationPlanProps {
    */
   readonly mode?: CurationMode;
   /**
-   * `hard` removes deleted rows; `soft` keeps them with `_deleted = true` and `_deleted_at` (merge mode only).
+   * `hard` removes deleted rows; `soft` keeps them with `_is_deleted = true` and `_deleted_at` (merge mode only).
    * @default 'hard'
    */
   readonly deletes?: DeleteHandling;
@@ -163,7 +163,13 @@ export class CurationPlanError extends Error {
 }
 
 /** Columns the curated table gets in soft-delete mode. */
-export const SOFT_DELETE_COLUMNS = Object.freeze({ deleted: '_deleted', deletedAt: '_deleted_at' });
+export const SOFT_DELETE_COLUMNS = Object.freeze({ deleted: '_is_deleted', deletedAt: '_deleted_at' });
+
+/**
+ * Column names Iceberg 1.7 reserves for its metadata columns: Spark refuses to read a table that has one
+ * ("Table column names conflict with names reserved for Iceberg metadata columns").
+ */
+export const ICEBERG_RESERVED_COLUMNS: readonly string[] = Object.freeze(['_file', '_pos', '_deleted', '_spec_id', '_partition']);
 
 /** Column names the generated SQL uses for its own bookkeeping. */
 export const INTERNAL_COLUMNS = Object.freeze({ changeRank: '_change_rank', fileOrder: '_file_order', rowInFile: '_row_in_file' });

@@ -1,7 +1,7 @@
 import { ParsedColumnType, formatColumnType, parseColumnType } from './column-type';
 import {
   ATHENA_ICEBERG_TABLE_PROPERTIES, ColumnDefinition, CurationMode, CurationPlanError, CurationPlanErrorCode, CurationSettings,
-  CurationSettingsProps, DeleteHandling, INTERNAL_COLUMNS, MaintenanceSettings, PartitionField, SOFT_DELETE_COLUMNS, TableProperties, TableRef,
+  CurationSettingsProps, DeleteHandling, ICEBERG_RESERVED_COLUMNS, INTERNAL_COLUMNS, MaintenanceSettings, PartitionField, SOFT_DELETE_COLUMNS, TableProperties, TableRef,
 } from './plan-props';
 import { DmsRawFormat, dmsRawFormat } from '../dms/dms-raw-format';
 
@@ -125,6 +125,7 @@ function reservedNames(format: DmsRawFormat): Map<string, string> {
     [SOFT_DELETE_COLUMNS.deleted, 'the soft-delete flag'],
     [SOFT_DELETE_COLUMNS.deletedAt, 'the soft-delete timestamp'],
     ...Object.values(INTERNAL_COLUMNS).map((n): [string, string] => [n, 'a column the generated SQL uses internally']),
+    ...ICEBERG_RESERVED_COLUMNS.map((n): [string, string] => [n, 'a name Iceberg reserves for a metadata column (Spark cannot read such a table)']),
   ]);
   if (format.changeSequenceColumn !== null) {
     reserved.set(format.changeSequenceColumn.toLowerCase(), 'the change-sequence column (source.format.changeSequenceColumn)');

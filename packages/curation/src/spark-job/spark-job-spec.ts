@@ -91,7 +91,7 @@ export interface SparkJobTableSpec {
   readonly columns?: readonly SparkJobColumn[];
   /**
    * The columns after the data columns, in order: commit timestamp and change sequence (STRING),
-   * then `_deleted` BOOLEAN and `_deleted_at` TIMESTAMP_NTZ in soft-delete mode.
+   * then `_is_deleted` BOOLEAN and `_deleted_at` TIMESTAMP_NTZ in soft-delete mode.
    */
   readonly bookkeepingColumns: readonly SparkJobColumn[];
   /** The statements. */

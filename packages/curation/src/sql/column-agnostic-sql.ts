@@ -17,7 +17,7 @@ export const SPARK_JOB_VIEWS = Object.freeze({
   changes: '__curation_changes',
   /**
    * Zero rows with exactly the curated table's columns and types: the data columns, then the
-   * commit timestamp and change sequence (STRING), then `_deleted` BOOLEAN and `_deleted_at`
+   * commit timestamp and change sequence (STRING), then `_is_deleted` BOOLEAN and `_deleted_at`
    * TIMESTAMP_NTZ in soft-delete mode. The table is created from it with CREATE TABLE … AS SELECT.
    */
   schema: '__curation_schema',
@@ -67,7 +67,7 @@ export class ColumnAgnosticSql {
    * Applies the changes in `__curation_changes`. Merge mode: the latest change per key (change
    * sequence, commit timestamp, `_file_order`, `_row_in_file`, all descending) is merged; a matched
    * row is deleted or updated only when that change is newer than the one that wrote it. Soft
-   * deletes: `_deleted` and `_deleted_at` are computed in the source, so one `UPDATE SET *` covers
+   * deletes: `_is_deleted` and `_deleted_at` are computed in the source, so one `UPDATE SET *` covers
    * deletes and updates, and an unseen key deleted in the batch still gets its tombstone.
    * Append-only: every non-delete change is inserted (`ON false`: nothing ever matches).
    */

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS "curated_crm"."customers" (
   "score" DOUBLE,
   "_dms_commit_ts" VARCHAR,
   "_dms_change_seq" VARCHAR,
-  "_deleted" BOOLEAN,
+  "_is_deleted" BOOLEAN,
   "_deleted_at" TIMESTAMP
 );
 
@@ -59,7 +59,7 @@ WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR 
   "score" = s."score",
   "_dms_commit_ts" = s."_dms_commit_ts",
   "_dms_change_seq" = s."_dms_change_seq",
-  "_deleted" = true,
+  "_is_deleted" = true,
   "_deleted_at" = CAST(s."_dms_commit_ts" AS TIMESTAMP)
 WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "name" = s."name",
@@ -68,7 +68,7 @@ WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_s
   "score" = s."score",
   "_dms_commit_ts" = s."_dms_commit_ts",
   "_dms_change_seq" = s."_dms_change_seq",
-  "_deleted" = false,
+  "_is_deleted" = false,
   "_deleted_at" = NULL
 WHEN NOT MATCHED THEN INSERT (
   "tenant_id",
@@ -79,7 +79,7 @@ WHEN NOT MATCHED THEN INSERT (
   "score",
   "_dms_commit_ts",
   "_dms_change_seq",
-  "_deleted",
+  "_is_deleted",
   "_deleted_at"
 ) VALUES (
   s."tenant_id",

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS glue_catalog.`curated_crm`.`customers` (
   `score` DOUBLE,
   `_dms_commit_ts` STRING,
   `_dms_change_seq` STRING,
-  `_deleted` BOOLEAN,
+  `_is_deleted` BOOLEAN,
   `_deleted_at` TIMESTAMP_NTZ
 )
 USING iceberg
@@ -72,7 +72,7 @@ WHEN MATCHED AND s.`Op` = 'D' AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR 
   `score` = s.`score`,
   `_dms_commit_ts` = s.`_dms_commit_ts`,
   `_dms_change_seq` = s.`_dms_change_seq`,
-  `_deleted` = true,
+  `_is_deleted` = true,
   `_deleted_at` = CAST(s.`_dms_commit_ts` AS TIMESTAMP_NTZ)
 WHEN MATCHED AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_seq` = t.`_dms_change_seq` AND s.`_dms_commit_ts` > t.`_dms_commit_ts`)) THEN UPDATE SET
   `name` = s.`name`,
@@ -81,7 +81,7 @@ WHEN MATCHED AND (s.`_dms_change_seq` > t.`_dms_change_seq` OR (s.`_dms_change_s
   `score` = s.`score`,
   `_dms_commit_ts` = s.`_dms_commit_ts`,
   `_dms_change_seq` = s.`_dms_change_seq`,
-  `_deleted` = false,
+  `_is_deleted` = false,
   `_deleted_at` = NULL
 WHEN NOT MATCHED THEN INSERT (
   `tenant_id`,
@@ -92,7 +92,7 @@ WHEN NOT MATCHED THEN INSERT (
   `score`,
   `_dms_commit_ts`,
   `_dms_change_seq`,
-  `_deleted`,
+  `_is_deleted`,
   `_deleted_at`
 ) VALUES (
   s.`tenant_id`,

@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS `group`.`order` (
   `timestamp` timestamp,
   `_dms_commit_ts` string,
   `_dms_change_seq` string,
-  `_deleted` boolean,
+  `_is_deleted` boolean,
   `_deleted_at` timestamp
 )
 PARTITIONED BY (day(`timestamp`), `group`)
@@ -61,7 +61,7 @@ WHEN MATCHED AND s."Op" = 'D' AND (s."_dms_change_seq" > t."_dms_change_seq" OR 
   "timestamp" = s."timestamp",
   "_dms_commit_ts" = s."_dms_commit_ts",
   "_dms_change_seq" = s."_dms_change_seq",
-  "_deleted" = true,
+  "_is_deleted" = true,
   "_deleted_at" = CAST(s."_dms_commit_ts" AS timestamp(6))
 WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_seq" = t."_dms_change_seq" AND s."_dms_commit_ts" > t."_dms_commit_ts")) THEN UPDATE SET
   "group" = s."group",
@@ -69,7 +69,7 @@ WHEN MATCHED AND (s."_dms_change_seq" > t."_dms_change_seq" OR (s."_dms_change_s
   "timestamp" = s."timestamp",
   "_dms_commit_ts" = s."_dms_commit_ts",
   "_dms_change_seq" = s."_dms_change_seq",
-  "_deleted" = false,
+  "_is_deleted" = false,
   "_deleted_at" = NULL
 WHEN NOT MATCHED THEN INSERT (
   "order",
@@ -78,7 +78,7 @@ WHEN NOT MATCHED THEN INSERT (
   "timestamp",
   "_dms_commit_ts",
   "_dms_change_seq",
-  "_deleted",
+  "_is_deleted",
   "_deleted_at"
 ) VALUES (
   s."order",

@@ -197,7 +197,7 @@ export class SourceSimulation {
       ...rowShape(change.values as unknown as SourceRow),
       _dms_commit_ts: change.commitTimestamp,
       ...(this.variant.changeSequence ? { _dms_change_seq: change.changeSequence ?? '' } : {}),
-      ...(this.variant.deletes === 'soft' ? { _deleted: deleted, _deleted_at: deleted ? change.commitTimestamp : null } : {}),
+      ...(this.variant.deletes === 'soft' ? { _is_deleted: deleted, _deleted_at: deleted ? change.commitTimestamp : null } : {}),
     });
   }
 }
@@ -207,7 +207,7 @@ export async function readCurated(runner: LocalCurationRunner, variant: HistoryV
   const columns = [
     'id', 'name', 'CAST(amount AS VARCHAR) AS amount', 'flag', '_dms_commit_ts',
     ...(variant.changeSequence ? ['_dms_change_seq'] : []),
-    ...(variant.deletes === 'soft' ? ['_deleted', "strftime(_deleted_at, '%Y-%m-%d %H:%M:%S.%f') AS _deleted_at"] : []),
+    ...(variant.deletes === 'soft' ? ['_is_deleted', "strftime(_deleted_at, '%Y-%m-%d %H:%M:%S.%f') AS _deleted_at"] : []),
   ];
   return runner.query(`SELECT ${columns.join(', ')} FROM ${runner.qualifiedTableName} ORDER BY id`);
 }
