@@ -116,9 +116,8 @@ const integrationTests = new IntegrationTestSuite(repo, {
   workspaceDeps: [curation, sourceSetup, localLakehouse, cli],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
 });
-// Suites that run the Glue job's core on the local Spark get the Spark environment installed first
+// The integration suites run the Glue job's core on the local Spark: the Spark environment is installed first
 const glueScripts = new GlueScripts(repo);
-glueScripts.usedBy(localLakehouse);
 glueScripts.usedBy(integrationTests);
 
 repo.setMainJob('nx run cli:demo --output-style=stream-without-prefixes', 'Run the local lakehouse demo: PostgreSQL, capture, curate, verify, query');
