@@ -11,13 +11,21 @@ export const REMOVE_DATA_ON_DESTROY_CONTEXT = '@cdc-lakehouse/raw-zone:removeDat
 /** ID of the warning added while data is retained on destroy. */
 export const DATA_RETAINED_WARNING_ID = '@cdc-lakehouse/raw-zone:dataRetained';
 
+/** What the removal flag decides for the data-bearing resources seen from a scope. */
+export interface DataRemoval {
+  /** `DESTROY` when the flag is `true`, otherwise `RETAIN`. */
+  readonly removalPolicy: RemovalPolicy;
+  /** The flag is `true`: buckets are emptied and deleted, keys scheduled for deletion. */
+  readonly removeData: boolean;
+  /** The flag is set at all (to `true` or `false`); unset means retain, with a warning. */
+  readonly flagSet: boolean;
+}
+
 /**
- * Reads {@link REMOVE_DATA_ON_DESTROY_CONTEXT} as seen from `scope`.
- *
- * @returns the removal policy, whether the flag was set at all, and whether data is removed
- * @internal
+ * Reads {@link REMOVE_DATA_ON_DESTROY_CONTEXT} as seen from `scope`. One flag decides for every
+ * data-bearing resource of the lakehouse (raw zones, access logs, the curated warehouse).
  */
-export function dataRemoval(scope: IConstruct): { removalPolicy: RemovalPolicy; removeData: boolean; flagSet: boolean } {
+export function dataRemoval(scope: IConstruct): DataRemoval {
   const value: unknown = scope.node.tryGetContext(REMOVE_DATA_ON_DESTROY_CONTEXT);
   // `-c key=value` on the command line always yields a string
   if (value === true || value === 'true') {
@@ -29,11 +37,7 @@ export function dataRemoval(scope: IConstruct): { removalPolicy: RemovalPolicy; 
   throw new Error(`Context ${REMOVE_DATA_ON_DESTROY_CONTEXT}: '${String(value)}' is not allowed; allowed values are true and false`);
 }
 
-/**
- * Warns on `scope` that `what` survives `cdk destroy`, and how to change that.
- *
- * @internal
- */
+/** Warns on `scope` that `what` survives `cdk destroy`, and how to change that. */
 export function warnDataRetained(scope: IConstruct, what: string): void {
   Annotations.of(scope).addWarningV2(DATA_RETAINED_WARNING_ID,
     `${what} will be retained when the stack is destroyed (RemovalPolicy.RETAIN). To allow deleting it, `

@@ -1,4 +1,4 @@
-import { AccessLogsBucket } from '@cdc-lakehouse/raw-zone';
+import { AccessLogsBucket, dataRemoval, warnDataRetained } from '@cdc-lakehouse/raw-zone';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,7 +6,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LakehouseWarehouseProps } from './lakehouse-warehouse-props';
-import { dataRemoval, warnDataRetained } from '../private/data-removal';
 import { curatedDatabaseName } from '../private/names';
 
 const BUCKET_NAME = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
