@@ -65,6 +65,23 @@ def test_soft_delete_columns_named_like_iceberg_metadata_columns_are_refused():
     assert load_job_spec(json.dumps(spec)).tables[0].deleted_column == "_is_deleted"
 
 
+def test_soft_delete_columns_default_to_is_deleted_and_deleted_at():
+    """A soft-delete spec naming neither softDeleteColumns nor bookkeepingColumns gets the generator's names."""
+    spec = spec_builder.job_spec(spec_builder.table_spec("db", "t", deletes="soft"))
+    del spec["tables"][0]["softDeleteColumns"]
+    table = load_job_spec(json.dumps(spec)).tables[0]
+    assert (table.deleted_column, table.deleted_at_column) == ("_is_deleted", "_deleted_at")
+    assert table.bookkeeping == (("_dms_commit_ts", "STRING"), ("_dms_change_seq", "STRING"), ("_is_deleted", "BOOLEAN"),
+                                 ("_deleted_at", "TIMESTAMP_NTZ"))
+
+
+@pytest.mark.parametrize("name", ["_deleted", "_POS", "_file", "_spec_id", "_partition"])
+def test_declared_columns_named_like_iceberg_metadata_columns_are_refused(name):
+    spec = spec_builder.job_spec(spec_builder.table_spec("db", "t", columns=[{"name": "id", "type": "bigint"}, {"name": name, "type": "string"}]))
+    with pytest.raises(SpecError, match=f"table db.t: column {name} is an Iceberg metadata column name .* rename the column"):
+        load_job_spec(json.dumps(spec))
+
+
 def test_duplicate_and_unknown_tables_are_named():
     spec = good()
     spec["tables"].append(copy.deepcopy(spec["tables"][0]))

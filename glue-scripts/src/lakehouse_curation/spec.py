@@ -15,6 +15,9 @@ SPEC_VERSION = 2
 # Iceberg 1.7's metadata column names: a table column of one of these names makes Spark refuse to read the table
 # ("Table column names conflict with names reserved for Iceberg metadata columns: [_deleted]")
 ICEBERG_RESERVED_COLUMNS = ("_file", "_pos", "_deleted", "_spec_id", "_partition")
+# the soft-delete columns the TypeScript generator names (not `_deleted`, which Iceberg reserves)
+DEFAULT_DELETED_COLUMN = "_is_deleted"
+DEFAULT_DELETED_AT_COLUMN = "_deleted_at"
 
 
 class SpecError(ValueError):
@@ -71,8 +74,8 @@ class TableSpec:
     partition_by: Tuple[Dict[str, Any], ...]
     columns: Optional[Tuple[Tuple[str, str], ...]]
     sql: TableSql
-    deleted_column: str = "_deleted"
-    deleted_at_column: str = "_deleted_at"
+    deleted_column: str = DEFAULT_DELETED_COLUMN
+    deleted_at_column: str = DEFAULT_DELETED_AT_COLUMN
     # the curated table's columns after the data columns, in order: (name, Spark type)
     bookkeeping: Tuple[Tuple[str, str], ...] = ()
 
@@ -169,11 +172,16 @@ def _table(raw: Any, n: int, raw_format: RawFormat) -> TableSpec:
         if not isinstance(columns, list) or not all(isinstance(c, dict) and isinstance(c.get("name"), str) and isinstance(c.get("type"), str) for c in columns):
             raise SpecError(f"job spec: {where}.columns must be a list of {{name, type}} objects")
         parsed_columns = tuple((c["name"], c["type"]) for c in columns)
+        reserved_data = [name for name, _ in parsed_columns if name.lower() in ICEBERG_RESERVED_COLUMNS]
+        if reserved_data:
+            raise SpecError(f"job spec: {where}: column {reserved_data[0]} is an Iceberg metadata column name "
+                            f"(reserved: {', '.join(ICEBERG_RESERVED_COLUMNS)}); Spark cannot read such a table: rename the "
+                            "column in the source (or the DMS table mapping) and regenerate the spec")
     soft = raw.get("softDeleteColumns") or {}
     if not isinstance(soft, dict):
         raise SpecError(f"job spec: {where}.softDeleteColumns must be an object {{deleted, deletedAt}}")
-    deleted_column = str(soft.get("deleted", "_deleted"))
-    deleted_at_column = str(soft.get("deletedAt", "_deleted_at"))
+    deleted_column = str(soft.get("deleted", DEFAULT_DELETED_COLUMN))
+    deleted_at_column = str(soft.get("deletedAt", DEFAULT_DELETED_AT_COLUMN))
     bookkeeping = raw.get("bookkeepingColumns")
     if bookkeeping is None:
         derived = [(raw_format.commit_timestamp_column, "STRING")]
