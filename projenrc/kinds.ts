@@ -168,6 +168,11 @@ export class GlueScripts extends Project {
       dependsOn: [GlueScripts.SPARK_ENV_TARGET],
       inputs: ['default', '{workspaceRoot}/scripts/install-spark.sh', '{workspaceRoot}/packages/curation/test/golden/**/*'],
     });
+    nx.addTarget('bench', {
+      command: 'SPARK_ENV=$(bash ../scripts/install-spark.sh | tail -n 1) && "$SPARK_ENV/venv/bin/python" bench/merge_bench.py',
+      dependsOn: [GlueScripts.SPARK_ENV_TARGET],
+      cache: false,
+    });
     nx.addTarget('lint', {
       command: 'python3 -m py_compile $(find . -name "*.py" -not -path "*/node_modules/*")',
       inputs: ['default'],

@@ -337,7 +337,7 @@ function renderStack(entry: SourceEntry, stackClass: string): string[] {
   const curation = renderCurationSettings(entry);
   return [
     ...sortImports([
-      `import { ${curation.usesDuration ? 'Duration, ' : ''}Stack, StackProps } from 'aws-cdk-lib';`,
+      `import { CfnOutput, ${curation.usesDuration ? 'Duration, ' : ''}Stack, StackProps } from 'aws-cdk-lib';`,
       ...(curation.usesWorkerType ? ["import { WorkerType } from 'aws-cdk-lib/aws-glue';"] : []),
       "import { IBucket } from 'aws-cdk-lib/aws-s3';",
       "import { Construct } from 'constructs';",
@@ -403,6 +403,10 @@ function renderStack(entry: SourceEntry, stackClass: string): string[] {
     '      warehouse: props.warehouse,',
     '      tables: SOURCE.tables,',
     ...curation.lines,
+    '    });',
+    "    new CfnOutput(this, 'CurationJobName', {",
+    '      value: this.curation.job.jobName,',
+    "      description: 'Glue job that curates this source: aws glue start-job-run --job-name <value>',",
     '    });',
     '  }',
     '}',

@@ -4,7 +4,7 @@ import { DmsAccountRoles } from '@cdc-lakehouse/dms';
 import { MysqlSource } from '@cdc-lakehouse/dms-mysql';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
 import { RawZone } from '@cdc-lakehouse/raw-zone';
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { SOURCE } from './config';
@@ -61,6 +61,10 @@ export class BillingSourceStack extends Stack {
       rawPrefix: this.source.target.bucketFolder,
       warehouse: props.warehouse,
       tables: SOURCE.tables,
+    });
+    new CfnOutput(this, 'CurationJobName', {
+      value: this.curation.job.jobName,
+      description: 'Glue job that curates this source: aws glue start-job-run --job-name <value>',
     });
   }
 }
