@@ -96,12 +96,13 @@ describe('adding a source from .projenrc.ts', () => {
     expect(stack).toContain("import { GlueCurationJob, LakehouseWarehouse } from '@cdc-lakehouse/curation-aws';");
     expect(stack).toContain('      tables: SOURCE.tables,\n    });');
     expect(stack).toContain('      rawPrefix: this.source.target.bucketFolder,');
+    expect(stack).toContain("new CfnOutput(this, 'CurationJobName', {\n      value: this.curation.job.jobName,");
     expect(files['packages/source-orders/package.json'].dependencies['@cdc-lakehouse/curation-aws']).toBe(WORKSPACE_VERSION);
 
     const { repo: tuned, catalog: tunedCatalog } = workspace();
     tunedCatalog.add({ ...orders, curation: { workerType: 'G.2X', workerCount: 5, timeoutMinutes: 30, maxRetries: 2 } });
     const tunedStack: string = Testing.synth(tuned)['packages/source-orders/src/stack.ts'];
-    expect(tunedStack).toContain("import { Duration, Stack, StackProps } from 'aws-cdk-lib';");
+    expect(tunedStack).toContain("import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';");
     expect(tunedStack).toContain("import { WorkerType } from 'aws-cdk-lib/aws-glue';");
     expect(tunedStack).toContain([
       '      tables: SOURCE.tables,',
