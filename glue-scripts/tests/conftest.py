@@ -12,7 +12,19 @@ sys.path.insert(0, GLUE_SCRIPTS)
 sys.path.insert(0, HERE)
 
 GOLDEN_DIR = os.path.join(REPO, "packages", "curation", "test", "golden")
-DMS_FIXTURE = os.environ.get("DMS_FIXTURE_PATH", "/work/shared/fixtures/dms/postgres_LOAD00000001.parquet")
+# the real DMS full-load file of the project: `shared/` lies beside the repository clone (as
+# packages/curation/test/helpers/temp-dir.ts resolves it); DMS_FIXTURE_PATH overrides where it is
+DMS_FIXTURE = os.environ.get("DMS_FIXTURE_PATH") or os.path.join(
+    os.path.dirname(REPO), "shared", "fixtures", "dms", "postgres_LOAD00000001.parquet")
+
+
+@pytest.fixture
+def dms_fixture():
+    """The path of the real DMS file; the test fails (not skips) when it is missing."""
+    if not os.path.isfile(DMS_FIXTURE):
+        pytest.fail(f"the DMS fixture {DMS_FIXTURE} is missing: put a copy of the project's shared/ folder beside the "
+                    "repository clone (shared/fixtures/dms/postgres_LOAD00000001.parquet) or set DMS_FIXTURE_PATH to the file")
+    return DMS_FIXTURE
 
 
 @pytest.fixture(scope="session")

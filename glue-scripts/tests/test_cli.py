@@ -15,15 +15,16 @@ import pytest
 import spec_builder as sb
 from conftest import GLUE_SCRIPTS
 from dms_files import RawZone
-from spark_helpers import data, snapshots, watermark
+from spark_helpers import curate, data, snapshots, watermark
 
 SRC = os.path.join(GLUE_SCRIPTS, "src")
 
 
-def cli(*args, env=None, check=None):
+def cli(*args, env=None, check=None, cwd=None):
     environ = dict(os.environ, PYTHONPATH=SRC, **(env or {}))
     environ.pop("LAKEHOUSE_CURATION_KILL_AT", None) if not env or "LAKEHOUSE_CURATION_KILL_AT" not in env else None
-    proc = subprocess.run([sys.executable, "-m", "lakehouse_curation", *args], capture_output=True, text=True, env=environ, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "lakehouse_curation", *args], capture_output=True, text=True, env=environ, timeout=300,
+                          cwd=cwd)
     if check is not None:
         assert proc.returncode == check, f"exit {proc.returncode}\nstdout: {proc.stdout}\nstderr: {proc.stderr[-3000:]}"
     return proc
@@ -49,6 +50,11 @@ def processes_with_env(marker):
     (["curate", "--raw", "/tmp", "--warehouse", "/tmp/w"], "the following arguments are required: --spec"),
     (["curate", "--spec", "/nope.json", "--raw", "/tmp", "--warehouse", "/tmp/w"], "--spec /nope.json: no such file"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["export", "--warehouse", "/tmp/w", "--out", "/tmp/o"], "one of the arguments --table --tables is required"),
+    (["export", "--warehouse", "/tmp/w", "--table", "db.t", "--tables", "db.t", "--out", "/tmp/o"], "not allowed with argument"),
+    (["export", "--warehouse", "/tmp/w", "--tables", "db.t,nodot", "--out", "/tmp/o"], "--tables: 'nodot' is not db.table"),
+    (["export", "--warehouse", "/tmp/w", "--table", "a.b.c", "--out", "/tmp/o"], "--table: 'a.b.c' is not db.table"),
+    (["export", "--warehouse", "/tmp/w", "--tables", " , ", "--out", "/tmp/o"], "expected db.table[,db.table...]"),
 ])
 def test_usage_errors_exit_2_with_one_line(argv, message):
     proc = cli(*argv, check=2)
@@ -116,7 +122,7 @@ def test_cli_in_process_failing_table_query_and_export(spark, warehouse, tmp_pat
     assert main(["query", "--warehouse", warehouse, f"SELECT id, v FROM {database}.ok ORDER BY id"]) == 0
     assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == [{"id": 1, "v": "a"}, {"id": 2, "v": None}]
     assert main(["query", "--warehouse", warehouse, "SELECT * FROM nowhere.none"]) == 1
-    assert "query failed: [TABLE_OR_VIEW_NOT_FOUND]" in capsys.readouterr().err
+    assert "query failed: org.apache.spark.sql.catalyst.ExtendedAnalysisException: [TABLE_OR_VIEW_NOT_FOUND]" in capsys.readouterr().err
 
     out = tmp_path / "export"
     assert main(["export", "--warehouse", warehouse, "--table", f"{database}.ok", "--out", str(out)]) == 0
@@ -138,3 +144,37 @@ def test_query_output_formats(spark):
     assert outputs["json"] == '{"id": 1, "v": "a,b", "d": "1.50", "n": null}\n'
     assert outputs["csv"].splitlines() == ["id,v,d,n", '1,"a,b",1.50,']
     assert outputs["table"].splitlines() == ["id | v   | d    | n", "---+-----+------+-----", "1  | a,b | 1.50 | NULL"]
+
+
+def test_export_of_several_tables_writes_one_folder_per_table(spark, warehouse, tmp_path, database):
+    """`export --tables` in one process: <out>/<db>.<t>/ per table (an empty table too), a missing table reported; and
+    no spark-warehouse/ in the caller's working directory."""
+    raw = tmp_path / "raw"
+    RawZone(str(raw), "public", "a", [("id", pa.int64()), ("v", pa.string())]).load([{"id": 1, "v": "x"}, {"id": 2, "v": "y"}])
+    declared = [{"name": "id", "type": "bigint"}, {"name": "v", "type": "string"}]
+    spec = sb.job_spec(sb.table_spec(database, "a"), sb.table_spec(database, "b", columns=declared))
+    results = curate(spark, spec, str(raw))
+    assert [(r.status, r.kind) for r in results.values()] == [("ok", "initial"), ("ok", "up-to-date")]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("not the exporter's")
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+
+    a, b, missing = f"{database}.a", f"{database}.b", f"{database}.missing"
+    proc = cli("export", "--warehouse", warehouse, "--tables", f"{a},{b},{missing},{a}", "--out", str(out), cwd=str(cwd), check=1)
+    assert [json.loads(line) for line in proc.stdout.splitlines()] == [
+        {"table": a, "status": "ok", "out": str(out / a)}, {"table": b, "status": "ok", "out": str(out / b)},
+        {"table": missing, "status": "failed", "error": f"table {missing} does not exist in {warehouse}"}]
+    assert f"lakehouse_curation: table {missing} does not exist in {warehouse}" in proc.stderr
+    assert sorted(os.listdir(out)) == sorted([a, b, "keep.txt"])
+    exported_a = pq.read_table(str(out / a))
+    assert sorted((r["id"], r["v"]) for r in exported_a.to_pylist()) == [(1, "x"), (2, "y")]
+    exported_b = pq.read_table(str(out / b))  # the empty table: a Parquet file with its columns and no row
+    assert (exported_b.num_rows, exported_b.column_names) == (0, ["id", "v", "_dms_commit_ts", "_dms_change_seq"])
+    assert any(name.endswith(".parquet") for name in os.listdir(out / b))
+    assert os.listdir(cwd) == []  # no spark-warehouse/ (nor anything else) where the CLI ran
+
+    ok = cli("export", "--warehouse", warehouse, "--tables", b, "--out", str(out), cwd=str(cwd), check=0)
+    assert [json.loads(line)["status"] for line in ok.stdout.splitlines()] == ["ok"]
+    assert sorted(os.listdir(out)) == sorted([a, b, "keep.txt"])  # only b's folder was replaced

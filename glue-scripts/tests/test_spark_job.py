@@ -1,5 +1,7 @@
 """The job core on real local PySpark 3.5.4 + Iceberg 1.7.1 against DMS-shaped Parquet files."""
 
+import datetime as dt
+import decimal
 import json
 import os
 import shutil
@@ -8,7 +10,6 @@ import pyarrow as pa
 import pytest
 
 import spec_builder as sb
-from conftest import DMS_FIXTURE
 from dms_files import RawZone
 from lakehouse_curation.job import failure_summary
 from lakehouse_curation.schema import SchemaEvolutionError
@@ -236,16 +237,16 @@ def test_maintenance_runs_and_the_watermark_survives_compaction_and_expiry(spark
     assert curate(spark, spec, raw_root)[f"{database}.t"].kind == "up-to-date"
 
 
-def test_the_real_dms_file_is_read_by_the_core(spark, raw_root, database):
+def test_the_real_dms_file_is_read_by_the_core(spark, raw_root, database, dms_fixture):
     target = os.path.join(raw_root, "public", "all_types")
     os.makedirs(target)
-    shutil.copy(DMS_FIXTURE, os.path.join(target, "LOAD00000001.parquet"))
+    shutil.copy(dms_fixture, os.path.join(target, "LOAD00000001.parquet"))
     spec = sb.job_spec(sb.table_spec(database, "all_types", ts="DMS_TIMESTAMP", seq=None), seq=None, ts="DMS_TIMESTAMP")
     result = curate(spark, spec, raw_root)[f"{database}.all_types"]
     assert result.status == "ok", result.error
     import pyarrow.parquet as pq
 
-    source = sorted(pq.read_table(DMS_FIXTURE).to_pylist(), key=lambda r: r["id"])
+    source = sorted(pq.read_table(dms_fixture).to_pylist(), key=lambda r: r["id"])
     curated = [r.asDict() for r in spark.sql(f"SELECT * FROM glue_catalog.{database}.all_types ORDER BY id").collect()]
     assert len(curated) == len(source) == 10
     for want, got in zip(source, curated):
@@ -258,3 +259,70 @@ def test_the_real_dms_file_is_read_by_the_core(spark, raw_root, database):
                 assert got[name] == value, name
     types = {f.name: f.dataType.simpleString() for f in spark.table(f"glue_catalog.{database}.all_types").schema.fields}
     assert (types["my_timestamp"], types["my_smallint"], types["my_money"]) == ("timestamp_ntz", "int", "decimal(38,4)")
+
+
+DECLARED = [{"name": "id", "type": "bigint"}, {"name": "v", "type": "string"}, {"name": "amount", "type": "decimal(12,2)"},
+            {"name": "at", "type": "timestamp"}]
+
+
+def test_declared_columns_and_no_raw_file_yet_create_the_table_empty(spark, raw_root, database):
+    """As the TypeScript runner: the table exists (empty) from the first run, so a reader finds an empty table."""
+    spec = spec_for(database, columns=DECLARED, deletes="soft")
+    first = curate(spark, spec, raw_root)[f"{database}.t"]
+    assert (first.status, first.kind, first.files_applied, first.batches) == ("ok", "up-to-date", 0, 0)
+    table = spark.table(f"glue_catalog.{database}.t")
+    assert [(f.name, f.dataType.simpleString()) for f in table.schema.fields] == [
+        ("id", "bigint"), ("v", "string"), ("amount", "decimal(12,2)"), ("at", "timestamp_ntz"), ("_dms_commit_ts", "string"),
+        ("_dms_change_seq", "string"), ("_is_deleted", "boolean"), ("_deleted_at", "timestamp_ntz")]
+    assert table.count() == 0
+    created = snapshots(spark, f"{database}.t")
+    assert [s[2] for s in created] == [None]  # the CTAS: no watermark, nothing applied
+
+    again = curate(spark, spec, raw_root)[f"{database}.t"]
+    assert (again.status, again.kind, again.files_applied) == ("ok", "up-to-date", 0)
+    assert snapshots(spark, f"{database}.t") == created
+
+    # the first raw files arrive: an initial build of the existing, empty table
+    z = zone(raw_root, columns=[("id", pa.int64()), ("v", pa.string()), ("amount", pa.decimal128(12, 2)), ("at", pa.timestamp("us"))])
+    z.load([{"id": 1, "v": "a", "amount": decimal.Decimal("1.50"), "at": dt.datetime(2026, 11, 1, 8)}])
+    z.cdc([{"Op": "I", "id": 2, "v": "b", "amount": decimal.Decimal("2.00"), "at": dt.datetime(2026, 11, 1, 9)}])
+    built = curate(spark, spec, raw_root)[f"{database}.t"]
+    assert (built.status, built.kind, built.files_applied, built.schema_changes) == ("ok", "initial", 2, []), built.error
+    assert data(spark, f"{database}.t", "id, v, amount, at, _is_deleted") == [
+        (1, "a", decimal.Decimal("1.50"), dt.datetime(2026, 11, 1, 8), False), (2, "b", decimal.Decimal("2.00"), dt.datetime(2026, 11, 1, 9), False)]
+    assert watermark(spark, f"{database}.t").files_applied == 2
+
+
+def test_no_declared_columns_and_no_raw_file_create_nothing(spark, raw_root, database):
+    os.makedirs(os.path.join(raw_root, "public", "t"))  # the table's folder, still empty
+    result = curate(spark, spec_for(database), raw_root)[f"{database}.t"]
+    assert (result.status, result.kind, result.files_applied, result.batches) == ("ok", "up-to-date", 0, 0)
+    assert not spark.catalog.tableExists(f"glue_catalog.{database}.t")
+    assert database not in [r[0] for r in spark.sql("SHOW NAMESPACES IN glue_catalog").collect()]
+
+
+@pytest.mark.parametrize("merge,cause", [
+    # fails in an executor: PySpark raises Py4JJavaError ("An error occurred while calling o…") over a SparkException
+    ("INSERT INTO {t} SELECT id, v, _dms_commit_ts, CAST(raise_error('boom: the merge failed in the JVM') AS STRING) FROM `__curation_changes`",
+     "java.lang.RuntimeException: boom: the merge failed in the JVM"),
+    # fails in analysis: PySpark raises its AnalysisException over the Java one
+    ("INSERT INTO {t} SELECT id, v, no_such_column, '' FROM `__curation_changes`",
+     "org.apache.spark.sql.catalyst.ExtendedAnalysisException: [UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter "
+     "with name `no_such_column` cannot be resolved."),
+])
+def test_a_statement_failing_in_the_jvm_is_reported_with_its_java_cause(spark, raw_root, database, merge, cause):
+    zone(raw_root).load([{"id": 1, "v": "a"}])
+    spec = spec_for(database)
+    spec["tables"][0]["sql"]["merge"] = merge.format(t=f"glue_catalog.`{database}`.`t`")
+    result = curate(spark, spec, raw_root)[f"{database}.t"]
+    assert result.status == "failed"
+    assert result.error.startswith(f"table {database}.t: {cause}"), result.error
+    assert "\n" not in result.error and "An error occurred while calling" not in result.error
+
+
+def test_a_raw_column_named_like_an_iceberg_metadata_column_is_refused_before_anything_is_written(spark, raw_root, database):
+    path = zone(raw_root, columns=[("id", pa.int64()), ("_pos", pa.int64())]).load([{"id": 1, "_pos": 7}])
+    result = curate(spark, spec_for(database), raw_root)[f"{database}.t"]
+    assert result.status == "failed"
+    assert f'{path}: column "_pos" is an Iceberg metadata column name' in result.error and "rename it in the DMS table mapping" in result.error
+    assert not spark.catalog.tableExists(f"glue_catalog.{database}.t")

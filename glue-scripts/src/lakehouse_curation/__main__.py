@@ -5,8 +5,13 @@
       one JSON object per table and line: {"table","status","kind","filesApplied","batches","schemaChanges","error"?}
   python -m lakehouse_curation query --warehouse DIR [--format json|csv|table] "SQL"
   python -m lakehouse_curation export --warehouse DIR --table db.t --out DIR
+      the table's current rows as Parquet files in DIR (replaced)
+  python -m lakehouse_curation export --warehouse DIR --tables db.t,db.u --out DIR
+      one folder per table, DIR/<db>.<t>/ (each replaced; the rest of DIR is left alone), in one Spark session;
+      one JSON object per table and line: {"table","status":"ok"|"failed","out"?,"error"?}
 
-Exit status: 0 all ok, 1 some table failed (or the query failed), 2 bad usage (one line on stderr).
+Exit status: 0 all ok, 1 some table failed (or the query failed, or a table to export is missing), 2 bad usage
+(one line on stderr).
 The warehouse is an Iceberg HadoopCatalog named ``glue_catalog``, so the SQL generated for Glue runs unchanged;
 in queries ``db.t`` means ``glue_catalog.db.t``.
 """
@@ -22,6 +27,7 @@ import os
 import sys
 from typing import List, Optional, Sequence
 
+from .errors import describe_error
 from .job import DEFAULT_MAX_FILES_PER_BATCH, run_job
 from .raw_zone import LocalDirectoryLister
 from .spec import SpecError, load_job_spec
@@ -52,10 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--warehouse", required=True)
     query.add_argument("--format", choices=("json", "csv", "table"), default="json")
     query.add_argument("sql")
-    export = sub.add_parser("export", help="write a table's current rows as Parquet files")
+    export = sub.add_parser("export", help="write tables' current rows as Parquet files")
     export.add_argument("--warehouse", required=True)
-    export.add_argument("--table", required=True, help="db.table")
-    export.add_argument("--out", required=True, help="output directory (replaced)")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--table", help="db.table: its Parquet files go straight into --out")
+    which.add_argument("--tables", help="comma-separated db.table names: each into --out/<db>.<table>/")
+    export.add_argument("--out", required=True, help="output directory (--table: replaced; --tables: each table's folder replaced)")
     return parser
 
 
@@ -89,6 +97,46 @@ def _print_rows(df, fmt: str, out=sys.stdout) -> None:
                 out.write("-+-".join("-" * w for w in widths) + "\n")
 
 
+def _export_names(args) -> List[str]:
+    """The tables to export (``db.t``), checked, in the order given, each once."""
+    option, value = ("--table", args.table) if args.table is not None else ("--tables", args.tables)
+    names = [n.strip() for n in value.split(",") if n.strip()] if option == "--tables" else [value]
+    if not names:
+        raise UsageError(f"{option} {value!r}: expected db.table[,db.table...]")
+    for name in names:
+        database, _, table = name.partition(".")
+        if not database or not table or "." in table:
+            raise UsageError(f"{option}: {name!r} is not db.table")
+    return list(dict.fromkeys(names))
+
+
+def export_tables(spark, warehouse: str, names: Sequence[str], out: str, per_table_folders: bool, emit=None) -> bool:
+    """Writes each table's current rows as Parquet: into ``out`` itself (one table), or ``out/<db>.<t>/``.
+
+    Every table is attempted; a missing or failing one is reported (``emit`` gets one JSON-ready dict per table)
+    and the others are still written. True when every table was written.
+    """
+    all_ok = True
+    for name in names:
+        database, table = name.split(".")
+        target = os.path.join(os.path.abspath(out), name) if per_table_folders else os.path.abspath(out)
+        qualified = f"{CATALOG}.`{database}`.`{table}`"
+        if not spark.catalog.tableExists(qualified):
+            report = {"table": name, "status": "failed", "error": f"table {name} does not exist in {warehouse}"}
+        else:
+            try:
+                spark.table(qualified).write.mode("overwrite").parquet(target)
+                report = {"table": name, "status": "ok", "out": target}
+            except Exception as err:  # a JVM failure: reported for this table (its Java cause), the others still run
+                report = {"table": name, "status": "failed", "error": f"table {name}: export failed: {describe_error(err)}"}
+        if report["status"] != "ok":
+            all_ok = False
+            sys.stderr.write(f"lakehouse_curation: {report['error']}\n")
+        if emit is not None:
+            emit(report)
+    return all_ok
+
+
 def _session(warehouse: str):
     from .local_session import local_session
 
@@ -113,8 +161,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 raise UsageError(f"the spec's catalog is {spec.catalog!r}; the local warehouse is catalog {CATALOG!r}: regenerate the spec with catalog {CATALOG}")
             tables = [t for t in args.tables.split(",") if t.strip()]
             spec.select(tables)  # unknown names are a usage error, before Spark starts
-        elif args.command == "export" and args.table.count(".") != 1:
-            raise UsageError(f"--table {args.table!r}: expected db.table")
+        elif args.command == "export":
+            args.export_tables = _export_names(args)
     except (UsageError, SpecError) as err:
         sys.stderr.write(f"lakehouse_curation: {err}\n")
         return 2
@@ -142,17 +190,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "query":
             try:
                 _print_rows(spark.sql(args.sql), args.format)
-            except Exception as err:  # AnalysisException, ParseException: one line, exit 1
-                sys.stderr.write(f"lakehouse_curation: query failed: {str(err).strip().splitlines()[0]}\n")
+            except Exception as err:  # AnalysisException, ParseException, a failed Spark job: one line (the Java cause), exit 1
+                sys.stderr.write(f"lakehouse_curation: query failed: {describe_error(err)}\n")
                 return 1
             return 0
-        database, table = args.table.split(".")
-        name = f"{CATALOG}.`{database}`.`{table}`"
-        if not spark.catalog.tableExists(name):
-            sys.stderr.write(f"lakehouse_curation: table {args.table} does not exist in {args.warehouse}\n")
-            return 1
-        spark.table(name).write.mode("overwrite").parquet(os.path.abspath(args.out))
-        return 0
+        per_table = args.tables is not None
+
+        def emit_export(report):
+            sys.stdout.write(json.dumps(report) + "\n")
+            sys.stdout.flush()
+
+        ok = export_tables(spark, args.warehouse, args.export_tables, args.out, per_table, emit_export if per_table else None)
+        return 0 if ok else 1
     finally:
         if not embedded:
             spark.stop()

@@ -15,10 +15,11 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from .errors import describe_error, one_line
 from .raw_zone import ApplyPlan, ChangeFile, FileLister, RawZoneError, list_table_files, plan_apply
 from .schema import (RawColumn, RawFileSchema, SchemaChange, SchemaEvolutionError, evolve_schema, format_type, parse_type,
                      plan_type_of_spark, spark_sql_type)
-from .spec import JobSpec, RawFormat, SpecError, TableSpec, fill, quote_identifier
+from .spec import ICEBERG_RESERVED_COLUMNS, JobSpec, RawFormat, SpecError, TableSpec, fill, quote_identifier
 from .watermark import WATERMARK_KEY, CommitProperties, Watermark, WatermarkError, current_snapshot_watermark, read_watermark, stamp_watermark
 
 CHANGES_VIEW = "__curation_changes"
@@ -210,6 +211,11 @@ class TableCurator:
             raise RawZoneError("RAW_FILE_COLUMNS", f"{where}: CDC file without change-sequence column \"{self.fmt.change_sequence_column}\"; add the "
                                "$AR_H_CHANGE_SEQ transformation to the DMS table mapping, or set rawFormat.changeSequenceColumn to null")
         skip = {n.lower() for n in self.fmt.bookkeeping_columns}
+        reserved = [n for n in names if n.lower() in ICEBERG_RESERVED_COLUMNS and n.lower() not in skip]
+        if reserved:
+            raise RawZoneError("RAW_FILE_COLUMNS", f"{where}: column \"{reserved[0]}\" is an Iceberg metadata column name (reserved: "
+                               f"{', '.join(ICEBERG_RESERVED_COLUMNS)}); Spark cannot read a curated table with it: rename it in "
+                               "the DMS table mapping (a rename-column transformation rule)")
         columns = tuple(RawColumn(f.name, plan_type_of_spark(f.dataType), f.dataType.simpleString())
                         for f in struct.fields if f.name.lower() not in skip)
         return RawFileSchema(file.uri, columns)
@@ -267,6 +273,15 @@ class TableCurator:
             raise WatermarkError(f"table {self.t.name}: the {what} commit did not record the watermark in its snapshot summary "
                                  f"(found {recorded!r}); the Iceberg runtime must honour CommitMetadata commit properties (1.7.x)")
 
+    def create(self, columns: Sequence[Tuple[str, str]]) -> None:
+        """The generated CTAS from ``__curation_schema``: ``columns``, then the bookkeeping columns."""
+        self.schema_view(columns)
+        try:
+            self.spark.sql(self.t.sql.create_table)
+        finally:
+            self.spark.catalog.dropTempView(SCHEMA_VIEW)
+        self.stage("created")
+
     def run(self) -> TableResult:
         exists = self.exists()
         before = read_watermark(self.spark, self.qualified) if exists else None
@@ -276,6 +291,11 @@ class TableCurator:
         self.stage("planned")
         result = TableResult(self.t.name, "ok", plan.kind)
         if plan.kind == "up-to-date":
+            if not exists and self.t.columns:
+                # no raw file yet, but the columns are declared: the table exists (empty) from the first run, as
+                # the TypeScript runner creates it, so readers find an empty table for an empty source table
+                self.spark.sql(self.t.sql.create_database)
+                self.create(self.declared_columns())
             return result
         all_files = list(plan.load) + list(plan.changes)
         schemas = {f.uri: self.raw_schema(f) for f in all_files}
@@ -287,10 +307,7 @@ class TableCurator:
         if not exists:
             first_batch = cut_batches(plan, self.max_files_per_batch)[0]
             created_columns, _ = evolve_schema(self.t.name, start_columns, [schemas[f.uri] for f in first_batch.files])
-            self.schema_view(created_columns)
-            self.spark.sql(self.t.sql.create_table)
-            self.spark.catalog.dropTempView(SCHEMA_VIEW)
-            self.stage("created")
+            self.create(created_columns)
         elif plan.rebuild:
             self.commit_with_watermark(self.t.sql.truncate, None, "truncate")
             self.stage("truncated")
@@ -325,7 +342,7 @@ class TableCurator:
                 self.commit.run(self.spark, statement, props)
             except Exception as err:
                 raise CurationError(f"table {self.t.name}: maintenance failed after the changes were committed "
-                                    f"(the next run repeats it): {first_line(err)}; statement: {statement[:200]}") from err
+                                    f"(the next run repeats it): {describe_error(err)}; statement: {statement[:200]}") from err
             if watermark is not None and current_snapshot_watermark(self.spark, self.qualified) != watermark.to_json():
                 # compaction commits carry no watermark, and a later snapshot expiry could drop the one that does:
                 # restate it on top before the next statement, so the current snapshot always carries it
@@ -334,8 +351,7 @@ class TableCurator:
 
 
 def first_line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]
+    return one_line(str(err)) or type(err).__name__
 
 
 def configure_session(spark) -> None:
@@ -360,9 +376,9 @@ def run_job(spark, spec: JobSpec, lister: FileLister, tables: Optional[Sequence[
         except (RawZoneError, SchemaEvolutionError, CurationError, WatermarkError, SpecError) as err:
             message = first_line(err)
             result = TableResult(table.name, "failed", error=message if f"table {table.name}" in message else f"table {table.name}: {message}")
-        except Exception as err:  # Spark/Iceberg errors: reported per table, so the other tables still run
+        except Exception as err:  # Spark/Iceberg errors: reported per table (the innermost Java cause), the other tables still run
             traceback.print_exc()
-            result = TableResult(table.name, "failed", error=f"table {table.name}: {type(err).__name__}: {first_line(err)}")
+            result = TableResult(table.name, "failed", error=f"table {table.name}: {describe_error(err)}")
         results.append(result)
         if on_result is not None:
             on_result(result)

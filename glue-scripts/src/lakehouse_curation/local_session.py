@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from typing import Dict, Optional
 
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
@@ -23,9 +24,18 @@ def iceberg_jar() -> str:
     return path
 
 
+def session_warehouse_dir() -> str:
+    """Where Spark's own session catalog keeps its (unused) ``default`` database: a folder of this user in the
+    system temp directory, so no ``spark-warehouse/`` appears in the caller's working directory. Not inside the
+    Iceberg warehouse: a HadoopCatalog would list any folder there as a namespace."""
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return os.path.join(tempfile.gettempdir(), f"lakehouse-spark-warehouse-{user}")
+
+
 def local_conf(warehouse: str, catalog: str = "glue_catalog", shuffle_partitions: int = 4) -> Dict[str, str]:
     prefix = f"spark.sql.catalog.{catalog}"
     return {
+        "spark.sql.warehouse.dir": session_warehouse_dir(),
         "spark.jars": iceberg_jar(),
         "spark.sql.extensions": ICEBERG_EXTENSIONS,
         prefix: "org.apache.iceberg.spark.SparkCatalog",

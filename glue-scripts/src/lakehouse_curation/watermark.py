@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
+from .errors import describe_error
+
 WATERMARK_KEY = "lakehouse.watermark"
 
 
@@ -117,8 +119,8 @@ class CommitProperties:
             cls = jvm.java.lang.Class.forName("org.apache.iceberg.spark.CommitMetadata", True, loader)
             field = cls.getDeclaredField("COMMIT_PROPERTIES")
             field.setAccessible(True)
-        except Exception as err:  # py4j wraps the Java exception; the message names it
-            raise WatermarkError(f"cannot reach org.apache.iceberg.spark.CommitMetadata.COMMIT_PROPERTIES ({err}); "
+        except Exception as err:  # py4j wraps the Java exception; describe_error names it
+            raise WatermarkError(f"cannot reach org.apache.iceberg.spark.CommitMetadata.COMMIT_PROPERTIES ({describe_error(err)}); "
                                  "the Iceberg Spark runtime must be 1.7.x on the driver class path") from err
         self._thread_local = field.get(None)
         self._jvm = jvm
