@@ -182,6 +182,8 @@ describe('curate outcome', () => {
   test('one result per table, from the JSON lines', () => {
     const line = parseTableResult('{"table":"shop.orders","status":"ok","kind":"incremental","filesApplied":3,"batches":1,"schemaChanges":[]}')!;
     expect(parseTableResult('Spark says hello')).toBeUndefined();
+    expect(() => parseTableResult('{"table": ')).toThrow(/printed a line that is not JSON/);
+    expect(() => parseTableResult('{"rows": 3}')).toThrow(/printed a line that is not a table result: \{"rows": 3\}/);
     expect(curateOutcome(tables, ok, [line])).toEqual([{ source: 'shop.orders', curated: 'shop.orders', kind: 'incremental', filesApplied: 3 }]);
   });
 

@@ -10,6 +10,11 @@ import { LakehouseError, errorMessage } from '../../errors';
 import { RegisteredTable } from '../../lake/lake-database';
 import { CuratedTablesView } from '../../lake/verify';
 
+/** The JSON objects of a job core's stdout, one a line (other lines are not its results). */
+function parseJsonLines(stdout: string): Record<string, unknown>[] {
+  return stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 function sqlString(text: string): string {
   return `'${text.split("'").join("''")}'`;
 }
@@ -30,17 +35,24 @@ export async function exportedTablesView(
     instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
-    for (const t of tables) {
-      const name = `${t.curatedDatabase}.${t.curatedTable}`;
-      const out = path.join(dir, name);
-      const run = await runJobCore(env, ['export', '--warehouse', path.resolve(warehouse), '--table', name, '--out', out], { progress });
-      if (run.code !== 0) {
-        progress.line(`verify: cannot export ${name} from ${warehouse}: ${failureLine(run)}`);
+    const names = tables.map((t) => `${t.curatedDatabase}.${t.curatedTable}`);
+    // one Spark session exports every table: DIR/<db>.<table>/*.parquet, one JSON line per table on stdout
+    const run = names.length === 0 ? undefined
+      : await runJobCore(env, ['export', '--warehouse', path.resolve(warehouse), '--tables', names.join(','), '--out', dir], { progress });
+    if (run !== undefined && run.code !== 0 && run.code !== 1) {
+      throw new LakehouseError(`verify: cannot export the tables of --warehouse ${warehouse}: ${failureLine(run)}`);
+    }
+    const results = new Map(parseJsonLines(run?.stdout ?? '').map((r) => [String(r.table), r]));
+    for (const [i, t] of tables.entries()) {
+      const result = results.get(names[i]);
+      if (result?.status !== 'ok') {
+        progress.line(`verify: cannot export ${names[i]} from ${warehouse}: ${String(result?.error ?? 'the export reported nothing for it')}`);
         continue;
       }
+      const out = path.join(dir, names[i]);
       const files = fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).map(String).filter((f) => f.endsWith('.parquet')) : [];
       if (files.length === 0) {
-        progress.line(`verify: the export of ${name} wrote no Parquet file`);
+        progress.line(`verify: the export of ${names[i]} wrote no Parquet file`);
         continue;
       }
       await connection.run(`CREATE SCHEMA IF NOT EXISTS ${duckIdent(t.curatedDatabase)}`);

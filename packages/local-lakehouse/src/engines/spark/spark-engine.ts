@@ -5,7 +5,7 @@ import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
 import { sparkEnvironment } from './spark-environment';
 import { readWarehouseRegistry, registerWarehouseTables, writeJobSpec } from './warehouse';
 import { SILENT_PROGRESS, formatCount } from '../../cli/progress';
-import { LakehouseError } from '../../errors';
+import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { LakeTable } from '../../lake/plans';
 import { QueryResult } from '../../lake/query';
@@ -25,15 +25,22 @@ export interface SparkTableResult {
   readonly error?: string;
 }
 
-/** Parses one stdout line of `curate`; other lines (none are expected) are ignored. */
+/**
+ * Parses one stdout line of `curate`: a table's result. Lines that are not JSON objects (none are
+ * expected) are ignored; a JSON line that is not a result is an error naming the line.
+ */
 export function parseTableResult(line: string): SparkTableResult | undefined {
   if (!line.startsWith('{')) return undefined;
+  let parsed: Partial<SparkTableResult>;
   try {
-    const parsed = JSON.parse(line) as Partial<SparkTableResult>;
-    return typeof parsed.table === 'string' && (parsed.status === 'ok' || parsed.status === 'failed') ? parsed as SparkTableResult : undefined;
-  } catch {
-    return undefined;
+    parsed = JSON.parse(line) as Partial<SparkTableResult>;
+  } catch (err) {
+    throw new LakehouseError(`curate --engine spark: the Spark job printed a line that is not JSON (${errorMessage(err)}): ${line.slice(0, 200)}`);
   }
+  if (typeof parsed.table !== 'string' || (parsed.status !== 'ok' && parsed.status !== 'failed')) {
+    throw new LakehouseError(`curate --engine spark: the Spark job printed a line that is not a table result: ${line.slice(0, 200)}`);
+  }
+  return parsed as SparkTableResult;
 }
 
 /** Turns a finished run into per-table results, or one line naming what failed and how to fix it. */
@@ -99,17 +106,25 @@ export const sparkEngine: CurationEngine = {
     const spec = writeJobSpec(request.target, request.tables);
     registerWarehouseTables(request.target, request.tables);
     const lines: SparkTableResult[] = [];
+    let unreadable: unknown; // raised once the job has ended: a stream callback must not throw
     progress.line(`curate: starting Spark for ${request.tables.length} table${request.tables.length === 1 ? '' : 's'} (job spec ${spec})`);
     const run = await runJobCore(env, ['curate', '--spec', path.resolve(spec), '--raw', path.resolve(request.rawDir), '--warehouse', path.resolve(request.target)], {
       progress,
       signal: request.signal,
       onStdoutLine: (text) => {
-        const line = parseTableResult(text);
+        let line: SparkTableResult | undefined;
+        try {
+          line = parseTableResult(text);
+        } catch (err) {
+          unreadable ??= err;
+          return;
+        }
         if (!line) return;
         lines.push(line);
         if (line.status === 'ok' && (line.filesApplied ?? 0) > 0) progress.line(describe(line));
       },
     });
+    if (unreadable !== undefined) throw unreadable;
     return curateOutcome(request.tables, run, lines);
   },
 
