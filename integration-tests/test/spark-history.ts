@@ -222,7 +222,10 @@ export function historyRowsSql(history: History, qualifiedName: string, dialect:
   const deletedAtText = dialect === 'spark' ? `date_format(${deletedAt}, 'yyyy-MM-dd HH:mm:ss.SSSSSS')` : `strftime(${deletedAt}, '%Y-%m-%d %H:%M:%S.%f')`;
   const columns = [
     `'${history.table.table}' AS t`, 'id', 'name', 'CAST(amount AS STRING) AS amount', 'flag', '_dms_commit_ts', '_dms_change_seq',
-    ...(history.variant.deletes === 'soft' ? [`${deleted} AS deleted`, `${deletedAtText} AS deleted_at`] : []),
+    // hard-delete tables have no such columns: NULLs keep every history's rows one shape, so they can be UNIONed
+    ...(history.variant.deletes === 'soft'
+      ? [`${deleted} AS deleted`, `${deletedAtText} AS deleted_at`]
+      : ['CAST(NULL AS BOOLEAN) AS deleted', 'CAST(NULL AS STRING) AS deleted_at']),
   ];
   return `SELECT ${columns.join(', ')} FROM ${qualifiedName}`;
 }
