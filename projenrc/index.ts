@@ -3,4 +3,5 @@ export * from './nx';
 export * from './workspace-package';
 export * from './kinds';
 export * from './monorepo';
+export * from './source-entry';
 export * from './source-catalog';

@@ -2,78 +2,9 @@ import { Component, TextFile } from 'projen';
 import type { typescript } from 'projen';
 import { CdkApp, ConstructLibrary } from './kinds';
 import { LakehouseMonorepo } from './monorepo';
+import { SourceEntry, curationModeOf, validateEntry } from './source-entry';
 import { VERSIONS } from './versions';
 import { WorkspaceRoot } from './workspace-package';
-
-/** Database engines a source can use, and the engine package that replicates each. */
-export type SourceEngine = 'postgres' | 'mysql' | 'mariadb' | 'aurora-mysql';
-
-/** Iceberg partition transform of one curated-table column. */
-export type PartitionTransform =
-  | 'identity' | 'year' | 'month' | 'day' | 'hour'
-  | { readonly bucket: number }
-  | { readonly truncate: number };
-
-/** How a curated table follows its source: one row per key, or every change appended. */
-export type CurationMode = 'merge' | 'append-only';
-
-/** What a source DELETE does to the curated table. */
-export type DeleteHandling = 'hard' | 'soft';
-
-/** Glue worker types a Spark ETL job can use. */
-export const GLUE_WORKER_TYPES = ['G.1X', 'G.2X', 'G.4X', 'G.8X', 'G.12X', 'G.16X', 'R.1X', 'R.2X', 'R.4X', 'R.8X'] as const;
-/** A Glue worker type of a Spark ETL job. */
-export type GlueWorkerType = typeof GLUE_WORKER_TYPES[number];
-
-/** One replicated table of a source. */
-export interface SourceTableEntry {
-  /** Schema (PostgreSQL) or database (MySQL) of the table. */
-  readonly schema: string;
-  /** Table name. */
-  readonly table: string;
-  /** Primary-key columns; leave out for append-only tables (those need REPLICA IDENTITY FULL on PostgreSQL). */
-  readonly primaryKey?: string[];
-  /** Iceberg partitioning of the curated table. @default unpartitioned */
-  readonly partitionBy?: { readonly column: string; readonly transform: PartitionTransform }[];
-  /**
-   * `merge` keeps one row per primary key; `append-only` appends every inserted or updated row (no primary key).
-   * @default 'merge' with a primary key, 'append-only' without
-   */
-  readonly mode?: CurationMode;
-  /**
-   * `hard` removes deleted rows from the curated table; `soft` keeps them with `_deleted = true` (merge only).
-   * @default 'hard'
-   */
-  readonly deletes?: DeleteHandling;
-}
-
-/** How the source's Glue curation job runs; every field has a default in `GlueCurationJob`. */
-export interface SourceCurationEntry {
-  /** Glue worker type. @default 'G.1X' */
-  readonly workerType?: GlueWorkerType;
-  /** Number of workers, at least 2. @default 2 */
-  readonly workerCount?: number;
-  /** Minutes after which a run is stopped, 1-2880. @default 60 */
-  readonly timeoutMinutes?: number;
-  /** Automatic retries of a failed run, 0-10. @default 0 */
-  readonly maxRetries?: number;
-}
-
-/** One source database: the single entry `.projenrc.ts` needs to generate its package. */
-export interface SourceEntry {
-  /** Source name: lowercase letters, digits and hyphens; names the package `source-<name>`. */
-  readonly name: string;
-  /** Database engine. */
-  readonly engine: SourceEngine;
-  /** Secrets Manager secret (name or ARN) holding host, port, username and password. */
-  readonly secret: string;
-  /** Database to replicate from. */
-  readonly database: string;
-  /** Tables to replicate. */
-  readonly tables: SourceTableEntry[];
-  /** How the source's curation job (Glue 5.0 Spark) runs. @default the job's defaults */
-  readonly curation?: SourceCurationEntry;
-}
 
 /** The packages generated source packages build on. */
 export interface SourceCatalogOptions {
@@ -87,9 +18,6 @@ export interface SourceCatalogOptions {
   /** The warehouse and the Glue curation job every source stack creates. */
   readonly curationAws: ConstructLibrary;
 }
-
-const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
-const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 /**
  * Generates one package per source database from a single entry, and wires it into the app that
@@ -197,90 +125,6 @@ export class SourcePackage extends ConstructLibrary {
     const readme = new TextFile(this, 'README.md', { readonly: true });
     for (const line of renderReadme(entry, this.stackClass, this.stackId)) readme.addLine(line);
   }
-}
-
-function validateEntry(entry: SourceEntry, existing: string[]): void {
-  const where = `source "${entry.name}"`;
-  if (!NAME.test(entry.name)) {
-    throw new Error(`${where}: name must be 2-40 lowercase letters, digits or hyphens, starting with a letter`);
-  }
-  if (existing.includes(entry.name)) throw new Error(`${where}: defined twice in .projenrc.ts`);
-  if (!['postgres', 'mysql', 'mariadb', 'aurora-mysql'].includes(entry.engine)) {
-    throw new Error(`${where}: engine must be one of postgres, mysql, mariadb, aurora-mysql (got "${entry.engine}")`);
-  }
-  if (!entry.secret) throw new Error(`${where}: secret must name a Secrets Manager secret (name or ARN)`);
-  if (!entry.database) throw new Error(`${where}: database is required`);
-  if (entry.tables.length === 0) throw new Error(`${where}: list at least one table`);
-  const seen = new Set<string>();
-  const curatedNames = new Map<string, string>();
-  for (const t of entry.tables) {
-    const id = `${t.schema}.${t.table}`;
-    if (!IDENT.test(t.schema) || !IDENT.test(t.table)) {
-      throw new Error(`${where}: table "${id}" must be a plain identifier (letters, digits, _ or $)`);
-    }
-    if (seen.has(id)) throw new Error(`${where}: table ${id} is listed twice`);
-    seen.add(id);
-    for (const k of t.primaryKey ?? []) {
-      if (!IDENT.test(k)) throw new Error(`${where}: table ${id} has an invalid primary-key column "${k}"`);
-    }
-    for (const p of t.partitionBy ?? []) {
-      if (!IDENT.test(p.column)) throw new Error(`${where}: table ${id} partitions on an invalid column "${p.column}"`);
-      if (typeof p.transform === 'object') {
-        const n = 'bucket' in p.transform ? p.transform.bucket : p.transform.truncate;
-        if (!Number.isInteger(n) || n <= 0) {
-          throw new Error(`${where}: table ${id} partition on ${p.column}: bucket/truncate width must be a positive integer (got ${n})`);
-        }
-      }
-    }
-    validateCurationMode(where, id, t);
-    const curated = t.table.toLowerCase();
-    if (!/^[a-z][a-z0-9_]*$/.test(curated)) {
-      throw new Error(`${where}: table ${id} cannot be curated as "${curated}"; Glue table names are lowercase letters, digits and underscores, starting with a letter`);
-    }
-    const sameName = curatedNames.get(curated);
-    if (sameName) throw new Error(`${where}: tables ${sameName} and ${id} would both be curated as curated_${entry.name.replace(/-/g, '_')}.${curated}; curate one of them in another source`);
-    curatedNames.set(curated, id);
-  }
-  validateCurationJob(where, entry.curation ?? {});
-}
-
-function validateCurationMode(where: string, id: string, t: SourceTableEntry): void {
-  if (t.mode !== undefined && t.mode !== 'merge' && t.mode !== 'append-only') {
-    throw new Error(`${where}: table ${id} has mode "${String(t.mode)}"; use 'merge' or 'append-only'`);
-  }
-  if (t.deletes !== undefined && t.deletes !== 'hard' && t.deletes !== 'soft') {
-    throw new Error(`${where}: table ${id} has deletes "${String(t.deletes)}"; use 'hard' or 'soft'`);
-  }
-  const hasKey = (t.primaryKey ?? []).length > 0;
-  const mode = curationModeOf(t);
-  if (mode === 'merge' && !hasKey) {
-    throw new Error(`${where}: table ${id} has mode 'merge' but no primaryKey; set primaryKey: [...] or mode: 'append-only'`);
-  }
-  if (mode === 'append-only' && hasKey) {
-    throw new Error(`${where}: table ${id} has mode 'append-only' and a primaryKey; remove primaryKey or use mode: 'merge'`);
-  }
-  if (mode === 'append-only' && t.deletes === 'soft') {
-    throw new Error(`${where}: table ${id} has deletes 'soft' in mode 'append-only'; soft deletes need a primaryKey (mode 'merge')`);
-  }
-}
-
-/** The table's curation mode: as declared, else `merge` with a primary key and `append-only` without. */
-export function curationModeOf(t: SourceTableEntry): CurationMode {
-  return t.mode ?? ((t.primaryKey ?? []).length > 0 ? 'merge' : 'append-only');
-}
-
-function validateCurationJob(where: string, c: SourceCurationEntry): void {
-  if (c.workerType !== undefined && !(GLUE_WORKER_TYPES as readonly string[]).includes(c.workerType)) {
-    throw new Error(`${where}: curation.workerType "${c.workerType}" is not a Glue Spark worker type; use one of ${GLUE_WORKER_TYPES.join(', ')}`);
-  }
-  const integer = (field: keyof SourceCurationEntry, value: number | undefined, min: number, max: number): void => {
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-      throw new Error(`${where}: curation.${field} must be a whole number from ${min} to ${max} (got ${value})`);
-    }
-  };
-  integer('workerCount', c.workerCount, 2, 299);
-  integer('timeoutMinutes', c.timeoutMinutes, 1, 2880);
-  integer('maxRetries', c.maxRetries, 0, 10);
 }
 
 /** Orders import lines by module name, as the generated eslint config's import/order rule wants. */
