@@ -1,7 +1,8 @@
 import { ParsedColumnType, formatColumnType, parseColumnType } from './column-type';
 import {
   ATHENA_ICEBERG_TABLE_PROPERTIES, ColumnDefinition, CurationMode, CurationPlanError, CurationPlanErrorCode, CurationSettings,
-  CurationSettingsProps, DeleteHandling, ICEBERG_RESERVED_COLUMNS, INTERNAL_COLUMNS, MaintenanceSettings, PartitionField, SOFT_DELETE_COLUMNS, TableProperties, TableRef,
+  CurationSettingsProps, DeleteHandling, ICEBERG_RESERVED_COLUMNS, INTERNAL_COLUMNS, MaintenanceSettings, PartitionField,
+  SOFT_DELETE_COLUMNS, TableProperties, TableRef,
 } from './plan-props';
 import { DmsRawFormat, dmsRawFormat } from '../dms/dms-raw-format';
 
