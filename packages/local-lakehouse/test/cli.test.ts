@@ -1,20 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { run } from './helpers/run-cli';
 import { parseDuration, parseList, parseSize } from '../src/cli/args';
-import { main } from '../src/main';
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 describe('argument parsing', () => {
   test('durations: ms, s, m, bare seconds', () => {

@@ -1,26 +1,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { makeFakeSpark } from './helpers/fake-spark';
+import { run } from './helpers/run-cli';
 import { ProgressReporter } from '../src/cli/progress';
 import { CURATION_ENGINES, curationEngine, engineAndTarget } from '../src/engines/registry';
 import { failureLine, runJobCore } from '../src/engines/spark/job-core-process';
 import { curateOutcome, parseJsonRows, parseTableResult, sparkEngine } from '../src/engines/spark/spark-engine';
 import { defaultSparkHome, findGlueScripts, sparkEnvironment } from '../src/engines/spark/spark-environment';
-import { main } from '../src/main';
 import { processRunning } from '../src/os-process';
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 function recordingProgress(): ProgressReporter & { lines: string[] } {
   const lines: string[] = [];

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { makeFakeSpark } from './helpers/fake-spark';
+import { run } from './helpers/run-cli';
 import { TABLE_METADATA_FILE } from '../src/capture/capture-state';
 import { localSparkJobSpec, readWarehouseRegistry, registerWarehouseTables, WAREHOUSE_JOB_SPEC_FILE } from '../src/engines/spark/warehouse';
 import { discoverLakeTables } from '../src/lake/plans';
-import { main } from '../src/main';
 import { CAPTURE_RAW_FORMAT, TableMetadata } from '../src/source/catalog';
 import { dmsTypeMapping } from '../src/source/type-mapping';
 
@@ -26,17 +25,6 @@ function metadata(schema: string, table: string, keyless = false): TableMetadata
     rowIdentity: keyless ? ['id', 'amount', 'at'] : ['id'],
     rawFormat: CAPTURE_RAW_FORMAT,
   };
-}
-
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: out, stderr: err };
 }
 
 describe('the Spark job spec from local plans', () => {
