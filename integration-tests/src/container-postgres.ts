@@ -3,19 +3,17 @@ import type { StartedTestContainer } from 'testcontainers';
 const POSTGRES_PORT = 5432;
 
 /**
- * True when testcontainers finds a working container runtime (Docker,
- * Podman, ...). Without one it rejects within milliseconds, so this is a
- * cheap up-front probe. testcontainers is loaded lazily, only here.
+ * An init script for the official image's /docker-entrypoint-initdb.d: its
+ * pg_hba.conf lets password logins reach every database from anywhere, but not
+ * the replication protocol, which logical capture uses. This adds that line,
+ * with the same password method.
  */
-export async function containerRuntimeAvailable(): Promise<boolean> {
-  try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const REPLICATION_HBA_SCRIPT = [
+  '#!/bin/sh',
+  'set -e',
+  'echo "host replication all all scram-sha-256" >> "$PGDATA/pg_hba.conf"',
+  '',
+].join('\n');
 
 export interface ContainerPostgresOptions {
   readonly image: string;
@@ -40,6 +38,9 @@ export class ContainerPostgresServer {
       })
       .withCommand(command)
       .withExposedPorts(POSTGRES_PORT)
+      .withCopyContentToContainer([
+        { content: REPLICATION_HBA_SCRIPT, target: '/docker-entrypoint-initdb.d/10-replication-hba.sh', mode: 0o755 },
+      ])
       // The data dir lives in memory: faster, and nothing to clean up on the host.
       .withTmpFs({ '/var/lib/postgresql/data': 'rw' })
       // The entrypoint runs a temporary server for initialisation first, so the
@@ -68,7 +69,8 @@ export class ContainerPostgresServer {
 
   /**
    * Stops and removes the container. Safe to call more than once. If the
-   * process dies first, testcontainers' reaper (Ryuk) removes it.
+   * process dies first, testcontainers' reaper (Ryuk) removes it, or, where
+   * Ryuk is off, integration-tests/containers/engine.sh at the end of its run.
    */
   public async stop(): Promise<void> {
     this.stopping ??= this.container.stop().then(() => undefined);

@@ -1,5 +1,5 @@
 export * from './postgres-fixture';
-export { containerRuntimeAvailable } from './container-postgres';
+export * from './server-mode';
 export { findPgBinDir, INSTALL_HINT } from './local-postgres';
 export type { PgBinDir } from './local-postgres';
 export { acceptsConnections, findFreePort } from './free-port';

@@ -8,14 +8,14 @@ import type { OsUser } from '@cdc-lakehouse/local-lakehouse';
 import { connectMysql } from '@cdc-lakehouse/source-setup';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { StartedTestContainer } from 'testcontainers';
-import { containerRuntimeAvailable } from './container-postgres';
 import { findFreePort } from './free-port';
 import { processRunning } from './process-state';
+import { RequestedServerMode, requestedServerMode, resolveServerMode, serverImage, ServerMode } from './server-mode';
 
 const execFileAsync = promisify(execFile);
 
 /** How the fixture got its server. */
-export type MysqlFixtureMode = 'testcontainers' | 'local-binaries';
+export type MysqlFixtureMode = ServerMode;
 
 export type MysqlSettingValue = string | number | boolean;
 
@@ -62,11 +62,12 @@ export interface MysqlFixtureOptions {
   readonly settings?: Readonly<Record<string, MysqlSettingValue>>;
   /**
    * `auto` (default) uses testcontainers when a container runtime answers,
-   * local MariaDB binaries otherwise. The env var MYSQL_FIXTURE_MODE
-   * overrides the default; this option overrides both.
+   * local MariaDB binaries otherwise. The env vars LAKEHOUSE_TEST_MARIADB, then
+   * LAKEHOUSE_TEST_SERVERS (`container`, `local` or `auto`) override the
+   * default; this option overrides both.
    */
-  readonly mode?: MysqlFixtureMode | 'auto';
-  /** Container image for the testcontainers mode. Default `mariadb:10.11`. */
+  readonly mode?: RequestedServerMode;
+  /** Container image for the testcontainers mode. Default: LAKEHOUSE_TEST_MARIADB_IMAGE, else `mariadb:10.11`. */
   readonly image?: string;
   /** Password given to root. Default `fixture-root`. */
   readonly password?: string;
@@ -116,20 +117,6 @@ export function renderMysqlSettings(settings: Readonly<Record<string, MysqlSetti
     }
   }
   return args;
-}
-
-function requestedMode(options: MysqlFixtureOptions): MysqlFixtureMode | 'auto' {
-  if (options.mode !== undefined) {
-    return options.mode;
-  }
-  const fromEnv = process.env.MYSQL_FIXTURE_MODE;
-  if (fromEnv === undefined || fromEnv === '') {
-    return 'auto';
-  }
-  if (fromEnv === 'auto' || fromEnv === 'testcontainers' || fromEnv === 'local-binaries') {
-    return fromEnv;
-  }
-  throw new Error(`MYSQL_FIXTURE_MODE must be auto, testcontainers or local-binaries, not ${JSON.stringify(fromEnv)}`);
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -541,10 +528,10 @@ export class MysqlFixture {
     const password = options.password ?? 'fixture-root';
     const database = options.database ?? 'test';
     const startupTimeoutMs = options.startupTimeoutMs ?? 60_000;
-    const image = options.image ?? 'mariadb:10.11';
+    const image = options.image ?? serverImage('mariadb');
 
-    const requested = requestedMode(options);
-    const mode: MysqlFixtureMode = requested !== 'auto' ? requested : (await containerRuntimeAvailable()) ? 'testcontainers' : 'local-binaries';
+    const requested = options.mode ?? requestedServerMode('mariadb');
+    const mode = await resolveServerMode('mariadb', requested);
 
     let server: StartedServer;
     let details: string;

@@ -1,9 +1,10 @@
 import { Client, ClientConfig, QueryResult, QueryResultRow } from 'pg';
-import { ContainerPostgresServer, containerRuntimeAvailable } from './container-postgres';
+import { ContainerPostgresServer } from './container-postgres';
 import { LocalPostgresServer } from './local-postgres';
+import { RequestedServerMode, requestedServerMode, resolveServerMode, serverImage, ServerMode } from './server-mode';
 
 /** How the fixture got its server. */
-export type PostgresFixtureMode = 'testcontainers' | 'local-binaries';
+export type PostgresFixtureMode = ServerMode;
 
 export type PostgresSettingValue = string | number | boolean;
 
@@ -32,11 +33,12 @@ export interface PostgresFixtureOptions {
   readonly settings?: Readonly<Record<string, PostgresSettingValue>>;
   /**
    * `auto` (default) uses testcontainers when a container runtime answers,
-   * local server binaries otherwise. The env var PG_FIXTURE_MODE overrides
-   * the default; this option overrides both.
+   * local server binaries otherwise. The env vars LAKEHOUSE_TEST_POSTGRES, then
+   * LAKEHOUSE_TEST_SERVERS (`container`, `local` or `auto`) override the
+   * default; this option overrides both.
    */
-  readonly mode?: PostgresFixtureMode | 'auto';
-  /** Container image for the testcontainers mode. Default `postgres:15`. */
+  readonly mode?: RequestedServerMode;
+  /** Container image for the testcontainers mode. Default: LAKEHOUSE_TEST_POSTGRES_IMAGE, else `postgres:15`. */
   readonly image?: string;
   /** Superuser name. Default `postgres`. */
   readonly user?: string;
@@ -71,20 +73,6 @@ function renderSettings(settings: Readonly<Record<string, PostgresSettingValue>>
   return rendered;
 }
 
-function requestedMode(options: PostgresFixtureOptions): PostgresFixtureMode | 'auto' {
-  if (options.mode !== undefined) {
-    return options.mode;
-  }
-  const fromEnv = process.env.PG_FIXTURE_MODE;
-  if (fromEnv === undefined || fromEnv === '') {
-    return 'auto';
-  }
-  if (fromEnv === 'auto' || fromEnv === 'testcontainers' || fromEnv === 'local-binaries') {
-    return fromEnv;
-  }
-  throw new Error(`PG_FIXTURE_MODE must be auto, testcontainers or local-binaries, not ${JSON.stringify(fromEnv)}`);
-}
-
 async function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -110,12 +98,10 @@ export class PostgresFixture {
     const password = options.password ?? 'postgres';
     const database = options.database ?? 'postgres';
     const startupTimeoutMs = options.startupTimeoutMs ?? 60_000;
-    const image = options.image ?? 'postgres:15';
+    const image = options.image ?? serverImage('postgres');
 
-    const requested = requestedMode(options);
-    const mode: PostgresFixtureMode = requested !== 'auto'
-      ? requested
-      : (await containerRuntimeAvailable()) ? 'testcontainers' : 'local-binaries';
+    const requested = options.mode ?? requestedServerMode('postgres');
+    const mode = await resolveServerMode('postgres', requested);
 
     let server: StartedServer;
     let details: string;

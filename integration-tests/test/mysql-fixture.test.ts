@@ -5,6 +5,14 @@ import * as path from 'node:path';
 import { preflightMysql, SourceConnectionError } from '@cdc-lakehouse/source-setup';
 import { findMariadbBinaries, MYSQL_INSTALL_HINT, MysqlFixture, renderMysqlSettings } from '../src/mysql-fixture';
 import { processRunning } from '../src/process-state';
+import { containerExists, requestedServerMode, serverImage } from '../src/server-mode';
+
+/**
+ * The suites about the local binaries themselves run unless the container mode
+ * was asked for: a machine running the suites in containers need not have them
+ * (CI runs both modes, so they always run there).
+ */
+const describeLocalBinaries = requestedServerMode('mariadb') === 'testcontainers' ? describe.skip : describe;
 
 async function portAcceptsConnections(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -46,7 +54,7 @@ describe('MysqlFixture', () => {
 
   test('prints one line naming the mode, version and address', () => {
     expect(lines).toHaveLength(1);
-    const mode = mysql.mode === 'testcontainers' ? 'testcontainers mariadb:10.11' : 'local binaries';
+    const mode = mysql.mode === 'testcontainers' ? `testcontainers ${serverImage('mariadb')}` : 'local binaries';
     const [prefix, readyIn] = lines[0].split(', ready in ');
     expect(prefix).toBe(`mysql fixture: ${mode} (${mysql.serverVersion}) on ${mysql.host}:${mysql.port}`);
     expect(readyIn).toMatch(/^\d+ ms$/);
@@ -81,9 +89,9 @@ describe('MysqlFixture', () => {
     expect(events.map((event) => event.Event_type)).toContain('Write_rows_v1');
   });
 
-  test('stop() stops the server, removes the temp dir, and is safe to repeat', async () => {
+  test('stop() stops the server, removes the temp dir or the container, and is safe to repeat', async () => {
     const other = await MysqlFixture.start({ settings: { binlog_format: 'STATEMENT' }, log: () => undefined });
-    const { host, port, pid, tempDir } = other;
+    const { host, port, pid, tempDir, containerId } = other;
     const results = await preflightMysql({ connectionString: other.connectionString() });
     expect(results.find((r) => r.id === 'binlog_format')?.status).toBe('fail');
     const open = await other.connection();
@@ -93,13 +101,15 @@ describe('MysqlFixture', () => {
     if (other.mode === 'local-binaries') {
       expect(processRunning(pid!)).toBe(false);
       expect(fs.existsSync(tempDir!)).toBe(false);
+    } else {
+      expect(await containerExists(containerId!)).toBe(false);
     }
     await expect(open.query('SELECT 1')).rejects.toThrow();
     await expect(other.query('SELECT 1')).rejects.toThrow('already stopped');
   });
 });
 
-describe('local binaries', () => {
+describeLocalBinaries('local binaries', () => {
   test('are found on this machine (scripts/install-system-deps.sh installs them)', () => {
     expect(findMariadbBinaries().server).toMatch(/mariadbd$/);
     expect(MYSQL_INSTALL_HINT).toBe('apt-get install mariadb-server');
@@ -171,7 +181,7 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<b
   return true;
 }
 
-describe('a test process that ends without stop()', () => {
+describeLocalBinaries('a test process that ends without stop()', () => {
   test.each(['process.exit', 'SIGKILL'] as const)('%s: the server is stopped and the temp dir removed anyway', async (ending) => {
     const { pid, tempDir } = await fixtureInChildProcess(ending);
     expect(await waitUntil(() => !processRunning(pid) && !fs.existsSync(tempDir), 20_000)).toBe(true);

@@ -4,17 +4,20 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import {
   acceptsConnections,
+  containerExists,
   containerRuntimeAvailable,
   findPgBinDir,
   PostgresFixture,
   PostgresFixtureMode,
   processRunning,
+  requestedServerMode,
+  serverImage,
 } from '../src';
 
-/** The mode the fixture must pick: PG_FIXTURE_MODE if set, else what the runtime probe says. */
+/** The mode the fixture must pick: LAKEHOUSE_TEST_POSTGRES / LAKEHOUSE_TEST_SERVERS if set, else what the runtime probe says. */
 async function expectedMode(): Promise<PostgresFixtureMode> {
-  const forced = process.env.PG_FIXTURE_MODE;
-  if (forced === 'testcontainers' || forced === 'local-binaries') {
+  const forced = requestedServerMode('postgres');
+  if (forced !== 'auto') {
     return forced;
   }
   return (await containerRuntimeAvailable()) ? 'testcontainers' : 'local-binaries';
@@ -42,7 +45,7 @@ describe('PostgresFixture', () => {
   test('reports the mode chosen by the container runtime probe, in one log line', () => {
     expect(pg.mode).toBe(mode);
     expect(pg.serverVersion).toMatch(/^\d+\.\d+/);
-    const where = mode === 'local-binaries' ? 'local binaries' : 'testcontainers postgres:15';
+    const where = mode === 'local-binaries' ? 'local binaries' : `testcontainers ${serverImage('postgres')}`;
     expect(logLines).toEqual([`postgres fixture: ${where} (PostgreSQL ${pg.serverVersion}) on ${pg.host}:${pg.port}`]);
     if (mode === 'local-binaries') {
       expect(pg.host).toBe('127.0.0.1');
@@ -117,8 +120,8 @@ describe('PostgresFixture', () => {
     }
   });
 
-  test('stop() ends open clients, closes the port, ends the server and removes the temp dir', async () => {
-    const { host, port, tempDir, pid } = pg;
+  test('stop() ends open clients, closes the port, ends the server and removes the temp dir or the container', async () => {
+    const { host, port, tempDir, pid, containerId } = pg;
     const forgotten = await pg.client();
     let ended = false;
     forgotten.on('end', () => {
@@ -135,6 +138,8 @@ describe('PostgresFixture', () => {
     if (pg.mode === 'local-binaries') {
       expect(fs.existsSync(tempDir!)).toBe(false);
       expect(processRunning(pid!)).toBe(false);
+    } else {
+      expect(await containerExists(containerId!)).toBe(false);
     }
     await expect(pg.stop()).resolves.toBeUndefined();
   });

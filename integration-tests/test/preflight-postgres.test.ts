@@ -133,9 +133,9 @@ describe('PostgreSQL started with wal_level=logical', () => {
   });
 
   test('a login without the replication right fails with ALTER ROLE … REPLICATION', async () => {
-    await pg.query('CREATE ROLE "plain reader" LOGIN');
+    await pg.query('CREATE ROLE "plain reader" LOGIN PASSWORD \'reader-secret\'');
     await pg.query('GRANT USAGE ON SCHEMA app TO "plain reader"; GRANT SELECT ON app.orders TO "plain reader"');
-    const client = await pg.client({ user: 'plain reader' });
+    const client = await pg.client({ user: 'plain reader', password: 'reader-secret' });
     try {
       const results = byId(await preflightPostgres({ client, tables: ['app.orders'] }));
       expect(results.replication_privilege).toEqual({
