@@ -115,6 +115,11 @@ const integrationTests = new IntegrationTestSuite(repo, {
   deps: [`pg@${VERSIONS.pg}`, `mysql2@${VERSIONS.mysql2}`, `testcontainers@${VERSIONS.testcontainers}`],
   workspaceDeps: [curation, sourceSetup, localLakehouse, cli],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
+  // Also run in containers (podman here, or the caller's Docker): every suite that starts a database server, except the Spark ones.
+  containerSuites: [
+    'postgres-fixture', 'mysql-fixture', 'server-mode', 'logical-replication', 'preflight-postgres', 'preflight-mysql',
+    'local-capture', 'local-crash', 'local-bad-input', 'local-pgbench',
+  ],
 });
 // The integration suites run the Glue job's core on the local Spark: the Spark environment is installed first
 const glueScripts = new GlueScripts(repo);

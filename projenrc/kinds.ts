@@ -123,14 +123,38 @@ export class CdkApp extends WorkspacePackage {
 export interface IntegrationTestSuiteOptions extends Omit<WorkspacePackageOptions, 'name'> {
   /** Per-test timeout; real servers start inside tests. @default 120000 */
   readonly testTimeoutMs?: number;
+  /**
+   * Test files (jest path patterns) that also run in the container mode, as the
+   * `test-containers` target: their servers are containers started by testcontainers.
+   */
+  readonly containerSuites?: string[];
 }
+
+/** The environment variables that choose the fixtures' servers; part of the test targets' cache keys. */
+const SERVER_SWITCHES = [
+  'LAKEHOUSE_TEST_SERVERS',
+  'LAKEHOUSE_TEST_POSTGRES',
+  'LAKEHOUSE_TEST_MARIADB',
+  'LAKEHOUSE_TEST_POSTGRES_IMAGE',
+  'LAKEHOUSE_TEST_MARIADB_IMAGE',
+  'DOCKER_HOST',
+];
 
 /**
  * Jest suites in `integration-tests/` against real database servers. Tests run one file at a
  * time: each file starts its own servers and the machine has two cores.
+ *
+ * Two targets run them: `test` on servers made from the machine's binaries (unless
+ * LAKEHOUSE_TEST_SERVERS says otherwise), and `test-containers` with the container suites in
+ * containers, through `containers/engine.sh` (which brings up podman and the local images where
+ * no engine answers, and stops all it started).
  */
 export class IntegrationTestSuite extends WorkspacePackage {
+  /** The target that runs the container suites in containers. */
+  public static readonly CONTAINERS_TARGET = 'test-containers';
+
   constructor(root: Root, options: IntegrationTestSuiteOptions) {
+    const jestArgs = ['--runInBand'];
     super(root, {
       ...options,
       name: 'integration-tests',
@@ -138,8 +162,21 @@ export class IntegrationTestSuite extends WorkspacePackage {
       kindTag: 'type:integration-tests',
       emits: false,
       jestConfig: { testTimeout: options.testTimeoutMs ?? 120_000 },
-      jestArgs: ['--runInBand'],
+      jestArgs,
     });
+    const serverInputs = SERVER_SWITCHES.map((env) => ({ env }));
+    // Local binaries unless the caller chose otherwise (e.g. LAKEHOUSE_TEST_SERVERS=container with Docker).
+    this.defineTarget('test', ['LAKEHOUSE_TEST_SERVERS=${LAKEHOUSE_TEST_SERVERS:-local}', 'npx jest --ci', ...jestArgs].join(' '), {
+      dependsOn: ['^build'],
+      inputs: ['default', '^production', ...serverInputs],
+    }, 'test', {}, false);
+    const suites = options.containerSuites ?? [];
+    if (suites.length > 0) {
+      this.defineTarget(IntegrationTestSuite.CONTAINERS_TARGET, ['bash containers/engine.sh run --', 'npx jest --ci', ...jestArgs, ...suites].join(' '), {
+        dependsOn: ['^build'],
+        inputs: ['default', '^production', ...serverInputs],
+      }, IntegrationTestSuite.CONTAINERS_TARGET, {}, false);
+    }
   }
 }
 

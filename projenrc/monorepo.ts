@@ -11,7 +11,7 @@ export const QUIET_ENV: Record<string, string> = {
 };
 
 /** The targets `npm test` runs across the workspace. */
-export const TEST_TARGETS = ['build', 'lint', 'test', 'synth', 'cfn-lint'];
+export const TEST_TARGETS = ['build', 'lint', 'test', 'test-containers', 'synth', 'cfn-lint'];
 
 /** The one command the README and CI both use to run every test. */
 export const TEST_COMMAND = 'npm test';

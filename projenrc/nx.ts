@@ -8,14 +8,17 @@ export interface NxProjectTargetDependency {
   readonly target: string;
 }
 
+/** An Nx input: a named input or file pattern, or an environment variable whose value keys the cache. */
+export type NxInput = string | { readonly env: string };
+
 /** One Nx target of a workspace project. */
 export interface NxTarget {
   /** Shell command, run from the project's root folder. */
   readonly command: string;
   /** Targets that must run first (`^build` = build of every dependency). */
   readonly dependsOn?: (string | NxProjectTargetDependency)[];
-  /** Files whose content decides whether a cached result may be reused. */
-  readonly inputs?: string[];
+  /** Files (and environment variables) whose content decides whether a cached result may be reused. */
+  readonly inputs?: NxInput[];
   /** Files the target writes, restored from the cache on a hit. */
   readonly outputs?: string[];
   /** Whether Nx may serve this target from its cache. @default true */

@@ -27,7 +27,7 @@ function sampleWorkspace(): Files {
     bin: { lakehouse: 'lib/cli.js' },
   });
   new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [net, core] });
-  const suite = new IntegrationTestSuite(repo, { description: 'suite', deps: ['pg@^8.23.1'] });
+  const suite = new IntegrationTestSuite(repo, { description: 'suite', deps: ['pg@^8.23.1'], containerSuites: ['replication', 'preflight'] });
   new GlueScripts(repo).usedBy(suite);
   repo.setMainJob('nx run platform:synth', 'Synthesize the platform app');
   return Testing.synth(repo);
@@ -158,6 +158,20 @@ describe('package kinds', () => {
     expect(project.targets.test.dependsOn).toEqual(['spark-env']);
     expect(project.targets.test.options.command).toContain('/venv/bin/python" -m pytest');
     expect(files['glue-scripts/package.json']).toBeUndefined();
+  });
+
+  test('the integration suite runs on local binaries by default, and its container suites again in containers', () => {
+    const suite = files['integration-tests/project.json'];
+    const switches = ['LAKEHOUSE_TEST_SERVERS', 'LAKEHOUSE_TEST_POSTGRES', 'LAKEHOUSE_TEST_MARIADB', 'DOCKER_HOST'].map((env) => ({ env }));
+    expect(suite.targets.test.options.command).toBe('LAKEHOUSE_TEST_SERVERS=${LAKEHOUSE_TEST_SERVERS:-local} npx jest --ci --runInBand');
+    expect(suite.targets['test-containers'].options.command).toBe('bash containers/engine.sh run -- npx jest --ci --runInBand replication preflight');
+    for (const target of ['test', 'test-containers']) {
+      // a cached result from one mode is never replayed for another
+      expect(suite.targets[target].inputs).toEqual(expect.arrayContaining(switches));
+    }
+    const tasks = files['integration-tests/.projen/tasks.json'].tasks;
+    expect(tasks['test-containers'].steps).toEqual([{ exec: suite.targets['test-containers'].options.command }]);
+    expect(TEST_TARGETS).toContain('test-containers');
   });
 
   test('a suite that runs the Glue scripts installs Spark first and is invalidated by script changes', () => {
