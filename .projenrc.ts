@@ -75,6 +75,8 @@ const curationAws = new ConstructLibrary(repo, {
   name: 'curation-aws',
   description: 'Curation on AWS: the lakehouse warehouse (bucket, curated Glue databases) and a Glue 5.0 Spark job per source',
   workspaceDeps: [rawZone, curation],
+  deps: [`@aws-sdk/client-s3@${VERSIONS.awsSdkS3}`, `@aws-sdk/client-glue@${VERSIONS.awsSdkGlue}`], // the Athena curation Lambda
+  devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`, `asl-validator@${VERSIONS.aslValidator}`, `esbuild@${VERSIONS.esbuild}`],
 });
 curationAws.nx.addImplicitDependency('glue-scripts'); // the job ships glue-scripts/ as assets
 

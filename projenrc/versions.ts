@@ -30,6 +30,10 @@ export const VERSIONS = {
   esbuild: '^0.28.2',
   eslintImportResolverTypescript: '^4.4.5',
   eslintPluginImport: '^2.32.0',
+  awsSdkS3: '^3.1175.0',
+  awsSdkGlue: '^3.1169.0',
+  awsSdkClientMock: '^4.1.0',
+  aslValidator: '^4.0.0',
 } as const;
 
 /** The version every workspace package carries; workspace dependencies pin it exactly. */
