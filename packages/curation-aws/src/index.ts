@@ -6,3 +6,10 @@ export { sourceJobSpec, curatedTableName, type CurationTable, type CurationParti
 export { ICEBERG_CATALOG, icebergSparkConf, glueConfArgument } from './glue/iceberg-spark-conf';
 export { findGlueScriptsDir, GLUE_ENTRY_POINT, GLUE_PYTHON_PACKAGE, GLUE_PYTHON_SOURCES } from './glue/glue-scripts';
 export { curatedDatabaseName } from './private/names';
+export { SourceCuration } from './orchestration/source-curation';
+export type { SourceCurationProps, NewFilesTrigger } from './orchestration/source-curation-props';
+export { CurationEngine, type CurationEngineBinding, type GlueEngineOptions, type AthenaEngineOptions } from './orchestration/curation-engine';
+export { CurationAlarms, CURATION_METRIC_NAMESPACE, CURATION_SUCCEEDED_METRIC, rateInterval, type CurationAlarmsProps } from './orchestration/curation-alarms';
+export {
+  TableOptimizers, TABLE_OPTIMIZER_TYPES, type TableOptimizerType, type TableOptimizerDeployment, type TableOptimizersProps,
+} from './maintenance/table-optimizers';
