@@ -1,5 +1,6 @@
 import { Column, EntityNotFoundException, GetTableCommand, GlueClient, Table, TableInput, UpdateTableCommand } from '@aws-sdk/client-glue';
-import { ColumnDefinition, ColumnType, parseColumnType, formatColumnType } from '@cdc-lakehouse/curation';
+import type { ColumnDefinition, ColumnType } from '@cdc-lakehouse/curation';
+import { formatColumnType, parseColumnType } from './curation-core';
 
 /** A catalog table, or `undefined` when it does not exist. */
 export async function getTable(glue: GlueClient, database: string, table: string): Promise<Table | undefined> {

@@ -1,10 +1,11 @@
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { S3Client } from '@aws-sdk/client-s3';
-import {
-  AthenaDialect, ChangeFile, ColumnDefinition, DmsRawFormat, CurationPlan, CurationSql, RawFileSchema, RawZoneError, SOFT_DELETE_COLUMNS, Watermark,
-  advanceWatermark, classifyListing, curationSettings, evolveSchema, planApply,
-} from '@cdc-lakehouse/curation';
+import type { ChangeFile, ColumnDefinition, DmsRawFormat, RawFileSchema, Watermark } from '@cdc-lakehouse/curation';
 import { Chunk, FileWithFooter, chunkFiles } from './chunking';
+import {
+  AthenaDialect, CurationPlan, CurationSql, RawZoneError, SOFT_DELETE_COLUMNS,
+  advanceWatermark, classifyListing, curationSettings, evolveSchema, planApply,
+} from './curation-core';
 import type { AthenaTableTask, PreparedBatch } from './events';
 import { dataColumns, getTable, updateDataColumns } from './glue-tables';
 import { ParquetFooter } from './parquet-footer';
@@ -78,7 +79,8 @@ export async function prepare(clients: CurationClients, task: AthenaTableTask): 
   const rebuild = apply.kind === 'initial' || apply.kind === 'reload';
   if (apply.kind === 'reload') statements.push(`DELETE FROM ${sql.dialect.curatedTableName(settings.curated)}`);
 
-  const withFooter = (list: readonly ChangeFile[], offset: number): FileWithFooter[] => list.map((file, i) => ({ file, footer: footers[offset + i] }));
+  const withFooter = (list: readonly ChangeFile[], offset: number): FileWithFooter[] =>
+    list.map((file, i) => ({ file, footer: footers[offset + i] }));
   const chunks = chunkFiles(settings, withFooter(apply.load, 0), withFooter(apply.changes, apply.load.length));
   const applied = takeWithinBudget(table, chunks, apply.load.length, statements.join('\n').length, (chunk) => merge(sql, chunk));
   statements.push(...applied.statements);
