@@ -2,6 +2,7 @@ import { CurationEngine, CurationTarget } from './curation-engine';
 import { UsageError } from '../errors';
 import { duckdbEngine } from './duckdb/duckdb-engine';
 import { sparkEngine } from './spark/spark-engine';
+import { trinoEngine } from './trino/trino-engine';
 
 /**
  * Every curation engine, the default first. Adding one (Trino next) is a folder beside these and
@@ -10,6 +11,7 @@ import { sparkEngine } from './spark/spark-engine';
 export const CURATION_ENGINES: readonly CurationEngine[] = [
   duckdbEngine,
   sparkEngine,
+  trinoEngine,
 ];
 
 /** The engine `--engine` names; without the option, the default (DuckDB). */
