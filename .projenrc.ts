@@ -99,6 +99,8 @@ sources.add({
     { schema: 'public', table: 'orders', primaryKey: ['order_id'], partitionBy: [{ column: 'ordered_at', transform: 'day' }] },
     { schema: 'public', table: 'order_lines', primaryKey: ['order_id', 'line_no'], partitionBy: [{ column: 'order_id', transform: { bucket: 16 } }] },
   ],
+  // the Glue Spark job, hourly and when DMS writes new files (a burst of files makes one run)
+  curation: { engine: 'glue', schedule: 'rate(1 hour)', onNewFiles: { debounceSeconds: 120 } },
 });
 sources.add({
   name: 'billing',

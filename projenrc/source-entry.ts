@@ -40,10 +40,37 @@ export interface SourceTableEntry {
    * @default 'hard'
    */
   readonly deletes?: DeleteHandling;
+  /**
+   * How the curated table is kept healthy (compaction, snapshot expiry, orphan files): `optimizer` has Glue's table
+   * optimizers do it (created by the curation state machine once the table exists); `sql` runs the engine's own
+   * statements after each curation (Athena `OPTIMIZE … BIN_PACK` and `VACUUM`, Spark `rewrite_data_files` and
+   * `expire_snapshots`); `off` leaves it to you.
+   * @default 'optimizer'
+   */
+  readonly maintenance?: TableMaintenance;
 }
 
-/** How the source's Glue curation job runs; every field has a default in `GlueCurationJob`. */
+/** How a curated table is maintained. */
+export type TableMaintenance = 'optimizer' | 'sql' | 'off';
+
+/** The engines that can curate a source. */
+export type CurationEngineName = 'glue' | 'athena';
+
+/** How and when the source is curated; every field has a default. */
 export interface SourceCurationEntry {
+  /** `glue`: a Glue 5.0 Spark job; `athena`: Athena MERGE statements from a Step Functions workflow. @default 'glue' */
+  readonly engine?: CurationEngineName;
+  /**
+   * EventBridge schedule of curation runs: `rate(<n> minutes|hours|days)` or `cron(<6 fields>)`.
+   * @default no schedule (then set onNewFiles, or start the state machine yourself)
+   */
+  readonly schedule?: string;
+  /** Curate when DMS writes new raw files, waiting `debounceSeconds` (0-3600) so a burst makes one run. @default off */
+  readonly onNewFiles?: { readonly debounceSeconds?: number };
+  /** Athena only: tables curated in parallel, 1-20. @default 4 */
+  readonly maxParallelTables?: number;
+  /** Minutes after which a curation execution is stopped, 1-1440. @default 180 */
+  readonly stateMachineTimeoutMinutes?: number;
   /** Glue worker type. @default 'G.1X' */
   readonly workerType?: GlueWorkerType;
   /** Number of workers, at least 2. @default 2 */
@@ -66,7 +93,7 @@ export interface SourceEntry {
   readonly database: string;
   /** Tables to replicate. */
   readonly tables: SourceTableEntry[];
-  /** How the source's curation job (Glue 5.0 Spark) runs. @default the job's defaults */
+  /** How and when the source is curated (engine, schedule, Glue job settings). @default Glue, started by hand */
   readonly curation?: SourceCurationEntry;
 }
 
@@ -126,6 +153,9 @@ function validateCurationMode(where: string, id: string, t: SourceTableEntry): v
   if (t.deletes !== undefined && t.deletes !== 'hard' && t.deletes !== 'soft') {
     throw new Error(`${where}: table ${id} has deletes "${String(t.deletes)}"; use 'hard' or 'soft'`);
   }
+  if (t.maintenance !== undefined && !['optimizer', 'sql', 'off'].includes(t.maintenance)) {
+    throw new Error(`${where}: table ${id} has maintenance "${String(t.maintenance)}"; use 'optimizer', 'sql' or 'off'`);
+  }
   const hasKey = (t.primaryKey ?? []).length > 0;
   const mode = curationModeOf(t);
   if (mode === 'merge' && !hasKey) {
@@ -145,10 +175,22 @@ export function curationModeOf(t: SourceTableEntry): CurationMode {
 }
 
 function validateCurationJob(where: string, c: SourceCurationEntry): void {
+  if (c.engine !== undefined && c.engine !== 'glue' && c.engine !== 'athena') {
+    throw new Error(`${where}: curation.engine "${String(c.engine)}" is not an engine; use 'glue' or 'athena'`);
+  }
+  if (c.schedule !== undefined && !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(c.schedule)) {
+    throw new Error(`${where}: curation.schedule "${c.schedule}" is not an EventBridge schedule; use 'rate(15 minutes)' or 'cron(0 2 * * ? *)'`);
+  }
+  if (curationEngineOf(c) === 'athena') {
+    const glueOnly = (['workerType', 'workerCount', 'timeoutMinutes', 'maxRetries'] as const).filter((k) => c[k] !== undefined);
+    if (glueOnly.length > 0) throw new Error(`${where}: curation.${glueOnly[0]} is a Glue job setting; remove it or use engine: 'glue'`);
+  } else if (c.maxParallelTables !== undefined) {
+    throw new Error(`${where}: curation.maxParallelTables applies to the Athena engine; remove it or use engine: 'athena'`);
+  }
   if (c.workerType !== undefined && !(GLUE_WORKER_TYPES as readonly string[]).includes(c.workerType)) {
     throw new Error(`${where}: curation.workerType "${c.workerType}" is not a Glue Spark worker type; use one of ${GLUE_WORKER_TYPES.join(', ')}`);
   }
-  const integer = (field: keyof SourceCurationEntry, value: number | undefined, min: number, max: number): void => {
+  const integer = (field: string, value: number | undefined, min: number, max: number): void => {
     if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
       throw new Error(`${where}: curation.${field} must be a whole number from ${min} to ${max} (got ${value})`);
     }
@@ -156,4 +198,23 @@ function validateCurationJob(where: string, c: SourceCurationEntry): void {
   integer('workerCount', c.workerCount, 2, 299);
   integer('timeoutMinutes', c.timeoutMinutes, 1, 2880);
   integer('maxRetries', c.maxRetries, 0, 10);
+  integer('maxParallelTables', c.maxParallelTables, 1, 20);
+  integer('stateMachineTimeoutMinutes', c.stateMachineTimeoutMinutes, 1, 1440);
+  const debounce = c.onNewFiles?.debounceSeconds;
+  if (debounce !== undefined && (!Number.isInteger(debounce) || debounce < 0 || debounce > 3600)) {
+    throw new Error(`${where}: curation.onNewFiles.debounceSeconds must be a whole number from 0 to 3600 (got ${debounce})`);
+  }
+  if (debounce !== undefined && c.stateMachineTimeoutMinutes !== undefined && debounce >= c.stateMachineTimeoutMinutes * 60) {
+    throw new Error(`${where}: curation.onNewFiles.debounceSeconds must be shorter than stateMachineTimeoutMinutes`);
+  }
+}
+
+/** The source's curation engine: as declared, else `glue`. */
+export function curationEngineOf(c: SourceCurationEntry | undefined): CurationEngineName {
+  return c?.engine ?? 'glue';
+}
+
+/** The table's maintenance: as declared, else `optimizer`. */
+export function maintenanceOf(t: SourceTableEntry): TableMaintenance {
+  return t.maintenance ?? 'optimizer';
 }

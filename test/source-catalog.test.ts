@@ -93,7 +93,7 @@ describe('adding a source from .projenrc.ts', () => {
 
   test('the stack curates the source with a GlueCurationJob fed by the entry; job settings only where the entry sets them', () => {
     const stack: string = files['packages/source-orders/src/stack.ts'];
-    expect(stack).toContain("import { GlueCurationJob, LakehouseWarehouse } from '@cdc-lakehouse/curation-aws';");
+    expect(stack).toContain("import { CurationEngine, GlueCurationJob, LakehouseWarehouse, SourceCuration, TableOptimizers } from '@cdc-lakehouse/curation-aws';");
     expect(stack).toContain('      tables: SOURCE.tables,\n    });');
     expect(stack).toContain('      rawPrefix: this.source.target.bucketFolder,');
     expect(stack).toContain("new CfnOutput(this, 'CurationJobName', {\n      value: this.curation.job.jobName,");
@@ -111,6 +111,41 @@ describe('adding a source from .projenrc.ts', () => {
       '      timeout: Duration.minutes(SOURCE.curation.timeoutMinutes),',
       '      maxRetries: SOURCE.curation.maxRetries,',
     ].join('\n'));
+  });
+
+  test('the stack orchestrates curation: state machine, triggers from the entry, optimizers for tables left to them', () => {
+    const stack: string = files['packages/source-orders/src/stack.ts'];
+    expect(stack).toContain("this.orchestration = new SourceCuration(this, 'Orchestration', {");
+    expect(stack).toContain('engine: CurationEngine.glue(this.curation, { maintenance: false }),');
+    expect(stack).not.toContain('schedule:'); // started by hand when the entry names no trigger
+    expect(stack).toContain("new CfnOutput(this, 'CurationStateMachineArn', {");
+    expect(stack).toContain("tables: [\n        'orders',\n        'events',\n      ],");
+
+    const { repo: tuned, catalog: tunedCatalog } = workspace();
+    tunedCatalog.add({
+      ...orders,
+      tables: [{ ...orders.tables[0], maintenance: 'sql' }, { ...orders.tables[1], maintenance: 'off' }],
+      curation: { schedule: 'rate(30 minutes)', onNewFiles: { debounceSeconds: 60 }, stateMachineTimeoutMinutes: 90 },
+    });
+    const tunedStack: string = Testing.synth(tuned)['packages/source-orders/src/stack.ts'];
+    expect(tunedStack).toContain('engine: CurationEngine.glue(this.curation, { maintenance: true }),');
+    expect(tunedStack).toContain('      schedule: SOURCE.curation.schedule,');
+    expect(tunedStack).toContain('        debounce: Duration.seconds(SOURCE.curation.onNewFiles.debounceSeconds),');
+    expect(tunedStack).toContain('      timeout: Duration.minutes(SOURCE.curation.stateMachineTimeoutMinutes),');
+    expect(tunedStack).not.toContain('TableOptimizers');
+  });
+
+  test('an Athena source gets the Athena engine and no Glue job', () => {
+    const { repo: athenaRepo, catalog: athenaCatalog } = workspace();
+    athenaCatalog.add({ ...orders, curation: { engine: 'athena', maxParallelTables: 2, schedule: 'rate(15 minutes)' } });
+    const out = Testing.synth(athenaRepo);
+    const stack: string = out['packages/source-orders/src/stack.ts'];
+    expect(stack).toContain("this.athena = new AthenaCuration(this, 'Athena', {");
+    expect(stack).toContain('      maxParallelTables: SOURCE.curation.maxParallelTables,');
+    expect(stack).toContain('engine: CurationEngine.athena(this.athena.workflow, { after: this.athena.maintenance }),');
+    expect(stack).not.toContain('GlueCurationJob');
+    expect(out['packages/source-orders/README.md']).toContain('Athena MERGE statements');
+    expect(out['packages/source-orders/test/stack.test.ts']).toContain("template.resourceCountIs('AWS::Glue::Job', 0);");
   });
 });
 
@@ -137,6 +172,14 @@ describe('a bad source entry is refused with the reason', () => {
     ['one worker', { curation: { workerCount: 1 } }, 'curation.workerCount must be a whole number from 2 to 299 (got 1)'],
     ['a 3-day timeout', { curation: { timeoutMinutes: 4320 } }, 'curation.timeoutMinutes must be a whole number from 1 to 2880 (got 4320)'],
     ['too many retries', { curation: { maxRetries: 11 } }, 'curation.maxRetries must be a whole number from 0 to 10 (got 11)'],
+    ['unknown curation engine', { curation: { engine: 'emr' as any } }, 'curation.engine "emr" is not an engine; use \'glue\' or \'athena\''],
+    ['bad schedule', { curation: { schedule: 'hourly' } }, 'curation.schedule "hourly" is not an EventBridge schedule'],
+    ['Glue settings on Athena', { curation: { engine: 'athena', workerCount: 4 } }, "curation.workerCount is a Glue job setting; remove it or use engine: 'glue'"],
+    ['parallel tables on Glue', { curation: { maxParallelTables: 2 } }, 'curation.maxParallelTables applies to the Athena engine'],
+    ['too many parallel tables', { curation: { engine: 'athena', maxParallelTables: 50 } }, 'curation.maxParallelTables must be a whole number from 1 to 20'],
+    ['negative debounce', { curation: { onNewFiles: { debounceSeconds: -1 } } }, 'curation.onNewFiles.debounceSeconds must be a whole number from 0 to 3600'],
+    ['unknown maintenance', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], maintenance: 'nightly' as any }] },
+      'table public.t has maintenance "nightly"; use \'optimizer\', \'sql\' or \'off\''],
     ['a table Glue cannot name', { tables: [{ schema: 'public', table: 'price$list', primaryKey: ['id'] }] },
       'table public.price$list cannot be curated as "price$list"; Glue table names are lowercase letters'],
     ['two tables with one curated name', { tables: [{ schema: 'a', table: 'items', primaryKey: ['id'] }, { schema: 'b', table: 'Items', primaryKey: ['id'] }] },

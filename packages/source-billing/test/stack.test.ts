@@ -13,6 +13,7 @@ describe('BillingSourceStack', () => {
   const warehouse = new LakehouseWarehouse(platform, 'Warehouse', { sourceNames: [SOURCE.name] });
   const stack = new BillingSourceStack(app, 'Source', { network, warehouse });
   const template = Template.fromStack(stack);
+  const definition = JSON.stringify(Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);
 
   test('replicates the declared source with credentials from Secrets Manager only', () => {
     const endpoints = template.findResources('AWS::DMS::Endpoint', { Properties: { EndpointType: 'source' } });
@@ -47,6 +48,23 @@ describe('BillingSourceStack', () => {
     template.hasResourceProperties('AWS::Glue::Job', { GlueVersion: '5.0', ExecutionProperty: { MaxConcurrentRuns: 1 } });
     expect(stack.curation.jobSpec).toEqual(sourceJobSpec(SOURCE.name, SOURCE.tables));
     expect(stack.curation.jobSpec.tables.map((t) => t.source)).toEqual(SOURCE.tables.map((t) => ({ schema: t.schema, table: t.table })));
+  });
+
+  test('one curation state machine (Glue job .sync) behind the source lock, with its alarms', () => {
+    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+    expect(definition).toContain(':states:::dynamodb:updateItem');
+    expect(definition).toContain(':states:::glue:startJobRun.sync');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsTimedOut' });
+    expect(stack.node.findChild('CurationStateMachineArn')).toBeDefined();
+  });
+
+  test('table optimizers: one role per type for invoices, payments', () => {
+    expect(stack.tableOptimizers.tables).toEqual([
+      'invoices',
+      'payments',
+    ]);
+    expect(definition).toContain('aws-sdk:glue:createTableOptimizer');
   });
 
   test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {

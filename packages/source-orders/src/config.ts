@@ -43,4 +43,11 @@ export const SOURCE = {
       ],
     },
   ],
+  curation: {
+    engine: 'glue',
+    schedule: 'rate(1 hour)',
+    onNewFiles: {
+      debounceSeconds: 120,
+    },
+  },
 } as const;

@@ -1,0 +1,347 @@
+// The files of a generated source package, rendered from its entry in .projenrc.ts.
+import { SourceEntry, curationEngineOf, curationModeOf, maintenanceOf } from './source-entry';
+
+/** Orders import lines by module name, as the generated eslint config's import/order rule wants. */
+export function sortImports(lines: string[]): string[] {
+  const moduleOf = (line: string) => line.slice(line.lastIndexOf(' from ') + 7, line.lastIndexOf("'")).toLowerCase();
+  return [...lines].sort((a, b) => (moduleOf(a) < moduleOf(b) ? -1 : moduleOf(a) > moduleOf(b) ? 1 : 0));
+}
+
+export function pascal(name: string): string {
+  return name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
+}
+
+/** Renders a JSON-like value as a TypeScript literal in the repository's style (single quotes, bare keys). */
+export function tsLiteral(value: unknown, indent = ''): string {
+  const inner = `${indent}  `;
+  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    return `[\n${value.map((v) => `${inner}${tsLiteral(v, inner)},`).join('\n')}\n${indent}]`;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return '{}';
+    const key = (k: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : tsLiteral(k));
+    return `{\n${entries.map(([k, v]) => `${inner}${key(k)}: ${tsLiteral(v, inner)},`).join('\n')}\n${indent}}`;
+  }
+  throw new Error(`cannot render ${String(value)} as a TypeScript literal`);
+}
+
+export function renderConfig(entry: SourceEntry): string[] {
+  return [
+    '/** The source as declared in .projenrc.ts. */',
+    `export const SOURCE = ${tsLiteral(entry)} as const;`,
+    '',
+  ];
+}
+
+/** The job settings the entry overrides, as lines of GlueCurationJob props; the job's defaults apply to the rest. */
+function renderCurationSettings(entry: SourceEntry): { lines: string[]; usesDuration: boolean; usesWorkerType: boolean } {
+  const c = entry.curation ?? {};
+  const lines: string[] = [];
+  if (c.workerType !== undefined) lines.push(`      workerType: WorkerType.${c.workerType.replace('.', '_')},`);
+  if (c.workerCount !== undefined) lines.push('      workerCount: SOURCE.curation.workerCount,');
+  if (c.timeoutMinutes !== undefined) lines.push('      timeout: Duration.minutes(SOURCE.curation.timeoutMinutes),');
+  if (c.maxRetries !== undefined) lines.push('      maxRetries: SOURCE.curation.maxRetries,');
+  return { lines, usesDuration: c.timeoutMinutes !== undefined, usesWorkerType: c.workerType !== undefined };
+}
+
+/** The curated tables each maintenance kind covers. */
+function maintenanceTables(entry: SourceEntry): { optimizer: string[]; sql: string[] } {
+  const of = (kind: string) => entry.tables.filter((t) => maintenanceOf(t) === kind).map((t) => t.table.toLowerCase());
+  return { optimizer: of('optimizer'), sql: of('sql') };
+}
+
+/** Lines creating the Athena engine: workgroup, raw tables, runtime Lambda and workflow (Athena sources). */
+function renderAthena(entry: SourceEntry): string[] {
+  const c = entry.curation ?? {};
+  const sql = maintenanceTables(entry).sql;
+  return [
+    '    // raw tables, curated tables and the MERGE come from the same entry: one AthenaTableTask per table of SOURCE.tables',
+    "    this.athena = new AthenaCuration(this, 'Athena', {",
+    '      sourceName: SOURCE.name,',
+    '      rawZone: this.rawZone,',
+    '      rawPrefix: this.source.target.bucketFolder,',
+    '      warehouse: props.warehouse,',
+    '      tables: SOURCE.tables,',
+    ...(c.maxParallelTables !== undefined ? ['      maxParallelTables: SOURCE.curation.maxParallelTables,'] : []),
+    ...(sql.length > 0 ? [`      sqlMaintenance: ${tsLiteral(sql, '      ')},`] : []),
+    '    });',
+  ];
+}
+
+/** Lines creating the orchestration (state machine, triggers, alarms) and the optimizers, after the engine. */
+function renderOrchestration(entry: SourceEntry): string[] {
+  const c = entry.curation ?? {};
+  const athena = curationEngineOf(c) === 'athena';
+  const maintenance = maintenanceTables(entry);
+  const lines: string[] = [];
+  if (maintenance.optimizer.length > 0) {
+    lines.push(
+      "    this.tableOptimizers = new TableOptimizers(this, 'TableOptimizers', {",
+      '      sourceName: SOURCE.name,',
+      '      warehouse: props.warehouse,',
+      `      tables: ${tsLiteral(maintenance.optimizer, '      ')},`,
+      '    });',
+    );
+  }
+  const engine = athena
+    ? '      engine: CurationEngine.athena(this.athena.workflow, { after: this.athena.maintenance }),'
+    : `      engine: CurationEngine.glue(this.curation, { maintenance: ${maintenance.sql.length > 0} }),`;
+  lines.push(
+    "    this.orchestration = new SourceCuration(this, 'Orchestration', {",
+    '      sourceName: SOURCE.name,',
+    engine,
+    ...(c.schedule !== undefined ? ['      schedule: SOURCE.curation.schedule,'] : []),
+    ...(c.onNewFiles !== undefined ? [
+      '      onNewFiles: {',
+      '        rawZone: this.rawZone,',
+      '        rawPrefix: this.source.target.bucketFolder,',
+      ...(c.onNewFiles.debounceSeconds !== undefined ? ['        debounce: Duration.seconds(SOURCE.curation.onNewFiles.debounceSeconds),'] : []),
+      '      },',
+    ] : []),
+    ...(c.stateMachineTimeoutMinutes !== undefined ? ['      timeout: Duration.minutes(SOURCE.curation.stateMachineTimeoutMinutes),'] : []),
+    ...(maintenance.optimizer.length > 0 ? ['      tableOptimizers: this.tableOptimizers,'] : []),
+    '    });',
+    "    new CfnOutput(this, 'CurationStateMachineArn', {",
+    '      value: this.orchestration.stateMachine.stateMachineArn,',
+    "      description: 'Step Functions state machine that curates this source: aws stepfunctions start-execution --state-machine-arn <value>',",
+    '    });',
+    "    new CfnOutput(this, 'CurationAlarmTopicArn', {",
+    '      value: this.orchestration.alarms.topic.topicArn,',
+    "      description: 'SNS topic of the curation alarms: subscribe to it',",
+    '    });',
+  );
+  return lines;
+}
+
+export function renderStack(entry: SourceEntry, stackClass: string): string[] {
+  const isPostgres = entry.engine === 'postgres';
+  const construct = isPostgres ? 'PostgresSource' : 'MysqlSource';
+  const pkg = isPostgres ? '@cdc-lakehouse/dms-postgres' : '@cdc-lakehouse/dms-mysql';
+  const curation = renderCurationSettings(entry);
+  const c = entry.curation ?? {};
+  const athena = curationEngineOf(c) === 'athena';
+  const optimizers = maintenanceTables(entry).optimizer.length > 0;
+  const usesDuration = curation.usesDuration || c.onNewFiles?.debounceSeconds !== undefined || c.stateMachineTimeoutMinutes !== undefined;
+  const curationAws = [
+    ...(athena ? ['AthenaCuration'] : []), 'CurationEngine', ...(athena ? [] : ['GlueCurationJob']), 'LakehouseWarehouse', 'SourceCuration',
+    ...(optimizers ? ['TableOptimizers'] : []),
+  ];
+  return [
+    ...sortImports([
+      `import { CfnOutput, ${usesDuration ? 'Duration, ' : ''}Stack, StackProps } from 'aws-cdk-lib';`,
+      ...(curation.usesWorkerType ? ["import { WorkerType } from 'aws-cdk-lib/aws-glue';"] : []),
+      "import { IBucket } from 'aws-cdk-lib/aws-s3';",
+      "import { Construct } from 'constructs';",
+      `import { ${curationAws.join(', ')} } from '@cdc-lakehouse/curation-aws';`,
+      "import { DmsAccountRoles } from '@cdc-lakehouse/dms';",
+      "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
+      "import { RawZone } from '@cdc-lakehouse/raw-zone';",
+      `import { ${construct} } from '${pkg}';`,
+    ]),
+    "import { SOURCE } from './config';",
+    '',
+    `/** Properties of {@link ${stackClass}}: what it shares with the platform stack. */`,
+    `export interface ${stackClass}Props extends StackProps {`,
+    '  /** The lakehouse network the replication runs in. */',
+    '  readonly network: LakehouseNetwork;',
+    `  /** The warehouse the curation job writes into; it must hold the curated database of source "${entry.name}". */`,
+    '  readonly warehouse: LakehouseWarehouse;',
+    '  /**',
+    '   * Bucket for the raw zone\'s server access logs.',
+    '   * @default - the raw zone creates its own',
+    '   */',
+    '  readonly serverAccessLogsBucket?: IBucket;',
+    '  /**',
+    '   * The account-wide DMS roles, created once by the platform.',
+    '   * @default - created (or adopted if they exist) in this stack',
+    '   */',
+    '  readonly accountRoles?: DmsAccountRoles;',
+    '  /**',
+    '   * Prefix of the raw bucket\'s physical name.',
+    '   * @default - a name generated by CloudFormation',
+    '   */',
+    '  readonly bucketNamePrefix?: string;',
+    '}',
+    '',
+    `/** Source "${entry.name}": its raw zone, the DMS replication that fills it, and its curation. */`,
+    `export class ${stackClass} extends Stack {`,
+    '  public readonly rawZone: RawZone;',
+    `  public readonly source: ${construct};`,
+    ...(athena ? ['  public readonly athena: AthenaCuration;'] : ['  public readonly curation: GlueCurationJob;']),
+    ...(optimizers ? ['  public readonly tableOptimizers: TableOptimizers;'] : []),
+    '  public readonly orchestration: SourceCuration;',
+    '',
+    `  constructor(scope: Construct, id: string, props: ${stackClass}Props) {`,
+    '    super(scope, id, props);',
+    '    this.rawZone = new RawZone(this, \'RawZone\', {',
+    '      sourceName: SOURCE.name,',
+    '      serverAccessLogsBucket: props.serverAccessLogsBucket,',
+    '      bucketNamePrefix: props.bucketNamePrefix,',
+    '    });',
+    `    this.source = new ${construct}(this, 'Source', {`,
+    '      sourceName: SOURCE.name,',
+    ...(isPostgres ? ['      databaseName: SOURCE.database,'] : ['      engine: SOURCE.engine,']),
+    '      network: props.network,',
+    '      rawZone: this.rawZone,',
+    '      secret: SOURCE.secret,',
+    // append-only tables have no key: DMS must see none rather than an empty list
+    "      tables: SOURCE.tables.map((t) => ({ schema: t.schema, table: t.table, primaryKey: 'primaryKey' in t ? [...t.primaryKey] : undefined })),",
+    '      accountRoles: props.accountRoles,',
+    '    });',
+    ...(athena ? renderAthena(entry) : [
+      '    // keys, partitioning and delete handling come from the same entry: the job spec is generated from SOURCE.tables',
+      "    this.curation = new GlueCurationJob(this, 'Curation', {",
+      '      sourceName: SOURCE.name,',
+      '      rawZone: this.rawZone,',
+      '      rawPrefix: this.source.target.bucketFolder,',
+      '      warehouse: props.warehouse,',
+      '      tables: SOURCE.tables,',
+      ...curation.lines,
+      '    });',
+      "    new CfnOutput(this, 'CurationJobName', {",
+      '      value: this.curation.job.jobName,',
+      "      description: 'Glue job that curates this source (started by the curation state machine)',",
+      '    });',
+    ]),
+    ...renderOrchestration(entry),
+    '  }',
+    '}',
+    '',
+  ];
+}
+
+export function renderTest(entry: SourceEntry, stackClass: string): string[] {
+  const athena = curationEngineOf(entry.curation) === 'athena';
+  const optimizerTables = maintenanceTables(entry).optimizer;
+  const glueTest = [
+    "  test('one Glue 5.0 curation job, one run at a time, with the job spec generated from this entry', () => {",
+    "    template.resourceCountIs('AWS::Glue::Job', 1);",
+    "    template.hasResourceProperties('AWS::Glue::Job', { GlueVersion: '5.0', ExecutionProperty: { MaxConcurrentRuns: 1 } });",
+    '    expect(stack.curation.jobSpec).toEqual(sourceJobSpec(SOURCE.name, SOURCE.tables));',
+    '    expect(stack.curation.jobSpec.tables.map((t) => t.source)).toEqual(SOURCE.tables.map((t) => ({ schema: t.schema, table: t.table })));',
+    '  });',
+    '',
+  ];
+  const athenaTest = [
+    "  test('no Glue job: the state machine runs the Athena workflow in the curation workgroup', () => {",
+    "    template.resourceCountIs('AWS::Glue::Job', 0);",
+    "    template.resourceCountIs('AWS::Athena::WorkGroup', 1);",
+    "    expect(definition).toContain(':states:::athena:startQueryExecution.sync');",
+    "    expect(definition).toContain(':states:::lambda:invoke');",
+    '  });',
+    '',
+  ];
+  return [
+    `import { LakehouseWarehouse${athena ? '' : ', sourceJobSpec'} } from '@cdc-lakehouse/curation-aws';`,
+    "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
+    "import { App, Stack } from 'aws-cdk-lib';",
+    "import { Match, Template } from 'aws-cdk-lib/assertions';",
+    "import { AwsSolutionsChecks } from 'cdk-nag';",
+    `import { SOURCE, ${stackClass} } from '../src';`,
+    '',
+    `describe('${stackClass}', () => {`,
+    '  const app = new App();',
+    "  const platform = new Stack(app, 'Platform');",
+    "  const network = new LakehouseNetwork(platform, 'Network', { sourcePorts: [5432, 3306] });",
+    "  const warehouse = new LakehouseWarehouse(platform, 'Warehouse', { sourceNames: [SOURCE.name] });",
+    `  const stack = new ${stackClass}(app, 'Source', { network, warehouse });`,
+    '  const template = Template.fromStack(stack);',
+    "  const definition = JSON.stringify(Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);",
+    '',
+    "  test('replicates the declared source with credentials from Secrets Manager only', () => {",
+    "    const endpoints = template.findResources('AWS::DMS::Endpoint', { Properties: { EndpointType: 'source' } });",
+    '    expect(Object.keys(endpoints)).toHaveLength(1);',
+    '    const props = Object.values(endpoints)[0].Properties;',
+    '    expect(JSON.stringify(props)).toContain(SOURCE.secret);',
+    '    expect(JSON.stringify(template.toJSON())).not.toMatch(/password/i);',
+    '  });',
+    '',
+    "  test('selects every declared table and adds the change sequence', () => {",
+    "    const configs = template.findResources('AWS::DMS::ReplicationConfig');",
+    '    const mappings = JSON.stringify(Object.values(configs)[0].Properties.TableMappings);',
+    '    for (const t of SOURCE.tables) {',
+    '      expect(mappings).toContain(`"table-name":"${t.table}"`);',
+    '    }',
+    "    expect(mappings).toContain('$AR_H_CHANGE_SEQ');",
+    '  });',
+    '',
+    "  test('keeps deletes: the S3 target writes every change as Parquet', () => {",
+    "    template.hasResourceProperties('AWS::DMS::Endpoint', {",
+    "      EndpointType: 'target',",
+    "      S3Settings: Match.objectLike({ DataFormat: 'parquet', CdcInsertsOnly: false, CdcInsertsAndUpdates: false }),",
+    '    });',
+    '  });',
+    '',
+    "  test('the raw zone is retained', () => {",
+    "    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });",
+    '  });',
+    '',
+    ...(athena ? athenaTest : glueTest),
+    `  test('one curation state machine (${athena ? 'Athena workflow' : 'Glue job .sync'}) behind the source lock, with its alarms', () => {`,
+    "    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);",
+    "    expect(definition).toContain(':states:::dynamodb:updateItem');",
+    ...(athena ? [] : ["    expect(definition).toContain(':states:::glue:startJobRun.sync');"]),
+    "    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });",
+    "    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsTimedOut' });",
+    "    expect(stack.node.findChild('CurationStateMachineArn')).toBeDefined();",
+    '  });',
+    '',
+    `  test('table optimizers: one role per type for ${optimizerTables.length ? optimizerTables.join(', ') : 'no table'}', () => {`,
+    ...(optimizerTables.length ? [
+      `    expect(stack.tableOptimizers.tables).toEqual(${tsLiteral(optimizerTables, '    ')});`,
+      "    expect(definition).toContain('aws-sdk:glue:createTableOptimizer');",
+    ] : ["    expect(definition).not.toContain('aws-sdk:glue:createTableOptimizer');"]),
+    '  });',
+    '',
+    "  test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {",
+    '    const report = new AwsSolutionsChecks().validateScope(app);',
+    '    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);',
+    '  });',
+    '});',
+    '',
+  ];
+}
+
+export function renderReadme(entry: SourceEntry, stackClass: string, stackId: string): string[] {
+  return [
+    `# source-${entry.name}`,
+    '',
+    `Generated from the \`${entry.name}\` entry in \`.projenrc.ts\` — edit that entry and run \`npx projen\`;`,
+    'every file in this package is regenerated.',
+    '',
+    `- engine: ${entry.engine}; database: \`${entry.database}\`; credentials: Secrets Manager \`${entry.secret}\``,
+    `- stack: \`${stackClass}\`, deployed by the platform app as \`${stackId}\``,
+    '',
+    ...renderReadmeCuration(entry),
+    '',
+    '| table | primary key | mode | deletes | partitioning | maintenance |',
+    '|---|---|---|---|---|---|',
+    ...entry.tables.map((t) => `| ${t.schema}.${t.table} | ${(t.primaryKey ?? []).join(', ') || '—'} | ${curationModeOf(t)} | ${t.deletes ?? 'hard'} | ${
+      (t.partitionBy ?? []).map((p) => `${typeof p.transform === 'string' ? p.transform : JSON.stringify(p.transform)}(${p.column})`).join(', ') || '—'} | ${
+      maintenanceOf(t)} |`),
+  ];
+}
+
+function renderReadmeCuration(entry: SourceEntry): string[] {
+  const c = entry.curation ?? {};
+  const database = `curated_${entry.name.replace(/-/g, '_')}`;
+  const engine = curationEngineOf(c) === 'athena'
+    ? `Athena MERGE statements (\`AthenaCurationWorkflow\`, up to ${c.maxParallelTables ?? 4} tables at a time, in the source's curation workgroup)`
+    : 'a Glue 5.0 Spark job (`GlueCurationJob`, started with `.sync`)';
+  const triggers = [
+    ...(c.schedule ? [`on \`${c.schedule}\``] : []),
+    ...(c.onNewFiles ? [`when DMS writes new raw files (debounced ${c.onNewFiles.debounceSeconds ?? 120} s)`] : []),
+  ];
+  return [
+    `- curation: ${engine} merging the raw zone into Iceberg tables of the warehouse database \`${database}\``,
+    `- runs: ${triggers.length ? triggers.join(' and ') : 'when you start the state machine (no schedule or file trigger set)'}; one Step Functions`,
+    '  state machine (`SourceCuration`, output `CurationStateMachineArn`) holds a DynamoDB lock per source, so runs never overlap:',
+    '  a run that finds the lock taken asks the running one for one more round and ends as coalesced',
+    '- failures: CloudWatch alarms (executions failed / timed out, Glue job failed, no successful round in time) on the SNS topic',
+    '  of output `CurationAlarmTopicArn`',
+  ];
+}
