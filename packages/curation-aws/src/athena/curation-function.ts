@@ -1,0 +1,107 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { RawTables } from './raw-tables';
+import { LakehouseWarehouse } from '../warehouse/lakehouse-warehouse';
+
+/** Where the warehouse keeps Athena curation watermarks: `_watermarks/<curated db>/<table>.json`. */
+export const WATERMARK_PREFIX = '_watermarks/';
+
+/** Props of {@link AthenaCurationFunction}. */
+export interface AthenaCurationFunctionProps {
+  readonly sourceName: string;
+  readonly warehouse: LakehouseWarehouse;
+  /** The raw zone bucket. */
+  readonly rawBucket: s3.IBucket;
+  /** The source's folder in the raw bucket (key prefix, ending with `/`, or '' for the whole bucket). */
+  readonly rawPrefix: string;
+  /** The source's raw tables in the catalog. */
+  readonly rawTables: RawTables;
+  /** The curated database (its tables' columns are read, never changed, by the function). */
+  readonly curatedDatabase: string;
+}
+
+/**
+ * The Athena curation Lambda (Node.js 22, bundled with esbuild): `prepare` and `commit` of the runtime in
+ * `runtime/handler.ts`. Least privilege: read the source's raw folder (and decrypt with the raw key), read and write
+ * the watermark folder of the source's curated database, read the curated tables' catalog entries, read and update
+ * the raw tables' catalog entries. It runs no query: the state machine does.
+ */
+export class AthenaCurationFunction extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  /** The watermark folder's key prefix in the warehouse bucket. */
+  public readonly watermarkPrefix: string;
+
+  constructor(scope: Construct, id: string, props: AthenaCurationFunctionProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const envKey = new kms.Key(this, 'EnvironmentKey', { description: `Encrypts the environment of source ${props.sourceName}'s Athena curation Lambda`, enableKeyRotation: true });
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: handlerEntry(),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.minutes(5),
+      description: `Athena curation of source ${props.sourceName}: plans each table's batch (prepare) and stores its watermark (commit)`,
+      environmentEncryption: envKey,
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      logGroup,
+      bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: ['@aws-sdk/*'] },
+    });
+    const role = this.function.role!;
+    const glueArn = (resource: string) => `arn:${stack.partition}:glue:${stack.region}:${stack.account}:${resource}`;
+
+    // raw zone: list the source's folder, read its files (footers only, by ranged GET)
+    const rawPrefix = props.rawPrefix;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'], resources: [props.rawBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${rawPrefix}*`] } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects(`${rawPrefix}*`)] }));
+    if (props.rawBucket.encryptionKey) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.rawBucket.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+      }));
+    }
+    // watermarks: read (ListBucket so a missing watermark is a 404, not a 403) and write
+    this.watermarkPrefix = `${WATERMARK_PREFIX}${props.curatedDatabase}/`;
+    const bucket = props.warehouse.bucket;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${this.watermarkPrefix}*`] } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${this.watermarkPrefix}*`)] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      resources: [props.warehouse.encryptionKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+    }));
+    // catalog: the raw tables (read, update columns) and the curated tables (read)
+    const rawDb = props.rawTables.databaseName;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['glue:GetTable', 'glue:UpdateTable'],
+      resources: [glueArn('catalog'), glueArn(`database/${rawDb}`), ...[...props.rawTables.tables.values()].map((t) => glueArn(`table/${rawDb}/${t.tableName}`))],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['glue:GetTable'], resources: [glueArn('catalog'), glueArn(`database/${props.curatedDatabase}`), glueArn(`table/${props.curatedDatabase}/*`)],
+    }));
+  }
+}
+
+/** The handler's source next to this file (TypeScript in the repository, JavaScript in `lib/`). */
+function handlerEntry(): string {
+  for (const name of ['handler.ts', 'handler.js']) {
+    const candidate = path.join(__dirname, 'runtime', name);
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(`the Athena curation handler is missing next to ${__dirname}; build @cdc-lakehouse/curation-aws`);
+}
