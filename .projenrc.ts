@@ -1,5 +1,5 @@
 import {
-  CdkApp, ConstructLibrary, GlueScripts, IntegrationTestSuite, LakehouseMonorepo, RuntimeLibrary, SourceCatalog, VERSIONS,
+  CdkApp, ConstructLibrary, GlueScripts, IntegrationTestSuite, LakehouseMonorepo, RuntimeLibrary, SourceCatalog, TrinoRehearsal, VERSIONS,
 } from './projenrc';
 
 const repo = new LakehouseMonorepo({
@@ -128,6 +128,8 @@ const integrationTests = new IntegrationTestSuite(repo, {
 // The integration suites run the Glue job's core on the local Spark: the Spark environment is installed first
 const glueScripts = new GlueScripts(repo);
 glueScripts.usedBy(integrationTests);
+// … and Athena's SQL on the local Trino (curate --engine trino): Trino is installed first
+new TrinoRehearsal(localLakehouse).usedBy(integrationTests);
 
 repo.setMainJob('nx run cli:demo --output-style=stream-without-prefixes', 'Run the local lakehouse demo: PostgreSQL, capture, curate, verify, query');
 

@@ -226,3 +226,24 @@ export class GlueScripts extends Project {
     pkg.nx.addTargetDependency(target, { projects: [this.nxName], target: GlueScripts.SPARK_ENV_TARGET });
   }
 }
+
+/**
+ * The local Trino that rehearses Athena's SQL (`lakehouse local curate --engine trino`): a `trino-env` target on the
+ * package whose engine runs it, installing Trino 476 and its JDK check (pinned, cached outside the repository by
+ * `scripts/install-trino.sh`).
+ */
+export class TrinoRehearsal {
+  /** The target that installs Trino; every suite that starts it depends on it. */
+  public static readonly TRINO_ENV_TARGET = 'trino-env';
+
+  constructor(private readonly host: WorkspacePackage) {
+    const script = `${'../'.repeat(host.outdir.slice(host.root.outdir.length + 1).split('/').length)}scripts/install-trino.sh`;
+    // idempotent and quick once installed; never cached, so a fresh machine always installs
+    host.nx.addTarget(TrinoRehearsal.TRINO_ENV_TARGET, { command: `bash ${script}`, cache: false });
+  }
+
+  /** Declares that `pkg`'s `target` starts the local Trino: it is installed first. */
+  public usedBy(pkg: { nx: NxProject }, target = 'test'): void {
+    pkg.nx.addTargetDependency(target, { projects: [this.host.nxName], target: TrinoRehearsal.TRINO_ENV_TARGET });
+  }
+}
