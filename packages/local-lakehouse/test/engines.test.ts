@@ -18,9 +18,9 @@ function recordingProgress(): ProgressReporter & { lines: string[] } {
 describe('engine registry', () => {
   test('DuckDB is the default; every engine has its own name and a target option', () => {
     expect(curationEngine(undefined).name).toBe('duckdb');
-    expect(CURATION_ENGINES.map((e) => [e.name, e.target.option])).toEqual([['duckdb', 'lake'], ['spark', 'warehouse']]);
+    expect(CURATION_ENGINES.map((e) => [e.name, e.target.option])).toEqual([['duckdb', 'lake'], ['spark', 'warehouse'], ['trino', 'warehouse']]);
     expect(curationEngine('spark')).toBe(sparkEngine);
-    expect(() => curationEngine('trino')).toThrow('--engine "trino" is not a curation engine; use duckdb or spark');
+    expect(() => curationEngine('presto')).toThrow('--engine "presto" is not a curation engine; use duckdb or spark or trino');
   });
 
   test('curate: the engine decides the target option, and a foreign one is a one-line error', () => {
