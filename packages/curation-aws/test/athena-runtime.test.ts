@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { ColumnDefinition, RawChange } from '@cdc-lakehouse/curation';
 import { fakeAws, rawGlueTable, rawZone, tableTask, WAREHOUSE_BUCKET } from './athena-helpers';
-import { handle } from '../src/athena/runtime/handler';
 import type { PreparedBatch } from '../src/athena/runtime/events';
 import { withDataColumns } from '../src/athena/runtime/glue-tables';
+import { handle } from '../src/athena/runtime/handler';
 
 const table = { schema: 'public', table: 'items' };
 const columns: ColumnDefinition[] = [{ name: 'id', type: 'bigint' }, { name: 'name', type: 'string' }, { name: 'qty', type: 'int' }];
@@ -13,7 +13,10 @@ const change = (op: 'I' | 'U' | 'D', seq: string, values: RawChange['values']): 
 
 /** The curated table as Athena leaves it in the catalog after CREATE TABLE. */
 const curatedGlueTable = (cols: { Name: string; Type: string }[]) => ({
-  Name: 'items', DatabaseName: 'curated_orders', TableType: 'EXTERNAL_TABLE', Parameters: { table_type: 'ICEBERG' },
+  Name: 'items',
+  DatabaseName: 'curated_orders',
+  TableType: 'EXTERNAL_TABLE',
+  Parameters: { table_type: 'ICEBERG' },
   StorageDescriptor: { Columns: [...cols, { Name: '_dms_commit_ts', Type: 'string' }, { Name: '_dms_change_seq', Type: 'string' }] },
 });
 

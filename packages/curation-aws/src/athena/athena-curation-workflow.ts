@@ -88,8 +88,12 @@ export class AthenaCurationWorkflow extends sfn.StateMachineFragment {
     this.rawTables = new RawTables(this, 'RawTables', { sourceName: props.sourceName, rawLocation: rawRoot, tables: props.tables });
     this.workgroup = props.workgroup ?? new CurationWorkgroup(this, 'Workgroup', { warehouse: props.warehouse });
     this.curationFunction = new AthenaCurationFunction(this, 'Lambda', {
-      sourceName: props.sourceName, warehouse: props.warehouse, rawBucket: props.rawBucket, rawPrefix,
-      rawTables: this.rawTables, curatedDatabase: database,
+      sourceName: props.sourceName,
+      warehouse: props.warehouse,
+      rawBucket: props.rawBucket,
+      rawPrefix,
+      rawTables: this.rawTables,
+      curatedDatabase: database,
     });
     this.tasks = props.tables.map((settings) => {
       if (settings.curated.database !== database) {
