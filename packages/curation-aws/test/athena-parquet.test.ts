@@ -140,7 +140,9 @@ describe('chunking at the 100-partition limit', () => {
     const sliced = chunks.slice(2);
     expect(sliced).toHaveLength(Math.ceil((2 * 366) / 50));
     expect(sliced[0].slice).toContain('COALESCE(CAST(c."id" AS varchar)');
-    for (const c of chunks.slice(0, 2)) expect(estimatePartitions(settings(), changes.filter((f) => c.files.includes(f.file)), true)).toBeLessThanOrEqual(ATHENA_MAX_PARTITIONS_PER_STATEMENT);
+    for (const c of chunks.slice(0, 2)) {
+      expect(estimatePartitions(settings(), changes.filter((f) => c.files.includes(f.file)), true)).toBeLessThanOrEqual(ATHENA_MAX_PARTITIONS_PER_STATEMENT);
+    }
   });
 
   test('no statistics: the rows bound the partitions; bucket(16) alone never needs slicing', () => {
