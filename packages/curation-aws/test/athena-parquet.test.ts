@@ -141,7 +141,8 @@ describe('chunking at the 100-partition limit', () => {
     expect(sliced).toHaveLength(Math.ceil((2 * 366) / 50));
     expect(sliced[0].slice).toContain('COALESCE(CAST(c."id" AS varchar)');
     for (const c of chunks.slice(0, 2)) {
-      expect(estimatePartitions(settings(), changes.filter((f) => c.files.includes(f.file)), true)).toBeLessThanOrEqual(ATHENA_MAX_PARTITIONS_PER_STATEMENT);
+      const group = changes.filter((f) => c.files.includes(f.file));
+      expect(estimatePartitions(settings(), group, true)).toBeLessThanOrEqual(ATHENA_MAX_PARTITIONS_PER_STATEMENT);
     }
   });
 
