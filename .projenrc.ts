@@ -108,9 +108,12 @@ sources.add({
   secret: 'lakehouse/sources/billing',
   database: 'billing',
   tables: [
-    { schema: 'billing', table: 'invoices', primaryKey: ['invoice_id'], partitionBy: [{ column: 'issued_at', transform: 'month' }] },
+    // compacted and vacuumed by the state machine after each run (Athena OPTIMIZE / VACUUM); payments by Glue's optimizers
+    { schema: 'billing', table: 'invoices', primaryKey: ['invoice_id'], partitionBy: [{ column: 'issued_at', transform: 'month' }], maintenance: 'sql' },
     { schema: 'billing', table: 'payments', primaryKey: ['payment_id'] },
   ],
+  // Athena MERGE (no cluster: cheap for small, frequent batches), every 15 minutes
+  curation: { engine: 'athena', schedule: 'rate(15 minutes)', maxParallelTables: 2 },
 });
 
 // Suites and scripts

@@ -88,7 +88,7 @@ function renderOrchestration(entry: SourceEntry): string[] {
     );
   }
   const engine = athena
-    ? '      engine: CurationEngine.athena(this.athena.workflow, { after: this.athena.maintenance }),'
+    ? '      engine: this.athena.engine(),'
     : `      engine: CurationEngine.glue(this.curation, { maintenance: ${maintenance.sql.length > 0} }),`;
   lines.push(
     "    this.orchestration = new SourceCuration(this, 'Orchestration', {",
@@ -127,7 +127,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
   const optimizers = maintenanceTables(entry).optimizer.length > 0;
   const usesDuration = curation.usesDuration || c.onNewFiles?.debounceSeconds !== undefined || c.stateMachineTimeoutMinutes !== undefined;
   const curationAws = [
-    ...(athena ? ['AthenaCuration'] : []), 'CurationEngine', ...(athena ? [] : ['GlueCurationJob']), 'LakehouseWarehouse', 'SourceCuration',
+    ...(athena ? ['AthenaCuration'] : ['CurationEngine', 'GlueCurationJob']), 'LakehouseWarehouse', 'SourceCuration',
     ...(optimizers ? ['TableOptimizers'] : []),
   ];
   return [
@@ -231,7 +231,7 @@ export function renderTest(entry: SourceEntry, stackClass: string): string[] {
     "    template.resourceCountIs('AWS::Glue::Job', 0);",
     "    template.resourceCountIs('AWS::Athena::WorkGroup', 1);",
     "    expect(definition).toContain(':states:::athena:startQueryExecution.sync');",
-    "    expect(definition).toContain(':states:::lambda:invoke');",
+    "    expect(definition).toContain('Prepare table');",
     '  });',
     '',
   ];

@@ -142,7 +142,7 @@ describe('adding a source from .projenrc.ts', () => {
     const stack: string = out['packages/source-orders/src/stack.ts'];
     expect(stack).toContain("this.athena = new AthenaCuration(this, 'Athena', {");
     expect(stack).toContain('      maxParallelTables: SOURCE.curation.maxParallelTables,');
-    expect(stack).toContain('engine: CurationEngine.athena(this.athena.workflow, { after: this.athena.maintenance }),');
+    expect(stack).toContain('      engine: this.athena.engine(),');
     expect(stack).not.toContain('GlueCurationJob');
     expect(out['packages/source-orders/README.md']).toContain('Athena MERGE statements');
     expect(out['packages/source-orders/test/stack.test.ts']).toContain("template.resourceCountIs('AWS::Glue::Job', 0);");

@@ -13,3 +13,5 @@ export { CurationAlarms, CURATION_METRIC_NAMESPACE, CURATION_SUCCEEDED_METRIC, r
 export {
   TableOptimizers, TABLE_OPTIMIZER_TYPES, type TableOptimizerType, type TableOptimizerDeployment, type TableOptimizersProps,
 } from './maintenance/table-optimizers';
+export { AthenaCuration, athenaMaintenanceStatements, athenaTableSettings, type AthenaCurationProps } from './orchestration/athena-curation';
+export * from './athena';

@@ -18,6 +18,7 @@ export const SOURCE = {
           transform: 'month',
         },
       ],
+      maintenance: 'sql',
     },
     {
       schema: 'billing',
@@ -27,4 +28,9 @@ export const SOURCE = {
       ],
     },
   ],
+  curation: {
+    engine: 'athena',
+    schedule: 'rate(15 minutes)',
+    maxParallelTables: 2,
+  },
 } as const;

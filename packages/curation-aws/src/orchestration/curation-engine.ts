@@ -1,6 +1,9 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { AthenaCurationWorkflow } from '../athena/athena-curation-workflow';
 import { GlueCurationJob } from '../glue/glue-curation-job';
 
 /** What an engine contributes to a source's curation state machine. */
@@ -11,6 +14,8 @@ export interface CurationEngineBinding {
   readonly chain: sfn.IChainable;
   /** The Glue job, for the Glue engine (its failures get an alarm of their own). */
   readonly glueJob?: GlueCurationJob;
+  /** Grants the state machine's role what the engine's states need beyond their own task policies. */
+  readonly grant?: (grantee: iam.IGrantable) => void;
 }
 
 /** Options of {@link CurationEngine.glue}. */
@@ -31,6 +36,11 @@ export interface AthenaEngineOptions {
    * @default none
    */
   readonly after?: sfn.IChainable;
+  /**
+   * Called with the state machine's role after the workflow's grants, e.g. to acknowledge its scoped wildcards.
+   * @default nothing more
+   */
+  readonly grant?: (grantee: iam.IGrantable) => void;
 }
 
 /** The engine that curates a source: the Glue job (`.sync`) or the Athena workflow. */
@@ -40,8 +50,8 @@ export abstract class CurationEngine {
     return new GlueEngine(job, options);
   }
 
-  /** Runs the Athena workflow (a state machine fragment, e.g. the `AthenaCurationWorkflow`). */
-  public static athena(workflow: sfn.IChainable, options: AthenaEngineOptions = {}): CurationEngine {
+  /** Runs the Athena workflow (the source's `AthenaCurationWorkflow` fragment), then `options.after`. */
+  public static athena(workflow: AthenaCurationWorkflow, options: AthenaEngineOptions = {}): CurationEngine {
     return new AthenaEngine(workflow, options);
   }
 
@@ -64,19 +74,27 @@ class GlueEngine extends CurationEngine {
       resultPath: '$.glueJobRun',
     });
     // the lock keeps this state machine's runs apart; a run started by hand may still hold the job's one slot
-    run.addRetry({ errors: ['Glue.ConcurrentRunsExceededException'], interval: undefined, maxAttempts: 5, backoffRate: 2 });
+    run.addRetry({ errors: ['Glue.ConcurrentRunsExceededException'], interval: Duration.minutes(1), maxAttempts: 5, backoffRate: 2 });
     run.addRetry({ errors: ['Glue.ThrottlingException', 'Glue.InternalServiceException'], maxAttempts: 3, backoffRate: 2 });
     return { name: 'glue', chain: run, glueJob: this.job };
   }
 }
 
 class AthenaEngine extends CurationEngine {
-  constructor(private readonly workflow: sfn.IChainable, private readonly options: AthenaEngineOptions) {
+  constructor(private readonly workflow: AthenaCurationWorkflow, private readonly options: AthenaEngineOptions) {
     super();
   }
 
   public bind(_scope: Construct): CurationEngineBinding {
     const chain = this.options.after ? sfn.Chain.start(this.workflow).next(this.options.after) : this.workflow;
-    return { name: 'athena', chain };
+    // the workflow's tasks carry only Athena actions: the data, catalog and results access is granted here
+    return {
+      name: 'athena',
+      chain,
+      grant: (grantee) => {
+        this.workflow.grantStatements(grantee);
+        this.options.grant?.(grantee);
+      },
+    };
   }
 }

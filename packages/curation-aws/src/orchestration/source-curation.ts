@@ -87,6 +87,7 @@ export class SourceCuration extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     this.grantStateMachine(lock, props);
+    engine.grant?.(this.stateMachine);
 
     if (props.schedule !== undefined) {
       this.scheduleRule = new events.Rule(this, 'Schedule', {
