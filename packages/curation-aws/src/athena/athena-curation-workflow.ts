@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { AthenaCurationFunction } from './curation-function';
 import { CurationWorkgroup } from './curation-workgroup';
 import { RawTables } from './raw-tables';
+import { acknowledgeResource } from '../private/nag';
 import type { AthenaTableTask } from './runtime/events';
 import { ScopedAthenaStartQueryExecution } from './scoped-athena-task';
 import { curatedDatabaseName } from '../private/names';
@@ -246,6 +247,24 @@ export class AthenaCurationWorkflow extends sfn.StateMachineFragment {
         conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
       }));
     }
+    this.acknowledgeGrants(grantee, rawPrefix, curated);
     return grant;
+  }
+
+  private acknowledgeGrants(grantee: iam.IGrantable, rawPrefix: string, curated: string): void {
+    const principal = grantee.grantPrincipal;
+    if (!(principal instanceof Construct)) return;
+    const stack = Stack.of(this);
+    const glueArn = (resource: string) => `arn:${stack.partition}:glue:${stack.region}:${stack.account}:${resource}`;
+    const reasons: [string, string][] = [
+      [this.props.rawBucket.arnForObjects(`${rawPrefix}*`), 'Athena reads the change files DMS names itself; read-only, within this source\'s raw folder.'],
+      [this.props.warehouse.objectsArn(this.props.sourceName), `Iceberg names data and metadata files itself; only the folder of ${curated}.`],
+      [this.props.warehouse.bucket.arnForObjects(`${this.workgroup.resultsPrefix}*`), 'Athena names each query\'s result files; only the curation results folder.'],
+      [glueArn(`table/${curated}/*`), `Athena creates and commits the curated tables at run time; only ${curated}.`],
+      [glueArn(`table/${this.rawTables.databaseName}/*`), `Athena reads the raw tables of this source; read-only, only ${this.rawTables.databaseName}.`],
+      [`${this.curationFunction.function.functionArn}:*`, 'The LambdaInvoke task may call any version of the curation function (CDK default).'],
+      ['*', 'lakeformation:GetDataAccess has no resource-level permissions; Athena needs it to read tables Lake Formation governs.'],
+    ];
+    for (const [arn, reason] of reasons) acknowledgeResource(principal, 'AwsSolutions-IAM5', arn, reason);
   }
 }

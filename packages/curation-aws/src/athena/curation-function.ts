@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { RawTables } from './raw-tables';
+import { acknowledgeResource } from '../private/nag';
 import { LakehouseWarehouse } from '../warehouse/lakehouse-warehouse';
 
 /** Where the warehouse keeps Athena curation watermarks: `_watermarks/<curated db>/<table>.json`. */
@@ -29,7 +30,7 @@ export interface AthenaCurationFunctionProps {
 }
 
 /**
- * The Athena curation Lambda (Node.js 22, bundled with esbuild): `prepare` and `commit` of the runtime in
+ * The Athena curation Lambda (Node.js 24, bundled with esbuild): `prepare` and `commit` of the runtime in
  * `runtime/handler.ts`. Least privilege: read the source's raw folder (and decrypt with the raw key), read and write
  * the watermark folder of the source's curated database, read the curated tables' catalog entries, read and update
  * the raw tables' catalog entries. It runs no query: the state machine does.
@@ -44,10 +45,17 @@ export class AthenaCurationFunction extends Construct {
     const stack = Stack.of(this);
     const envKey = new kms.Key(this, 'EnvironmentKey', { description: `Encrypts the environment of source ${props.sourceName}'s Athena curation Lambda`, enableKeyRotation: true });
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    // a role of its own: the managed AWSLambdaBasicExecutionRole would let it write to every log group
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Athena curation Lambda of source ${props.sourceName}`,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${logGroup.logGroupArn}:*`] }));
+    acknowledgeResource(role, 'AwsSolutions-IAM5', `${logGroup.logGroupArn}:*`, 'Lambda names its log streams itself; only this function\'s log group.');
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: handlerEntry(),
       handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(5),
@@ -55,9 +63,9 @@ export class AthenaCurationFunction extends Construct {
       environmentEncryption: envKey,
       environment: { NODE_OPTIONS: '--enable-source-maps' },
       logGroup,
+      role,
       bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: ['@aws-sdk/*'] },
     });
-    const role = this.function.role!;
     const glueArn = (resource: string) => `arn:${stack.partition}:glue:${stack.region}:${stack.account}:${resource}`;
 
     // raw zone: list the source's folder, read its files (footers only, by ranged GET)
@@ -66,6 +74,8 @@ export class AthenaCurationFunction extends Construct {
       actions: ['s3:ListBucket'], resources: [props.rawBucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${rawPrefix}*`] } },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [props.rawBucket.arnForObjects(`${rawPrefix}*`)] }));
+    acknowledgeResource(role, 'AwsSolutions-IAM5', props.rawBucket.arnForObjects(`${rawPrefix}*`),
+      'DMS names the change files itself; read-only (footers), within this source\'s raw folder.');
     if (props.rawBucket.encryptionKey) {
       role.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
@@ -80,6 +90,8 @@ export class AthenaCurationFunction extends Construct {
       actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${this.watermarkPrefix}*`] } },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [bucket.arnForObjects(`${this.watermarkPrefix}*`)] }));
+    acknowledgeResource(role, 'AwsSolutions-IAM5', bucket.arnForObjects(`${this.watermarkPrefix}*`),
+      `One watermark object per table, in the watermark folder of ${props.curatedDatabase} only.`);
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
       resources: [props.warehouse.encryptionKey.keyArn],
@@ -94,6 +106,8 @@ export class AthenaCurationFunction extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['glue:GetTable'], resources: [glueArn('catalog'), glueArn(`database/${props.curatedDatabase}`), glueArn(`table/${props.curatedDatabase}/*`)],
     }));
+    acknowledgeResource(role, 'AwsSolutions-IAM5', glueArn(`table/${props.curatedDatabase}/*`),
+      `Reads (never changes) the columns of the curated tables of ${props.curatedDatabase}, which Athena creates at run time.`);
   }
 }
 
