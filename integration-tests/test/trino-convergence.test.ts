@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ColumnDefinition, CurationPlan, CurationPlanProps, DmsRawWriter, LocalCurationRunner, RawChange, SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
-import { TRINO_URL_ENV, TrinoServer, startTrinoServer } from '@cdc-lakehouse/local-lakehouse/lib/engines/trino/trino-server';
+import { TRINO_URL_ENV, TrinoServer, startTrinoServer } from '@cdc-lakehouse/local-lakehouse';
 import { HISTORY_COLUMNS, History, HistoryPlayer, generateHistories, historyPlanProps, historyRowsSql, historyWriter } from './spark-history';
 import { lakehouse } from '../src/lakehouse-cli';
 

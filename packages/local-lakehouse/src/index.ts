@@ -23,6 +23,13 @@ export * from './engines/spark/spark-environment';
 export {
   localSparkJobSpec, readWarehouseRegistry, LOCAL_SPARK_CATALOG, WAREHOUSE_JOB_SPEC_FILE, WAREHOUSE_REGISTRY_FILE,
 } from './engines/spark/warehouse';
+export { trinoEngine } from './engines/trino/trino-engine';
+export {
+  TRINO_URL_ENV, TRINO_VERSION, defaultTrinoHome, startTrinoServer, trinoEnvironment, withTrino,
+  type TrinoEnvironment, type TrinoServer, type TrinoServerOptions,
+} from './engines/trino/trino-server';
+export { TrinoClient, TrinoQueryError, type TrinoSession } from './engines/trino/trino-client';
+export { TRINO_REGISTRY_FILE, readTrinoRegistry } from './engines/trino/trino-warehouse';
 export * from './demo/demo';
 export * from './demo/sample-schema';
 export { main } from './main';
