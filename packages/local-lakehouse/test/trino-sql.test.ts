@@ -1,8 +1,14 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ATHENA_ICEBERG_TABLE_PROPERTIES, ApplyPlan, ChangeFile, CurationPlan, CurationPlanProps, CurationSql } from '@cdc-lakehouse/curation';
 import { ATHENA_TABLE_PROPERTIES, TrinoTranslationError, athenaToTrino, trinoType } from '../src/engines/trino/athena-to-trino';
 import { columnTypeFromTrino, cutBatches, pathFilter, rawTableStatements } from '../src/engines/trino/trino-curation';
 import { serverConfigFiles } from '../src/engines/trino/trino-server';
-import { athenaPlan, catalogStatements, translationContext, warehouseCatalogs } from '../src/engines/trino/trino-warehouse';
+import {
+  athenaPlan, caseCollisions, catalogStatements, registerTrinoTables, readTrinoRegistry, sourceSpelling, translationContext, warehouseCatalogs,
+} from '../src/engines/trino/trino-warehouse';
+import { LakeTable } from '../src/lake/plans';
 
 const PROPS: CurationPlanProps = {
   source: { schema: 'shop', table: 'Order Items' },
@@ -122,5 +128,39 @@ describe('Trino statement building', () => {
     expect(files['node.properties']).toContain('node.binding-ip=127.0.0.1');
     expect(files['config.properties']).toContain('catalog.management=dynamic');
     expect(files['jvm.config']).toContain('-Xmx1G');
+  });
+});
+
+describe('column names: Trino folds them to lower case', () => {
+  test('verify gets the source spelling back for the exported columns the registry spells', () => {
+    expect(sourceSpelling(['key', 'value', 'camelcol', '_dms_commit_ts'], ['Key', 'Value', 'camelCol'])).toEqual([
+      ['key', 'Key'], ['value', 'Value'], ['camelcol', 'camelCol'], ['_dms_commit_ts', '_dms_commit_ts'],
+    ]);
+    expect(sourceSpelling(['id', 'name'], undefined)).toEqual([['id', 'id'], ['name', 'name']]);
+  });
+
+  test('names that differ only in case collide', () => {
+    expect(caseCollisions(['id', 'Name', 'name', 'NAME', 'x'])).toEqual([['Name', 'name', 'NAME']]);
+    expect(caseCollisions(['Key', 'Value'])).toEqual([]);
+  });
+
+  test('the registry records the plan\'s spelling only when it has upper case', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trino-registry-'));
+    try {
+      const table = (name: string, columns: string[]): LakeTable => {
+        const tablePlan = new CurationPlan({
+          source: { schema: 'app', table: name },
+          curated: { database: 'app', table: name.toLowerCase().replace(/ /g, '_') },
+          columns: columns.map((c) => ({ name: c, type: 'int' })),
+          primaryKey: [columns[0]],
+        });
+        return { source: { schema: 'app', table: name }, plan: tablePlan } as unknown as LakeTable;
+      };
+      registerTrinoTables(dir, [table('Mixed Case', ['Key', 'Value']), table('plain', ['id', 'v'])]);
+      const registry = readTrinoRegistry(dir);
+      expect(registry.map((t) => [t.sourceTable, t.columnNames])).toEqual([['Mixed Case', ['Key', 'Value']], ['plain', undefined]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

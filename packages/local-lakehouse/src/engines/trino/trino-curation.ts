@@ -6,7 +6,7 @@ import {
 import { DuckDBConnection } from '@duckdb/node-api';
 import { ATHENA_TRINO_DIFFERENCES, athenaToTrino, trinoQuote, trinoString, trinoType } from './athena-to-trino';
 import { TrinoClient } from './trino-client';
-import { athenaPlan, localLocation, rawTableOf, readWatermark, translationContext, writeWatermark } from './trino-warehouse';
+import { athenaPlan, caseCollisions, localLocation, rawTableOf, readWatermark, translationContext, writeWatermark } from './trino-warehouse';
 import { CuratedTableResult } from '../../lake/curate';
 import { LakeTable } from '../../lake/plans';
 
@@ -162,6 +162,11 @@ export async function curateTrinoTable(
 ): Promise<CuratedTableResult & { batches: number; schemaChanges: SchemaChange[] }> {
   const plan = athenaPlan(table.plan);
   const name = `${plan.curated.database}.${plan.curated.table}`;
+  const collisions = caseCollisions(plan.columns.map((c) => c.name));
+  if (collisions.length > 0) {
+    throw new Error(`columns ${collisions.map((g) => g.map((n) => JSON.stringify(n)).join(' and ')).join(', ')} differ only in case; `
+      + 'Trino (like Athena and Glue) folds column names to lower case, so it cannot hold them apart: rename one in the source, or use --engine duckdb or spark');
+  }
   const context = translationContext(ctx.warehouse);
   const run = async (athenaSql: string): Promise<void> => {
     for (const sql of athenaToTrino(athenaSql, context)) {

@@ -7,7 +7,7 @@ import { TrinoTranslationError, trinoQuote, trinoString } from './athena-to-trin
 import { TrinoClient, TrinoQueryError } from './trino-client';
 import { curateTrinoTable, curatedName } from './trino-curation';
 import { withTrino } from './trino-server';
-import { localLocation, openWarehouse, readTrinoRegistry, registerTrinoTables, warehouseCatalogs } from './trino-warehouse';
+import { TRINO_REGISTRY_FILE, localLocation, openWarehouse, readTrinoRegistry, registerTrinoTables, sourceSpelling, warehouseCatalogs } from './trino-warehouse';
 import { duckIdent } from '../../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
@@ -34,6 +34,7 @@ export const trinoEngine: CurationEngine = {
   name: 'trino',
   summary: 'Athena\'s MERGE and DDL on Trino 476 + Iceberg, --warehouse (bash scripts/install-trino.sh)',
   target: { option: 'warehouse', description: 'Iceberg warehouse directory (created when missing)', example: './warehouse' },
+  marker: TRINO_REGISTRY_FILE,
   // Ctrl-C stops the server; the table keeps its last MERGE, the watermark its last batch
   stoppable: true,
 
@@ -106,7 +107,10 @@ export const trinoEngine: CurationEngine = {
         const out = exported.get(`${t.curatedDatabase}.${t.curatedTable}`);
         if (out === undefined) continue;
         await connection.run(`CREATE SCHEMA IF NOT EXISTS ${duckIdent(t.curatedDatabase)}`);
-        await connection.run(`CREATE VIEW ${duckIdent(t.curatedDatabase)}.${duckIdent(t.curatedTable)} AS SELECT * FROM read_parquet(${trinoString(out)})`);
+        const relation = `read_parquet(${trinoString(out)})`;
+        const names = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`)).getRowObjectsJson().map((r) => String(r.column_name));
+        const columns = sourceSpelling(names, t.columnNames).map(([c, name]) => (c === name ? duckIdent(c) : `${duckIdent(c)} AS ${duckIdent(name)}`));
+        await connection.run(`CREATE VIEW ${duckIdent(t.curatedDatabase)}.${duckIdent(t.curatedTable)} AS SELECT ${columns.join(', ')} FROM ${relation}`);
       }
       const held = instance;
       return {

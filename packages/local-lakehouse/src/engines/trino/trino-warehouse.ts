@@ -142,15 +142,43 @@ export function writeWatermark(warehouse: string, table: TableRef, watermark: Wa
   writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`);
 }
 
+/** A registry entry: a table as every engine registers it, plus the source's spelling of its column names. */
+export interface TrinoRegisteredTable extends RegisteredTable {
+  /**
+   * The plan's column names when one of them has upper case (Trino folds names to lower case, as Glue does).
+   * @default the names as Trino has them
+   */
+  readonly columnNames?: readonly string[];
+}
+
+/**
+ * Column names whose lower-case forms collide: Trino (and Athena, Glue) fold names to lower case, so such a table
+ * cannot be curated by the trino engine. Empty when the names are fine.
+ */
+export function caseCollisions(names: readonly string[]): string[][] {
+  const byLower = new Map<string, string[]>();
+  for (const name of names) byLower.set(name.toLowerCase(), [...byLower.get(name.toLowerCase()) ?? [], name]);
+  return [...byLower.values()].filter((group) => group.length > 1);
+}
+
+/**
+ * The source's spelling of each exported (lower-case) column, where the registry records one: `[exported, name]`
+ * pairs in the exported order.
+ */
+export function sourceSpelling(exported: readonly string[], columnNames: readonly string[] | undefined): [string, string][] {
+  const spelled = new Map((columnNames ?? []).map((n) => [n.toLowerCase(), n]));
+  return exported.map((c) => [c, spelled.get(c.toLowerCase()) ?? c]);
+}
+
 /** Records (or refreshes) tables in the warehouse's registry, keeping entries of other source tables. */
 export function registerTrinoTables(warehouse: string, tables: readonly LakeTable[]): void {
-  const entries = new Map<string, RegisteredTable>();
+  const entries = new Map<string, TrinoRegisteredTable>();
   const file = path.join(warehouse, TRINO_REGISTRY_FILE);
   if (fs.existsSync(file)) {
     for (const t of readTrinoRegistry(warehouse)) entries.set(`${t.sourceSchema}.${t.sourceTable}`, t);
   }
   for (const t of tables) {
-    entries.set(`${t.source.schema}.${t.source.table}`, {
+    const entry: TrinoRegisteredTable = {
       sourceSchema: t.source.schema,
       sourceTable: t.source.table,
       curatedDatabase: t.plan.curated.database,
@@ -158,7 +186,10 @@ export function registerTrinoTables(warehouse: string, tables: readonly LakeTabl
       mode: t.plan.mode,
       deletes: t.plan.deletes,
       rowIdentity: t.plan.primaryKey,
-    });
+      // Trino keeps them lower case; verify gives the exported columns these names back
+      ...(t.plan.columns.some((c) => c.name !== c.name.toLowerCase()) ? { columnNames: t.plan.columns.map((c) => c.name) } : {}),
+    };
+    entries.set(`${t.source.schema}.${t.source.table}`, entry);
   }
   const sorted = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
   writeFileAtomic(file, `${JSON.stringify({ format: REGISTRY_FORMAT, version: 1, tables: sorted }, null, 2)}\n`);
@@ -168,7 +199,7 @@ export function registerTrinoTables(warehouse: string, tables: readonly LakeTabl
  * The warehouse's registered tables.
  * @throws LakehouseError when the directory is not a warehouse `curate --engine trino` wrote
  */
-export function readTrinoRegistry(warehouse: string): RegisteredTable[] {
+export function readTrinoRegistry(warehouse: string): TrinoRegisteredTable[] {
   const file = path.join(warehouse, TRINO_REGISTRY_FILE);
   const create = `\`lakehouse local curate --engine trino --raw <dir> --warehouse ${warehouse}\``;
   if (!fs.existsSync(warehouse)) throw new LakehouseError(`--warehouse ${warehouse} does not exist; create it with ${create}`);
@@ -178,7 +209,7 @@ export function readTrinoRegistry(warehouse: string): RegisteredTable[] {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: unknown; tables?: unknown };
     if (parsed.format !== REGISTRY_FORMAT || !Array.isArray(parsed.tables)) throw new Error(`not a ${REGISTRY_FORMAT} file`);
-    return parsed.tables as RegisteredTable[];
+    return parsed.tables as TrinoRegisteredTable[];
   } catch (err) {
     throw new LakehouseError(`${file}: ${errorMessage(err)}; curate again with ${create} to rewrite it`);
   }
