@@ -63,6 +63,8 @@ export interface TrinoServerOptions {
   readonly exitOnSignal?: boolean;
   /** @default 240 s */
   readonly startTimeoutMs?: number;
+  /** Stops a start under way (Ctrl-C): the server is stopped and the start rejects. @default never */
+  readonly signal?: AbortSignal;
 }
 
 /** A running local Trino: a coordinator that is also its only worker, on a random loopback port. */
@@ -165,13 +167,13 @@ export async function startTrinoServer(options: TrinoServerOptions = {}): Promis
   const logFile = path.join(dir, 'server.log');
   const log = fs.openSync(logFile, 'w');
   const started = Date.now();
-  progress.line(`trino: starting Trino ${TRINO_VERSION} on 127.0.0.1:${port} (about 30 s)`);
   const child = spawn(path.join(environment.serverDir, 'bin', 'launcher'), ['run', `--etc-dir=${etc}`, `--data-dir=${path.join(dir, 'data')}`], {
     env: { ...process.env, JAVA_HOME: environment.javaHome, PATH: `${path.join(environment.javaHome, 'bin')}:${process.env.PATH ?? ''}` },
     stdio: ['ignore', log, log],
     detached: true,
   });
   fs.closeSync(log);
+  progress.line(`trino: starting Trino ${TRINO_VERSION} (pid ${child.pid}) on 127.0.0.1:${port} (about 30 s)`);
   installExitHook();
   running.add(child);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -204,6 +206,7 @@ export async function startTrinoServer(options: TrinoServerOptions = {}): Promis
   const deadline = started + (options.startTimeoutMs ?? 240_000);
   try {
     for (;;) {
+      if (options.signal?.aborted) throw new LakehouseError('Trino was stopped by a signal while starting');
       if (child.exitCode !== null || child.signalCode !== null) {
         throw new LakehouseError(`Trino exited while starting (${child.exitCode ?? child.signalCode}): ${lastLines(logFile)}`);
       }
