@@ -27,9 +27,10 @@ describe('engine registry', () => {
     expect(engineAndTarget('local curate', { lake: 'l.duckdb' }, false)).toMatchObject({ engine: { name: 'duckdb' }, target: 'l.duckdb' });
     expect(engineAndTarget('local curate', { engine: 'spark', warehouse: 'wh' }, false)).toMatchObject({ engine: { name: 'spark' }, target: 'wh' });
     expect(() => engineAndTarget('local curate', { warehouse: 'wh' }, false))
-      .toThrow('local curate: --warehouse goes with --engine spark; add --engine spark, or give --lake for the default engine duckdb; see `lakehouse local curate --help`');
+      .toThrow('local curate: --warehouse goes with --engine spark or trino; add --engine spark or --engine trino, or give --lake for the default engine duckdb; '
+        + 'see `lakehouse local curate --help`');
     expect(() => engineAndTarget('local curate', { engine: 'duckdb', warehouse: 'wh' }, false))
-      .toThrow('local curate: --warehouse goes with --engine spark; use --lake (DuckDB database file (created when missing)) with --engine duckdb');
+      .toThrow('local curate: --warehouse goes with --engine spark or trino; use --lake (DuckDB database file (created when missing)) with --engine duckdb');
     expect(() => engineAndTarget('local curate', { engine: 'spark', lake: 'l.duckdb' }, false))
       .toThrow('local curate: --lake goes with --engine duckdb; use --warehouse');
     expect(() => engineAndTarget('local curate', { engine: 'spark' }, false))
@@ -37,9 +38,34 @@ describe('engine registry', () => {
     expect(() => engineAndTarget('local curate', {}, false)).toThrow('local curate: --lake is required with --engine duckdb, e.g. --lake ./lake.duckdb');
   });
 
-  test('query and verify: the target option names the engine', () => {
-    expect(engineAndTarget('local query', { warehouse: 'wh' }, true)).toMatchObject({ engine: { name: 'spark' }, target: 'wh' });
+  test('query and verify: the target option names the engine; a --warehouse, the marker file curate wrote in it', () => {
     expect(engineAndTarget('local query', { lake: 'l' }, true)).toMatchObject({ engine: { name: 'duckdb' }, target: 'l' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engine-markers-'));
+    try {
+      const spark = path.join(dir, 'spark');
+      const trino = path.join(dir, 'trino');
+      const both = path.join(dir, 'both');
+      const none = path.join(dir, 'none');
+      for (const d of [spark, trino, both, none]) fs.mkdirSync(d);
+      fs.writeFileSync(path.join(spark, '_lakehouse_tables.json'), '{}');
+      fs.writeFileSync(path.join(trino, '_lakehouse_trino_tables.json'), '{}');
+      fs.writeFileSync(path.join(both, '_lakehouse_tables.json'), '{}');
+      fs.writeFileSync(path.join(both, '_lakehouse_trino_tables.json'), '{}');
+      expect(engineAndTarget('local query', { warehouse: spark }, true)).toMatchObject({ engine: { name: 'spark' }, target: spark });
+      expect(engineAndTarget('local verify', { warehouse: trino }, true)).toMatchObject({ engine: { name: 'trino' }, target: trino });
+      expect(engineAndTarget('local verify', { warehouse: both, engine: 'trino' }, true)).toMatchObject({ engine: { name: 'trino' } });
+      expect(() => engineAndTarget('local query', { warehouse: both }, true))
+        .toThrow(`local query: --warehouse ${both} holds the tables of --engine spark and --engine trino; add --engine spark|trino; see`);
+      expect(() => engineAndTarget('local query', { warehouse: none }, true))
+        .toThrow(`local query: --warehouse ${none} has no _lakehouse_tables.json of --engine spark and no _lakehouse_trino_tables.json of --engine trino, `
+          + `so no curate wrote it; create it with \`lakehouse local curate --engine spark|trino --raw <dir> --warehouse ${none}\`, or name the engine with`);
+      expect(() => engineAndTarget('local query', { warehouse: trino, engine: 'spark' }, true))
+        .toThrow(`local query: --warehouse ${trino} was written by \`curate --engine trino\`, not spark; use --engine trino; see`);
+      // curate may write any engine into a new or another's directory; only query and verify read the marker
+      expect(engineAndTarget('local curate', { warehouse: trino, engine: 'spark' }, false)).toMatchObject({ engine: { name: 'spark' } });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
     expect(() => engineAndTarget('local query', { lake: 'l', warehouse: 'wh' }, true)).toThrow('local query: give one of --lake and --warehouse, not both');
     expect(() => engineAndTarget('local verify', {}, true))
       .toThrow('local verify: --lake or --warehouse is required, e.g. --lake ./lake.duckdb (duckdb) or --warehouse ./warehouse (spark)');
@@ -48,7 +74,7 @@ describe('engine registry', () => {
 
 describe('CLI combinations', () => {
   test.each([
-    [['local', 'curate', '--raw', 'r', '--warehouse', 'w'], '--warehouse goes with --engine spark; add --engine spark'],
+    [['local', 'curate', '--raw', 'r', '--warehouse', 'w'], '--warehouse goes with --engine spark or trino; add --engine spark or --engine trino'],
     [['local', 'curate', '--engine', 'spark', '--raw', 'r', '--lake', 'l'], '--lake goes with --engine duckdb'],
     [['local', 'curate', '--engine', 'spark', '--raw', 'r', '--warehouse', 'w', '--follow'], '--follow is not supported by --engine spark'],
     [['local', 'curate', '--raw', 'r', '--lake', 'l', '--interval', '1s'], '--interval sets the pause between --follow rounds'],
@@ -65,14 +91,24 @@ describe('CLI combinations', () => {
   test('curate --help lists the engines and documents --plans', async () => {
     const result = await run(['local', 'curate', '--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('lakehouse local curate --engine spark --raw DIR --warehouse DIR [--plans FILE]');
+    expect(result.stdout).toContain('lakehouse local curate --engine spark|trino --raw DIR --warehouse DIR [--plans FILE]');
+    expect(result.stdout).toContain('--warehouse DIR      Iceberg warehouse directory (created when missing), with --engine spark or trino');
     expect(result.stdout).toMatch(/ {2}spark {4}the Glue job's PySpark core/);
     expect(result.stdout).toContain('"partitionBy": [{ "column": "ordered_at", "transform": "day" }]');
   });
 
+  test.each(['query', 'verify'])('%s --help names both warehouse engines and --engine', async (command) => {
+    const result = await run(['local', command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('[--engine NAME]');
+    expect(result.stdout).toMatch(/spark[\s\S]*trino/);
+  });
+
   test('a warehouse that does not exist: query and verify say how to create it', async () => {
     const query = await run(['local', 'query', '--warehouse', '/tmp/no-such-warehouse', 'SELECT 1']);
-    expect(query).toMatchObject({ code: 1, stderr: expect.stringContaining('--warehouse /tmp/no-such-warehouse does not exist; create it with `lakehouse local curate --engine spark') });
+    expect(query).toMatchObject({
+      code: 1, stderr: expect.stringContaining('--warehouse /tmp/no-such-warehouse does not exist, so no curate wrote it; create it with `lakehouse local curate --engine spark|trino'),
+    });
     const verify = await run(['local', 'verify', '--source', 'postgres://u@h/db', '--warehouse', '/tmp/no-such-warehouse']);
     expect(verify).toMatchObject({ code: 1, stderr: expect.stringContaining('--warehouse /tmp/no-such-warehouse does not exist') });
   });

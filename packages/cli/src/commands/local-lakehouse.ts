@@ -1,4 +1,4 @@
-import { main as localLakehouse } from '@cdc-lakehouse/local-lakehouse';
+import { CURATION_ENGINES, main as localLakehouse } from '@cdc-lakehouse/local-lakehouse';
 import { CliCommand } from '../command';
 
 /**
@@ -22,5 +22,5 @@ export const demoCommand = delegate(
 
 export const localCommand = delegate(
   'local',
-  'the local lakehouse step by step: capture | curate (--engine duckdb|spark) | query | verify',
+  `the local lakehouse step by step: capture | curate (--engine ${CURATION_ENGINES.map((e) => e.name).join('|')}) | query | verify`,
 );

@@ -9,6 +9,8 @@ Usage:
   lakehouse local curate --raw DIR --lake FILE       merge the raw zone into curated tables (DuckDB file)
   lakehouse local curate --engine spark --raw DIR --warehouse DIR
                                                      … into Iceberg tables with the Glue job's Spark core
+  lakehouse local curate --engine trino --raw DIR --warehouse DIR
+                                                     … into Iceberg tables with Athena's SQL on a local Trino
   lakehouse local query --lake FILE|--warehouse DIR "SQL"
                                                      query the curated tables
   lakehouse local verify --source URL --lake FILE|--warehouse DIR
@@ -51,7 +53,7 @@ Options:
   --stats FILE          write the run's figures (rows, files, peak memory) as JSON to FILE`,
   get 'local curate'(): string {
     return `Usage: lakehouse local curate --raw DIR --lake FILE [--follow] [--plans FILE]
-       lakehouse local curate --engine spark --raw DIR --warehouse DIR [--plans FILE]
+       lakehouse local curate --engine spark|trino --raw DIR --warehouse DIR [--plans FILE]
 
 Applies the raw zone to curated tables with the curation core's plan and generated MERGE (the same
 SQL the Glue and Athena jobs run). Plans come from each table's _table.json; --plans overrides them:
@@ -65,22 +67,29 @@ Options:
   --engine NAME        ${CURATION_ENGINES.map((e) => e.name).join(' | ')} (default ${CURATION_ENGINES[0].name})
   --raw DIR            raw zone written by \`lakehouse local capture\`
   --lake FILE          DuckDB database file (created when missing), with --engine duckdb
-  --warehouse DIR      Iceberg warehouse directory (created when missing), with --engine spark
+  --warehouse DIR      Iceberg warehouse directory (created when missing), with --engine spark or trino
+                       (one engine per warehouse: query and verify tell them apart by the table registry
+                       each writes, _lakehouse_tables.json or _lakehouse_trino_tables.json)
   --follow             keep curating new files until SIGINT/SIGTERM (duckdb only)
   --interval DURATION  pause between rounds with --follow (default 500ms)
   --plans FILE         explicit plans that override the metadata (e.g. a partition spec)`;
   },
-  'local query': `Usage: lakehouse local query --lake FILE|--warehouse DIR [--format table|csv|json] "SQL"
+  'local query': `Usage: lakehouse local query --lake FILE|--warehouse DIR [--engine NAME] [--format table|csv|json] "SQL"
 
 Runs one SQL statement on the curated tables, named <database>.<table>:
   --lake FILE      the DuckDB lake (DuckDB dialect), e.g.
                    lakehouse local query --lake lake.duckdb "SELECT count(*) FROM public.orders"
-  --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` wrote (Spark SQL; tables also as
-                   glue_catalog.<database>.<table>); starting Spark takes about 10 s`,
-  'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR
+  --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` or \`curate --engine trino\` wrote, in
+                   that engine's SQL: Spark SQL (tables also as glue_catalog.<database>.<table>; starting
+                   Spark takes about 10 s) or Trino SQL (column names in lower case; starting Trino takes
+                   15-30 s unless LAKEHOUSE_TRINO_URL names a running server)
+  --engine NAME    ${CURATION_ENGINES.map((e) => e.name).join(' | ')}; by default the one whose table registry the
+                   --warehouse holds (--lake: duckdb)`,
+  'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR [--engine NAME]
 
 For every curated table: row count and an order-independent checksum over all columns, source
 against lake, under the DMS type mapping. Exits 1 on any mismatch, naming the tables and the first
-differing keys. With --warehouse, each Iceberg table is exported to Parquet by Spark and compared by
-the same code as the DuckDB lake.`,
+differing keys. With --warehouse, each Iceberg table is exported to Parquet by the engine that wrote
+the warehouse (spark or trino; --engine names it, by default its table registry does) and compared
+by the same code as the DuckDB lake.`,
 };

@@ -58,6 +58,12 @@ export interface CurationEngine {
   /** Where the curated tables live. */
   readonly target: CurationTarget;
   /**
+   * A file `curate` writes in the target (its registry of tables). `query` and `verify` without `--engine` take the
+   * engine whose marker the target holds, where several engines share a target option (`--warehouse`).
+   * @default none
+   */
+  readonly marker?: string;
+  /**
    * True when `curate` honours `request.signal` (stops its work and rejects); otherwise SIGINT and
    * SIGTERM end the process as they normally do (every engine commits atomically, so that is safe).
    */

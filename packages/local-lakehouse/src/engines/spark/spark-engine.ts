@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { exportedTablesView } from './exported-tables';
 import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
 import { sparkEnvironment } from './spark-environment';
-import { readWarehouseRegistry, registerWarehouseTables, writeJobSpec } from './warehouse';
+import { WAREHOUSE_REGISTRY_FILE, readWarehouseRegistry, registerWarehouseTables, writeJobSpec } from './warehouse';
 import { SILENT_PROGRESS, formatCount } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
@@ -96,6 +96,7 @@ export const sparkEngine: CurationEngine = {
   name: 'spark',
   summary: 'the Glue job\'s PySpark core into Iceberg tables, --warehouse (bash scripts/install-spark.sh)',
   target: { option: 'warehouse', description: 'Iceberg warehouse directory (created when missing)', example: './warehouse' },
+  marker: WAREHOUSE_REGISTRY_FILE,
   // Ctrl-C goes to the job and its JVM, which stop before their next commit
   stoppable: true,
 
