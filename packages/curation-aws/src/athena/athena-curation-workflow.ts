@@ -31,7 +31,7 @@ export interface AthenaCurationWorkflowProps {
   readonly rawPrefix?: string;
   /**
    * The workgroup the statements run in.
-   * @default a new CurationWorkgroup in the warehouse
+   * @default a new CurationWorkgroup `lakehouse-curation-<source>` in the warehouse
    */
   readonly workgroup?: CurationWorkgroup;
   /**
@@ -87,7 +87,8 @@ export class AthenaCurationWorkflow extends sfn.StateMachineFragment {
     if (rawPrefix !== '' && !rawPrefix.endsWith('/')) throw new Error(`rawPrefix: '${rawPrefix}' must end with '/'`);
     const rawRoot = `s3://${props.rawBucket.bucketName}/${rawPrefix}`;
     this.rawTables = new RawTables(this, 'RawTables', { sourceName: props.sourceName, rawLocation: rawRoot, tables: props.tables });
-    this.workgroup = props.workgroup ?? new CurationWorkgroup(this, 'Workgroup', { warehouse: props.warehouse });
+    // named after the source: two sources in one stack get two workgroups
+    this.workgroup = props.workgroup ?? new CurationWorkgroup(this, 'Workgroup', { warehouse: props.warehouse, workgroupName: `lakehouse-curation-${props.sourceName}` });
     this.curationFunction = new AthenaCurationFunction(this, 'Lambda', {
       sourceName: props.sourceName,
       warehouse: props.warehouse,
