@@ -144,6 +144,12 @@ export function validateEntry(entry: SourceEntry, existing: string[]): void {
     curatedNames.set(curated, id);
   }
   validateCurationJob(where, entry.curation ?? {});
+  const appendOnly = entry.tables.find((t) => curationModeOf(t) === 'append-only');
+  if (curationEngineOf(entry.curation) === 'athena' && appendOnly) {
+    // Athena cannot put the watermark in the INSERT's own commit: a run failing between the two would insert the batch twice.
+    throw new Error(`${where}: table ${appendOnly.schema}.${appendOnly.table} is append-only, which the Athena engine cannot apply exactly once; `
+      + "use curation.engine 'glue' for this source or give the table a primaryKey (mode 'merge')");
+  }
 }
 
 function validateCurationMode(where: string, id: string, t: SourceTableEntry): void {

@@ -137,7 +137,8 @@ describe('adding a source from .projenrc.ts', () => {
 
   test('an Athena source gets the Athena engine and no Glue job', () => {
     const { repo: athenaRepo, catalog: athenaCatalog } = workspace();
-    athenaCatalog.add({ ...orders, curation: { engine: 'athena', maxParallelTables: 2, schedule: 'rate(15 minutes)' } });
+    const keyed = orders.tables.filter((t) => (t.primaryKey ?? []).length > 0); // append-only tables need the Glue engine
+    athenaCatalog.add({ ...orders, tables: keyed, curation: { engine: 'athena', maxParallelTables: 2, schedule: 'rate(15 minutes)' } });
     const out = Testing.synth(athenaRepo);
     const stack: string = out['packages/source-orders/src/stack.ts'];
     expect(stack).toContain("this.athena = new AthenaCuration(this, 'Athena', {");
@@ -175,6 +176,8 @@ describe('a bad source entry is refused with the reason', () => {
     ['unknown curation engine', { curation: { engine: 'emr' as any } }, 'curation.engine "emr" is not an engine; use \'glue\' or \'athena\''],
     ['bad schedule', { curation: { schedule: 'hourly' } }, 'curation.schedule "hourly" is not an EventBridge schedule'],
     ['Glue settings on Athena', { curation: { engine: 'athena', workerCount: 4 } }, "curation.workerCount is a Glue job setting; remove it or use engine: 'glue'"],
+    ['an append-only table on Athena', { curation: { engine: 'athena' }, tables: [{ schema: 'public', table: 't', primaryKey: ['id'] }, { schema: 'public', table: 'u' }] },
+      "table public.u is append-only, which the Athena engine cannot apply exactly once; use curation.engine 'glue' for this source or give the table a primaryKey"],
     ['parallel tables on Glue', { curation: { maxParallelTables: 2 } }, 'curation.maxParallelTables applies to the Athena engine'],
     ['too many parallel tables', { curation: { engine: 'athena', maxParallelTables: 50 } }, 'curation.maxParallelTables must be a whole number from 1 to 20'],
     ['negative debounce', { curation: { onNewFiles: { debounceSeconds: -1 } } }, 'curation.onNewFiles.debounceSeconds must be a whole number from 0 to 3600'],

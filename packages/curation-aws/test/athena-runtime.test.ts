@@ -94,8 +94,9 @@ describe('Athena curation runtime (aws-sdk-client-mock)', () => {
     const second = await prepare(aws);
     expect(second.kind).toBe('initial');
     expect(second.watermark).toEqual(first.watermark);
-    expect(second.statements).toEqual(first.statements.slice(1)); // CREATE TABLE not needed again, same MERGE
-    const merge = second.statements[0];
+    // CREATE TABLE not needed again; the rows the failed run left are removed (the run starts from nothing), then the same MERGE
+    expect(second.statements).toEqual(['DELETE FROM "curated_orders"."items"', ...first.statements.slice(1)]);
+    const merge = second.statements[1];
     const newer = '("s"."_dms_change_seq" > "t"."_dms_change_seq" OR ("s"."_dms_change_seq" = "t"."_dms_change_seq" AND "s"."_dms_commit_ts" > "t"."_dms_commit_ts"))'
       .replace(/"s"\./g, 's.').replace(/"t"\./g, 't.');
     // a change already applied is not newer than itself: matched rows are left alone; an applied insert now matches
@@ -138,6 +139,17 @@ describe('Athena curation runtime (aws-sdk-client-mock)', () => {
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).not.toContain('\n');
     expect((error as Error).message).toMatch(/^table curated_orders\.items: column "qty" changed type from date to int in raw file s3:\/\/raw-bucket\/orders\/public\/items\/LOAD00000001\.parquet; .*Migrate the curated table by hand/);
+    expect(aws.updates).toHaveLength(0);
+  });
+
+  test('an append-only table is refused before anything is listed or written: Athena cannot commit its watermark with the INSERT', async () => {
+    await zone.writer.writeLoad(table, columns, [change('I', '00', { id: 1, name: 'a', qty: 1 })]);
+    const aws = fakeAws(zone.dir, [rawGlueTable('items')]);
+    const error = await prepare(aws, tableTask('items', { primaryKey: [], mode: 'append-only' })).catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      'table curated_orders.items: append-only tables cannot be curated exactly once by Athena; curate this source with the Glue engine, or give the table a primary key',
+    );
+    expect(aws.s3Mock.commandCalls(ListObjectsV2Command)).toHaveLength(0);
     expect(aws.updates).toHaveLength(0);
   });
 

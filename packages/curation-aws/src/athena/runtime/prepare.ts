@@ -34,6 +34,10 @@ export interface CurationClients {
 export async function prepare(clients: CurationClients, task: AthenaTableTask): Promise<PreparedBatch> {
   const settings = curationSettings(task.settings);
   const table = task.name;
+  if (settings.mode === 'append-only') {
+    // Athena cannot commit the watermark with the INSERT: a failure between the two would insert the batch again on the next run.
+    throw new Error(`table ${table}: append-only tables cannot be curated exactly once by Athena; curate this source with the Glue engine, or give the table a primary key`);
+  }
   const listing = await listFolder(clients.s3, task.rawLocation);
   const files = classifyListing(listing, task.rawLocation.replace(/\/$/, ''));
   const previous = await readWatermark(clients.s3, task.watermarkLocation);
@@ -77,7 +81,8 @@ export async function prepare(clients: CurationClients, task: AthenaTableTask): 
   if (!curated) statements.push(sql.createTable());
   else statements.push(...curatedEvolved.changes.map((c) => (c.kind === 'add' ? sql.addColumn(c.column) : sql.widenColumn(c.column))));
   const rebuild = apply.kind === 'initial' || apply.kind === 'reload';
-  if (apply.kind === 'reload') statements.push(`DELETE FROM ${sql.dialect.curatedTableName(settings.curated)}`);
+  // a rebuild starts empty: also an initial run over a table left by a run that failed before its first watermark
+  if (rebuild && curated) statements.push(`DELETE FROM ${sql.dialect.curatedTableName(settings.curated)}`);
 
   const withFooter = (list: readonly ChangeFile[], offset: number): FileWithFooter[] =>
     list.map((file, i) => ({ file, footer: footers[offset + i] }));
