@@ -45,20 +45,31 @@ describe('the lakehouse app', () => {
     });
   });
 
-  test('each source stack runs one Glue 5.0 curation job for its source, one run at a time, into its own database', () => {
+  test('each source stack curates its source with its engine (a Glue 5.0 job, or Athena), from one state machine, into its own database', () => {
     const { platform, sources } = lakehouseApp();
+    const engines: string[] = [];
     for (const [i, stack] of sources.entries()) {
       const name = SOURCE_DATABASES[i].name;
       const template = Template.fromStack(stack);
-      template.resourceCountIs('AWS::Glue::Job', 1);
-      template.hasResourceProperties('AWS::Glue::Job', {
-        GlueVersion: '5.0',
-        ExecutionProperty: { MaxConcurrentRuns: 1 },
-        DefaultArguments: Match.objectLike({ '--datalake-formats': 'iceberg', '--catalog': 'glue_catalog' }),
-      });
-      const job = stack.node.findChild('Curation') as GlueCurationJob;
-      expect(new Set(job.jobSpec.tables.map((t) => t.database))).toEqual(new Set([`curated_${name}`]));
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
+      const job = stack.node.tryFindChild('Curation');
+      if (job instanceof GlueCurationJob) {
+        engines.push('glue');
+        template.resourceCountIs('AWS::Glue::Job', 1);
+        template.hasResourceProperties('AWS::Glue::Job', {
+          GlueVersion: '5.0',
+          ExecutionProperty: { MaxConcurrentRuns: 1 },
+          DefaultArguments: Match.objectLike({ '--datalake-formats': 'iceberg', '--catalog': 'glue_catalog' }),
+        });
+        expect(new Set(job.jobSpec.tables.map((t) => t.database))).toEqual(new Set([`curated_${name}`]));
+      } else {
+        engines.push('athena');
+        template.resourceCountIs('AWS::Glue::Job', 0);
+        template.hasResourceProperties('AWS::Athena::WorkGroup', { Name: `lakehouse-curation-${name}` });
+      }
     }
+    // both engines deploy from the source entries in .projenrc.ts
+    expect(new Set(engines)).toEqual(new Set(['glue', 'athena']));
     expect(platform.sourceStackDependencies().warehouse).toBe(platform.warehouse);
   });
 
