@@ -4,3 +4,4 @@ export { findPgBinDir, INSTALL_HINT } from './local-postgres';
 export type { PgBinDir } from './local-postgres';
 export { acceptsConnections, findFreePort } from './free-port';
 export { processRunning } from './process-state';
+export { StepTimings } from './step-timings';

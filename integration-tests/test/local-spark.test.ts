@@ -2,7 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PostgresFixture } from '../src';
+import { PostgresFixture, StepTimings } from '../src';
 import { LAKEHOUSE_CLI, RunResult, lakehouse } from '../src/lakehouse-cli';
 
 /** Process groups whose command line names `needle` (the Spark job's, by its --warehouse argument). */
@@ -128,16 +128,7 @@ describe('lakehouse local capture → curate --engine spark → verify --warehou
   let raw: string;
   let warehouse: string;
   let source: string;
-  const timings: string[] = [];
-
-  async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-      return await step();
-    } finally {
-      timings.push(`${label} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    }
-  }
+  const timings = new StepTimings();
 
   beforeAll(async () => {
     pg = await PostgresFixture.start();
@@ -152,13 +143,13 @@ describe('lakehouse local capture → curate --engine spark → verify --warehou
   afterAll(async () => {
     await pg?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
-    if (timings.length > 0) process.stdout.write(`local-spark: ${timings.join(', ')}\n`);
+    timings.print('local-spark');
   });
 
   test('the full load and then the changes are curated into Iceberg tables, and verify finds them equal to the source', async () => {
     const capture = ['local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms'];
     expect((await lakehouse(...capture)).code).toBe(0);
-    const first = await timed('curate (full load)', () => lakehouse('local', 'curate', '--engine', 'spark', '--raw', raw, '--warehouse', warehouse));
+    const first = await timings.time('curate (full load)', () => lakehouse('local', 'curate', '--engine', 'spark', '--raw', raw, '--warehouse', warehouse));
     expect(first.stderr).not.toMatch(/^lakehouse: /m);
     expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining(`curated 4 tables into ${warehouse}`) });
     expect(first.stderr).toMatch(/curate app\.orders \(spark\): initial, 1 file/);
@@ -167,15 +158,15 @@ describe('lakehouse local capture → curate --engine spark → verify --warehou
     expect((await lakehouse(...capture)).code).toBe(0);
     // Ctrl-C while the job runs: it stops (exit 130, one line), nothing of it keeps running, the next run finishes the work
     const curate = ['local', 'curate', '--engine', 'spark', '--raw', raw, '--warehouse', warehouse];
-    const interrupted = await timed('interrupted curate', () => interruptedLakehouse(curate, warehouse));
+    const interrupted = await timings.time('interrupted curate', () => interruptedLakehouse(curate, warehouse));
     expect(interrupted.groups.size).toBe(1);
     expect(interrupted.code).toBe(130);
     expect(interrupted.stderr).toContain('lakehouse: curate --engine spark: stopped by a signal; every table keeps its last committed state');
     for (const group of interrupted.groups) expect(await processesInGroup(group)).toBe(0);
-    const second = await timed('curate (changes)', () => lakehouse(...curate));
+    const second = await timings.time('curate (changes)', () => lakehouse(...curate));
     expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining('curated 4 tables') });
 
-    const verify = await timed('verify', () => lakehouse('local', 'verify', '--source', source, '--warehouse', warehouse));
+    const verify = await timings.time('verify', () => lakehouse('local', 'verify', '--source', source, '--warehouse', warehouse));
     expect(verify.stderr).not.toMatch(/^lakehouse: /m);
     expect(verify.code).toBe(0);
     const rows = (await pg.query<{ n: string }>('SELECT count(*)::text AS n FROM app.orders')).rows[0].n;
@@ -185,7 +176,7 @@ describe('lakehouse local capture → curate --engine spark → verify --warehou
   });
 
   test('query --warehouse reads the Iceberg tables with Spark SQL', async () => {
-    const query = await timed('query', () => lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv',
+    const query = await timings.time('query', () => lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv',
       'SELECT `Key`, `Value` FROM app.mixed_case WHERE `Key` IN (3, 4) ORDER BY 1'));
     expect(query.stderr).not.toMatch(/^lakehouse: /m);
     expect(query).toMatchObject({ code: 0, stdout: 'Key,Value\n3,\n4,v4\n' });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { TRINO_URL_ENV, TrinoServer, startTrinoServer } from '@cdc-lakehouse/local-lakehouse';
-import { PostgresFixture } from '../src';
+import { PostgresFixture, StepTimings } from '../src';
 import { LAKEHOUSE_CLI, RunResult, lakehouse } from '../src/lakehouse-cli';
 
 /** Live (not zombie) processes of a process group, once a stop has had up to `waitMs` to take effect. */
@@ -119,20 +119,11 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
   let raw: string;
   let warehouse: string;
   let source: string;
-  const timings: string[] = [];
-
-  async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-      return await step();
-    } finally {
-      timings.push(`${label} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    }
-  }
+  const timings = new StepTimings();
 
   beforeAll(async () => {
     // the server starts while PostgreSQL starts and is loaded
-    const starting = timed('trino start', () => startTrinoServer());
+    const starting = timings.time('trino start', () => startTrinoServer());
     try {
       pg = await PostgresFixture.start();
       source = pg.connectionString();
@@ -152,26 +143,26 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
     await server?.stop();
     await pg?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
-    if (timings.length > 0) process.stdout.write(`local-trino: ${timings.join(', ')}\n`);
+    timings.print('local-trino');
   });
 
   test('the full load and then the changes are curated into Iceberg tables, and verify finds them equal to the source', async () => {
     const capture = ['local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms'];
-    expect((await timed('capture (full load)', () => lakehouse(...capture))).code).toBe(0);
+    expect((await timings.time('capture (full load)', () => lakehouse(...capture))).code).toBe(0);
     const curate = ['local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', warehouse];
-    const first = await timed('curate (full load)', () => lakehouse(...curate));
+    const first = await timings.time('curate (full load)', () => lakehouse(...curate));
     expect(first.stderr).not.toMatch(/^lakehouse: /m);
     expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining(`curated 4 tables into ${warehouse}`) });
     expect(first.stderr).toMatch(/curate app\.orders → app\.orders \(trino\): initial, 1 file in 1 MERGE/);
 
     await pg.query(WORKLOAD);
-    expect((await timed('capture (changes)', () => lakehouse(...capture))).code).toBe(0);
-    const second = await timed('curate (changes)', () => lakehouse(...curate));
+    expect((await timings.time('capture (changes)', () => lakehouse(...capture))).code).toBe(0);
+    const second = await timings.time('curate (changes)', () => lakehouse(...curate));
     expect(second.stderr).not.toMatch(/^lakehouse: /m);
     expect(second).toMatchObject({ code: 0, stdout: expect.stringContaining('curated 4 tables') });
     expect(second.stderr).toMatch(/curate app\.orders → app\.orders \(trino\): incremental/);
 
-    const verify = await timed('verify', () => lakehouse('local', 'verify', '--source', source, '--engine', 'trino', '--warehouse', warehouse));
+    const verify = await timings.time('verify', () => lakehouse('local', 'verify', '--source', source, '--engine', 'trino', '--warehouse', warehouse));
     expect(verify.stderr).not.toMatch(/^lakehouse: /m);
     expect(verify.code).toBe(0);
     const count = async (table: string): Promise<string> => (await pg.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${table}`)).rows[0].n;
@@ -184,7 +175,7 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
   });
 
   test('query --warehouse without --engine reads a Trino warehouse with Trino SQL (its marker file names the engine)', async () => {
-    const query = await timed('query', () => lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv',
+    const query = await timings.time('query', () => lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv',
       'SELECT * FROM app.mixed_case WHERE "Key" IN (3, 4) ORDER BY 1'));
     expect(query.stderr).not.toMatch(/^lakehouse: /m);
     // Trino folds column names to lower case (names are case-insensitive in its SQL)
@@ -197,7 +188,7 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
     ['while curate starts its Trino', /trino: starting/, 2000],
     ['while the MERGEs run', /trino: started in/, 1000],
   ])('Ctrl-C %s: the server is gone, one line, exit 130', async (when, after, afterMs) => {
-    const interrupted = await timed(`interrupted curate (${when})`, () => interruptedLakehouse(
+    const interrupted = await timings.time(`interrupted curate (${when})`, () => interruptedLakehouse(
       ['local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', path.join(work, `interrupted-${afterMs}`)], after, afterMs));
     expect(interrupted.serverPid).toBeGreaterThan(0);
     expect(interrupted.stdout).toBe('');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { ColumnDefinition, CurationPlan, CurationPlanProps, DmsRawWriter, LocalCurationRunner, RawChange, SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
 import { TRINO_URL_ENV, TrinoServer, startTrinoServer } from '@cdc-lakehouse/local-lakehouse';
 import { HISTORY_COLUMNS, History, HistoryPlayer, generateHistories, historyPlanProps, historyRowsSql, historyWriter } from './spark-history';
+import { StepTimings } from '../src';
 import { lakehouse } from '../src/lakehouse-cli';
 
 // `lakehouse local curate --engine trino`: the Athena-dialect statements (the generated dedup + MERGE as deployed,
@@ -69,19 +70,10 @@ describe('Trino (Athena SQL) curation gives the same rows as the DuckDB runner',
   const runners: LocalCurationRunner[] = [];
   let craftedWriter: DmsRawWriter;
   let craftedRunner: LocalCurationRunner;
-  const timings: string[] = [];
-
-  async function timed<T>(label: string, step: () => Promise<T>): Promise<T> {
-    const started = Date.now();
-    try {
-      return await step();
-    } finally {
-      timings.push(`${label} ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    }
-  }
+  const timings = new StepTimings();
 
   async function curate(): Promise<string> {
-    const result = await timed('curate', () => lakehouse('local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', warehouse, '--plans', plansFile));
+    const result = await timings.time('curate', () => lakehouse('local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', warehouse, '--plans', plansFile));
     expect(result.stderr).not.toMatch(/^lakehouse: /m);
     expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining(`curated ${HISTORIES + 1} tables into ${warehouse}`) });
     return result.stdout;
@@ -94,7 +86,7 @@ describe('Trino (Athena SQL) curation gives the same rows as the DuckDB runner',
     plansFile = path.join(work, 'plans.json');
     histories = generateHistories(SEED, HISTORIES, PHASES);
     fs.writeFileSync(plansFile, JSON.stringify([...histories.map(historyPlanProps), CRAFTED_PLAN], null, 2));
-    server = await timed('server start', () => startTrinoServer());
+    server = await timings.time('server start', () => startTrinoServer());
     process.env[TRINO_URL_ENV] = server.url;
     for (const history of histories) {
       const key = JSON.stringify([history.variant.includeOpForFullLoad, history.variant.datePartitioned]);
@@ -118,7 +110,7 @@ describe('Trino (Athena SQL) curation gives the same rows as the DuckDB runner',
     craftedWriter?.close();
     for (const writer of writers.values()) (await writer).close();
     if (work) fs.rmSync(work, { recursive: true, force: true });
-    if (timings.length > 0) process.stdout.write(`trino convergence (${HISTORIES} histories + crafted, seed ${SEED}): ${timings.join(', ')}\n`);
+    timings.print(`trino convergence (${HISTORIES} histories + crafted, seed ${SEED})`);
   });
 
   test(`${HISTORIES} histories and a crafted table, ${PHASES + 1} curation runs, then a run with nothing new`, async () => {
@@ -164,7 +156,7 @@ describe('Trino (Athena SQL) curation gives the same rows as the DuckDB runner',
     expect(again).toBe(`curated ${HISTORIES + 1} tables into ${warehouse} (0 raw files applied)\n`);
 
     const union = histories.map((h) => trinoRowsSql(h, `lake.${h.table.table}`)).join('\nUNION ALL\n');
-    const query = await timed('query', () => lakehouse('local', 'query', '--engine', 'trino', '--warehouse', warehouse, '--format', 'json', union));
+    const query = await timings.time('query', () => lakehouse('local', 'query', '--engine', 'trino', '--warehouse', warehouse, '--format', 'json', union));
     expect(query.stderr).not.toMatch(/^lakehouse: /m);
     expect(query.code).toBe(0);
     const trino = normalise(jsonRows(query.stdout));
