@@ -31,7 +31,7 @@ export { type SqlDialect, type DialectName, type ChangeSource } from './sql/dial
 export { AthenaDialect } from './sql/athena-dialect';
 export { SparkDialect, SPARK_TEMPLATE_PLACEHOLDERS, sparkType, type SparkDialectProps } from './sql/spark-dialect';
 export { ColumnAgnosticSql, SPARK_JOB_VIEWS } from './sql/column-agnostic-sql';
-export { DuckDbDialect, STAGED_CHANGES_VIEW, type DuckDbDialectProps } from './sql/duckdb-dialect';
+export { DuckDbDialect, STAGED_CHANGES_VIEW, columnTypeFromDuckDb, type DuckDbDialectProps } from './sql/duckdb-dialect';
 export { CurationSql, sqlDialect } from './sql/curation-sql';
 
 // Local curation runner

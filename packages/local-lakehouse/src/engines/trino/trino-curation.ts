@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import {
   ApplyPlan, ChangeFile, ColumnDefinition, ColumnType, CurationPlan, CurationSql, RawFileSchema, RawZoneError, RawZoneReader, SchemaChange,
-  TableRef, Watermark, advanceWatermark, evolveSchema, parseColumnType,
+  TableRef, Watermark, advanceWatermark, columnTypeFromDuckDb, evolveSchema, parseColumnType,
 } from '@cdc-lakehouse/curation';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { ATHENA_TRINO_DIFFERENCES, athenaToTrino, trinoQuote, trinoString, trinoType } from './athena-to-trino';
@@ -94,34 +94,6 @@ export class FooterReader {
     this.cache.set(key, schema);
     return schema;
   }
-}
-
-/** DuckDB's name for a Parquet column's type, in the plan's vocabulary (undefined: not supported). */
-export function columnTypeFromDuckDb(duckType: string): ColumnType | undefined {
-  const t = duckType.trim().toUpperCase();
-  const decimal = /^DECIMAL\((\d+),\s*(\d+)\)$/.exec(t);
-  if (decimal) return `decimal(${Number(decimal[1])},${Number(decimal[2])})`;
-  const simple: Record<string, ColumnType> = {
-    'BOOLEAN': 'boolean',
-    'TINYINT': 'int',
-    'SMALLINT': 'int',
-    'INTEGER': 'int',
-    'UTINYINT': 'int',
-    'USMALLINT': 'int',
-    'BIGINT': 'bigint',
-    'UINTEGER': 'bigint',
-    'FLOAT': 'float',
-    'DOUBLE': 'double',
-    'VARCHAR': 'string',
-    'BLOB': 'binary',
-    'DATE': 'date',
-    'TIMESTAMP': 'timestamp',
-    'TIMESTAMP_MS': 'timestamp',
-    'TIMESTAMP_NS': 'timestamp',
-    'TIMESTAMP_S': 'timestamp',
-    'TIMESTAMP WITH TIME ZONE': 'timestamp',
-  };
-  return simple[t];
 }
 
 /** What one curated table needs from the engine. */
