@@ -1,6 +1,7 @@
 import { CurationSql, LocalCurationRunner, RawZoneError, SchemaEvolutionError } from '@cdc-lakehouse/curation';
 import { lakeRows, openLake, registerTables } from './lake-database';
 import { LakeTable, discoverLakeTables, readPlanOverrides } from './plans';
+import { registryEntry } from './warehouse-registry';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../cli/progress';
 import { LakehouseError, errorMessage } from '../errors';
 
@@ -109,15 +110,7 @@ async function register(tables: readonly LakeTable[], lakeFile: string): Promise
         await lake.connection.run(sql.createTable());
       }
     }
-    await registerTables(lake.connection, tables.map((t) => ({
-      sourceSchema: t.source.schema,
-      sourceTable: t.source.table,
-      curatedDatabase: t.plan.curated.database,
-      curatedTable: t.plan.curated.table,
-      mode: t.plan.mode,
-      deletes: t.plan.deletes,
-      rowIdentity: t.plan.primaryKey,
-    })));
+    await registerTables(lake.connection, tables.map(registryEntry));
   } finally {
     lake.close();
   }

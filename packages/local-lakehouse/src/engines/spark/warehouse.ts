@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CurationPlan, CurationPlanError, SparkJobSpec, SparkJobTable, sparkJobSpec } from '@cdc-lakehouse/curation';
 import { writeFileAtomic } from '../../capture/atomic-file';
-import { LakehouseError, errorMessage } from '../../errors';
+import { LakehouseError } from '../../errors';
 import { RegisteredTable } from '../../lake/lake-database';
 import { LakeTable } from '../../lake/plans';
+import { WarehouseRegistryFile, readWarehouseRegistryFile, registryEntry, writeWarehouseRegistry } from '../../lake/warehouse-registry';
 
 /** The Iceberg catalog name the local job uses: the deployed job's, so the generated SQL runs unchanged. */
 export const LOCAL_SPARK_CATALOG = 'glue_catalog';
@@ -59,29 +59,16 @@ export function writeJobSpec(warehouse: string, tables: readonly LakeTable[]): s
   return file;
 }
 
-/** The registry entry of a table (what verify needs to name keys and find the source table). */
-export function registryEntry(table: LakeTable): RegisteredTable {
-  return {
-    sourceSchema: table.source.schema,
-    sourceTable: table.source.table,
-    curatedDatabase: table.plan.curated.database,
-    curatedTable: table.plan.curated.table,
-    mode: table.plan.mode,
-    deletes: table.plan.deletes,
-    rowIdentity: table.plan.primaryKey,
-  };
-}
+const REGISTRY: WarehouseRegistryFile = {
+  file: WAREHOUSE_REGISTRY_FILE,
+  format: REGISTRY_FORMAT,
+  engine: 'spark',
+  rewrite: () => '`lakehouse local curate --engine spark`',
+};
 
 /** Records (or refreshes) tables in the warehouse's registry, keeping entries of other source tables. */
 export function registerWarehouseTables(warehouse: string, tables: readonly LakeTable[]): void {
-  const entries = new Map<string, RegisteredTable>();
-  const file = path.join(warehouse, WAREHOUSE_REGISTRY_FILE);
-  if (fs.existsSync(file)) {
-    for (const t of readWarehouseRegistry(warehouse)) entries.set(`${t.sourceSchema}.${t.sourceTable}`, t);
-  }
-  for (const t of tables) entries.set(`${t.source.schema}.${t.source.table}`, registryEntry(t));
-  const sorted = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
-  writeFileAtomic(file, `${JSON.stringify({ format: REGISTRY_FORMAT, version: 1, tables: sorted }, null, 2)}\n`);
+  writeWarehouseRegistry(REGISTRY, warehouse, tables.map(registryEntry));
 }
 
 /**
@@ -89,18 +76,5 @@ export function registerWarehouseTables(warehouse: string, tables: readonly Lake
  * @throws LakehouseError when the directory is not a warehouse `curate --engine spark` wrote
  */
 export function readWarehouseRegistry(warehouse: string): RegisteredTable[] {
-  const file = path.join(warehouse, WAREHOUSE_REGISTRY_FILE);
-  if (!fs.existsSync(warehouse)) {
-    throw new LakehouseError(`--warehouse ${warehouse} does not exist; create it with \`lakehouse local curate --engine spark --raw <dir> --warehouse ${warehouse}\``);
-  }
-  if (!fs.existsSync(file)) {
-    throw new LakehouseError(`--warehouse ${warehouse} has no ${WAREHOUSE_REGISTRY_FILE}, so it is not a warehouse written by \`lakehouse local curate --engine spark\`; curate into it first`);
-  }
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: unknown; tables?: unknown };
-    if (parsed.format !== REGISTRY_FORMAT || !Array.isArray(parsed.tables)) throw new Error(`not a ${REGISTRY_FORMAT} file`);
-    return parsed.tables as RegisteredTable[];
-  } catch (err) {
-    throw new LakehouseError(`${file}: ${errorMessage(err)}; curate again with \`lakehouse local curate --engine spark\` to rewrite it`);
-  }
+  return readWarehouseRegistryFile(REGISTRY, warehouse);
 }

@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../../capture/atomic-file';
 import { LakehouseError, errorMessage } from '../../errors';
 import { RegisteredTable } from '../../lake/lake-database';
 import { LakeTable } from '../../lake/plans';
+import { WarehouseRegistryFile, readWarehouseRegistryFile, registryEntry, writeWarehouseRegistry } from '../../lake/warehouse-registry';
 
 /** The folder of the file metastore both catalogs share (Athena: the Glue Data Catalog). */
 export const TRINO_METASTORE_DIR = '_trino_metastore';
@@ -103,17 +104,11 @@ export function rawTableOf(plan: CurationPlan): TableRef {
  * rehearsal's bucket (Athena creates Iceberg tables only with a LOCATION).
  */
 export function athenaPlan(plan: CurationPlan): CurationPlan {
+  const props = plan.toJSON();
   return new CurationPlan({
-    source: { schema: plan.source.schema, table: plan.source.table, format: plan.format, rawTable: rawTableOf(plan) },
-    curated: { ...plan.curated, location: `s3://${REHEARSAL_BUCKET}/${plan.curated.database}/${plan.curated.table}/` },
-    columns: plan.columns,
-    primaryKey: plan.primaryKey,
-    nullableKey: plan.nullableKey,
-    mode: plan.mode,
-    deletes: plan.deletes,
-    partitionBy: plan.partitionBy,
-    tableProperties: plan.tableProperties,
-    maintenance: plan.maintenance,
+    ...props,
+    source: { ...props.source, rawTable: rawTableOf(plan) },
+    curated: { ...props.curated, location: `s3://${REHEARSAL_BUCKET}/${plan.curated.database}/${plan.curated.table}/` },
   });
 }
 
@@ -170,29 +165,20 @@ export function sourceSpelling(exported: readonly string[], columnNames: readonl
   return exported.map((c) => [c, spelled.get(c.toLowerCase()) ?? c]);
 }
 
+const REGISTRY: WarehouseRegistryFile = {
+  file: TRINO_REGISTRY_FILE,
+  format: REGISTRY_FORMAT,
+  engine: 'trino',
+  rewrite: (warehouse) => `\`lakehouse local curate --engine trino --raw <dir> --warehouse ${warehouse}\``,
+};
+
 /** Records (or refreshes) tables in the warehouse's registry, keeping entries of other source tables. */
 export function registerTrinoTables(warehouse: string, tables: readonly LakeTable[]): void {
-  const entries = new Map<string, TrinoRegisteredTable>();
-  const file = path.join(warehouse, TRINO_REGISTRY_FILE);
-  if (fs.existsSync(file)) {
-    for (const t of readTrinoRegistry(warehouse)) entries.set(`${t.sourceSchema}.${t.sourceTable}`, t);
-  }
-  for (const t of tables) {
-    const entry: TrinoRegisteredTable = {
-      sourceSchema: t.source.schema,
-      sourceTable: t.source.table,
-      curatedDatabase: t.plan.curated.database,
-      curatedTable: t.plan.curated.table,
-      mode: t.plan.mode,
-      deletes: t.plan.deletes,
-      rowIdentity: t.plan.primaryKey,
-      // Trino keeps them lower case; verify gives the exported columns these names back
-      ...(t.plan.columns.some((c) => c.name !== c.name.toLowerCase()) ? { columnNames: t.plan.columns.map((c) => c.name) } : {}),
-    };
-    entries.set(`${t.source.schema}.${t.source.table}`, entry);
-  }
-  const sorted = [...entries.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
-  writeFileAtomic(file, `${JSON.stringify({ format: REGISTRY_FORMAT, version: 1, tables: sorted }, null, 2)}\n`);
+  writeWarehouseRegistry<TrinoRegisteredTable>(REGISTRY, warehouse, tables.map((t) => ({
+    ...registryEntry(t),
+    // Trino keeps them lower case; verify gives the exported columns these names back
+    ...(t.plan.columns.some((c) => c.name !== c.name.toLowerCase()) ? { columnNames: t.plan.columns.map((c) => c.name) } : {}),
+  })));
 }
 
 /**
@@ -200,17 +186,5 @@ export function registerTrinoTables(warehouse: string, tables: readonly LakeTabl
  * @throws LakehouseError when the directory is not a warehouse `curate --engine trino` wrote
  */
 export function readTrinoRegistry(warehouse: string): TrinoRegisteredTable[] {
-  const file = path.join(warehouse, TRINO_REGISTRY_FILE);
-  const create = `\`lakehouse local curate --engine trino --raw <dir> --warehouse ${warehouse}\``;
-  if (!fs.existsSync(warehouse)) throw new LakehouseError(`--warehouse ${warehouse} does not exist; create it with ${create}`);
-  if (!fs.existsSync(file)) {
-    throw new LakehouseError(`--warehouse ${warehouse} has no ${TRINO_REGISTRY_FILE}, so it is not a warehouse written by \`lakehouse local curate --engine trino\`; curate into it first`);
-  }
-  try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: unknown; tables?: unknown };
-    if (parsed.format !== REGISTRY_FORMAT || !Array.isArray(parsed.tables)) throw new Error(`not a ${REGISTRY_FORMAT} file`);
-    return parsed.tables as TrinoRegisteredTable[];
-  } catch (err) {
-    throw new LakehouseError(`${file}: ${errorMessage(err)}; curate again with ${create} to rewrite it`);
-  }
+  return readWarehouseRegistryFile<TrinoRegisteredTable>(REGISTRY, warehouse);
 }
