@@ -51,22 +51,30 @@ const curation = new RuntimeLibrary(repo, {
 });
 curation.defineTarget('bench', 'node lib/bench/merge-throughput.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
 
+// Query results for people: streaming table/csv/json rendering by column type, and the Athena query client
+const query = new RuntimeLibrary(repo, {
+  name: 'query',
+  description: 'Query results for analysts: a streaming table/csv/json renderer and an Athena client (pages, cost, stop, time travel)',
+  deps: [`@aws-sdk/client-athena@${VERSIONS.awsSdkAthena}`],
+  devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`],
+});
+
 // Local lakehouse: DMS-format capture from PostgreSQL, curation and verification on one machine
 const localLakehouse = new RuntimeLibrary(repo, {
   name: 'local-lakehouse',
   description: 'Runs source -> CDC -> DMS-format raw zone -> merge -> query on one machine, without AWS',
   deps: [`pg@${VERSIONS.pg}`, `pg-copy-streams@${VERSIONS.pgCopyStreams}`, `@duckdb/node-api@${VERSIONS.duckdb}`],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`, `@types/pg-copy-streams@${VERSIONS.typesPgCopyStreams}`],
-  workspaceDeps: [curation, sourceSetup],
+  workspaceDeps: [curation, sourceSetup, query],
 });
 localLakehouse.defineTarget('bench', 'node lib/bench/index.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
 
 // The `lakehouse` command line
 const cli = new RuntimeLibrary(repo, {
   name: 'cli',
-  description: 'The lakehouse command: preflight checks against source databases, local lakehouse',
+  description: 'The lakehouse command: preflight checks, the local lakehouse, queries and table history on Athena',
   bin: { lakehouse: 'lib/main.js' },
-  workspaceDeps: [sourceSetup, curation, localLakehouse],
+  workspaceDeps: [sourceSetup, curation, localLakehouse, query],
 });
 cli.defineTarget('demo', 'node lib/main.js demo', { dependsOn: ['build'], cache: false }, 'demo', {}, false);
 
@@ -80,11 +88,19 @@ const curationAws = new ConstructLibrary(repo, {
 });
 curationAws.nx.addImplicitDependency('glue-scripts'); // the job ships glue-scripts/ as assets
 
+// Governance: Lake Formation (admins, locations, LF-tags, grants by tag, PII columns), analysts' workgroups and roles
+const governance = new ConstructLibrary(repo, {
+  name: 'governance',
+  description: "Governance: Lake Formation settings, locations, LF-tags and grants by tag, PII column tags, analysts' workgroups and roles",
+  deps: [`@aws-sdk/client-lakeformation@${VERSIONS.awsSdkLakeFormation}`, `@aws-sdk/client-glue@${VERSIONS.awsSdkGlue}`], // the runtime Lambdas
+  devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`, `esbuild@${VERSIONS.esbuild}`],
+});
+
 // Apps
 const platform = new CdkApp(repo, {
   name: 'platform',
   description: 'The platform: shared network, access logs, DMS account roles and the warehouse, plus one stack per source database',
-  workspaceDeps: [networking, rawZone, dms, curationAws],
+  workspaceDeps: [networking, rawZone, dms, curationAws, governance],
 });
 
 // Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
@@ -120,7 +136,7 @@ sources.add({
 const integrationTests = new IntegrationTestSuite(repo, {
   description: 'Integration tests against real PostgreSQL and MySQL servers',
   deps: [`pg@${VERSIONS.pg}`, `mysql2@${VERSIONS.mysql2}`, `testcontainers@${VERSIONS.testcontainers}`],
-  workspaceDeps: [curation, sourceSetup, localLakehouse, cli],
+  workspaceDeps: [curation, sourceSetup, localLakehouse, cli, query],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
   // Also run in containers (podman here, or the caller's Docker): every suite that starts a database server, except the Spark ones.
   containerSuites: [

@@ -32,6 +32,8 @@ export const VERSIONS = {
   eslintPluginImport: '^2.32.0',
   awsSdkS3: '^3.1175.0',
   awsSdkGlue: '^3.1169.0',
+  awsSdkAthena: '^3.1164.0',
+  awsSdkLakeFormation: '^3.1048.0',
   awsSdkClientMock: '^4.1.0',
   aslValidator: '^4.0.0',
 } as const;

@@ -1,0 +1,2 @@
+export * from './lake-formation';
+export * from './analysts';
