@@ -99,7 +99,8 @@ describe('AthenaCurationWorkflow', () => {
   });
 
   test('raw tables registered from the plans: one database per source, Parquet tables with the bookkeeping columns at the raw folders', () => {
-    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'raw_orders' } });
+    // no IAMAllowedPrincipals grant on new tables: only Lake Formation grants reach raw data
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'raw_orders', CreateTableDefaultPermissions: [] }) });
     template.hasResourceProperties('AWS::Glue::Table', {
       DatabaseName: 'raw_orders',
       TableInput: {

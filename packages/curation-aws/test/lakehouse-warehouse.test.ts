@@ -129,6 +129,7 @@ describe('curated databases', () => {
         DatabaseInput: Match.objectLike({
           Name: name,
           LocationUri: { 'Fn::Join': ['', ['s3://', { Ref: logicalId(warehouse.bucket) }, `/${name}/`]] },
+          CreateTableDefaultPermissions: [], // Lake Formation grants, not IAMAllowedPrincipals, decide who reads new tables
         }),
       });
     }

@@ -48,7 +48,12 @@ export class RawTables extends Construct {
     const root = props.rawLocation.endsWith('/') ? props.rawLocation : `${props.rawLocation}/`;
     this.database = new glue.CfnDatabase(this, 'Database', {
       catalogId: account,
-      databaseInput: { name: this.databaseName, description: `Raw DMS change files of source ${props.sourceName} (Parquet), read by Athena curation` },
+      databaseInput: {
+        name: this.databaseName,
+        description: `Raw DMS change files of source ${props.sourceName} (Parquet), read by Athena curation`,
+        // no IAMAllowedPrincipals grant on its tables: only the curation's Lake Formation grants reach raw data
+        createTableDefaultPermissions: [],
+      },
     });
     for (const settings of props.tables) {
       const { schema, table } = settings.source;

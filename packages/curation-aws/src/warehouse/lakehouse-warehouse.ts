@@ -106,7 +106,10 @@ export class LakehouseWarehouse extends Construct {
       locationUri: `s3://${this.bucket.bucketName}/${databaseName}/`,
       description: `Curated Iceberg tables of source ${sourceName}, written by its Glue curation job`,
     });
-    (database.node.defaultChild as glue.CfnDatabase).applyRemovalPolicy(dataRemoval(this).removalPolicy);
+    const cfn = database.node.defaultChild as glue.CfnDatabase;
+    cfn.applyRemovalPolicy(dataRemoval(this).removalPolicy);
+    // new tables get no IAMAllowedPrincipals grant: Lake Formation grants (the governance package) decide who reads them
+    cfn.addPropertyOverride('DatabaseInput.CreateTableDefaultPermissions', []);
     this.databases.set(sourceName, database);
     return database;
   }
