@@ -1,0 +1,20 @@
+/**
+ * Lake Formation behaviour this package relies on but that no test here can prove (LF has no local emulator).
+ * Each entry is one claim to check in a real account; the code that depends on it says `*verify*` and the claim.
+ */
+export const LAKE_FORMATION_VERIFY: readonly string[] = [
+  'ALL on the table (by tag) is what Glue 5.0 full table access needs, with AllowFullTableExternalDataAccess on.',
+  'A table inherits its database\'s LF-tags; assigning another value of the same key on the table overrides it.',
+  'Columns inherit the table\'s assigned sensitivity; a column-level value overrides it, so a pii column of a general table'
+    + ' is hidden from an expression on sensitivity=general.',
+  'AddLFTagsToResource on a table and its columns needs ASSOCIATE on the tag values and DESCRIBE on the table (no ALTER).',
+  'Revoking IAM_ALLOWED_PRINCIPALS on a database or table needs a data lake admin (the revoking Lambda\'s role is one).',
+  'RevokePermissions fails with InvalidInputException "No permissions revoked" when IAM_ALLOWED_PRINCIPALS has nothing.',
+  'A table permission on a tag expression lets its grantee see the table\'s database without a database grant (raw tables).',
+  'The Athena curation Lambda\'s glue:UpdateTable on raw tables needs LF ALTER on them once IAM_ALLOWED_PRINCIPALS is revoked.',
+  'DATA_LOCATION_ACCESS can be granted on a path under a registered location (the curated database\'s warehouse folder).',
+  'Direct S3 reads by IAM (the Glue job reading raw change files by path) keep working after the bucket is registered.',
+  'New tables of a database whose CreateTableDefaultPermissions grant IAM_ALLOWED_PRINCIPALS ALL get that grant again;'
+    + ' the curated and raw databases must be created with empty CreateTableDefaultPermissions.',
+  'The registration role needs only sts:AssumeRole from lakeformation.amazonaws.com (no sts:SetContext) for credential vending.',
+];
