@@ -1,1 +1,2 @@
-export {};
+export * from './analyst-access';
+export { AnalystWorkgroupAccess } from './analyst-workgroup';
