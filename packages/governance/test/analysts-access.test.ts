@@ -200,6 +200,16 @@ describe('roles', () => {
     expect(JSON.stringify(piiRole.AssumeRolePolicyDocument)).toContain(PII_READER);
   });
 
+  test('a principal\'s conditions apply to assuming the role and to setting the source identity alike', () => {
+    const condition = { StringEquals: { 'aws:PrincipalTag/team': 'analytics' } };
+    const { access, template } = synth({ analystPrincipals: [new iam.ArnPrincipal(ANALYST).withConditions(condition)] });
+    const role = template.toJSON().Resources[logicalId(access.analysts.role)];
+    const statements: Record<string, unknown>[] = role.Properties.AssumeRolePolicyDocument.Statement;
+    expect(statements).toHaveLength(2);
+    for (const statement of statements) expect(statement).toMatchObject({ Effect: 'Allow', Principal: { AWS: ANALYST }, Condition: condition });
+    expect(statements.map((s) => s.Action).sort()).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity']);
+  });
+
   test.each([
     ['analysts', ANALYSTS_WORKGROUP_NAME, 'analysts/'],
     ['piiReaders', PII_READERS_WORKGROUP_NAME, 'pii-readers/'],

@@ -20,9 +20,16 @@ const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
 
 /** Props of {@link AnalystAccess}. */
 export interface AnalystAccessProps {
-  /** The curated databases (`curated_<source>`) analysts may see in the catalog; what they may read is up to Lake Formation. */
+  /**
+   * The curated databases (`curated_<source>`) analysts may see in the catalog; what they may read is up to Lake Formation.
+   * Give literal names: the cdk-nag acknowledgements of the `table/<database>/*` wildcards are written with them.
+   */
   readonly curatedDatabaseNames: readonly string[];
-  /** Who may assume the analyst role (e.g. an SSO permission set's role as `iam.ArnPrincipal`, or `iam.AccountRootPrincipal`). */
+  /**
+   * Who may assume the analyst role (e.g. an SSO permission set's role as `iam.ArnPrincipal`, or `iam.AccountRootPrincipal`).
+   * The role allows 12-hour sessions, but a session assumed from another role's session (role chaining, e.g. from SSO) lasts
+   * at most 1 hour: that is an STS limit.
+   */
   readonly analystPrincipals: readonly iam.IPrincipal[];
   /**
    * Who may assume the PII-reader role.
@@ -61,6 +68,9 @@ export interface AnalystAccessProps {
  * The roles can query, read the curated databases' catalog entries and use their results folder; they get no S3 access to
  * raw or warehouse data. What rows and columns they see is granted in Lake Formation by tag (see
  * `LakeFormationGovernance.grantReaders`): pass `analysts.role` with `pii: false` and `piiReaders.role` with `pii: true`.
+ *
+ * The workgroup names are fixed, so there is one `AnalystAccess` per account and region. Because of the bucket policy, not
+ * even an administrator reads results through S3 without assuming the folder's role (they can still change the policy).
  */
 export class AnalystAccess extends Construct {
   /** The bucket both workgroups write their results to, each in its own folder. */
