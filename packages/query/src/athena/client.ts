@@ -54,8 +54,8 @@ export class AthenaQueryStopped extends Error {
 }
 
 export interface AthenaQueryClientOptions {
-  /** Athena workgroup (it decides the results location, encryption and the bytes-scanned limit). */
-  readonly workGroup: string;
+  /** Athena workgroup (it decides the results location, encryption and the bytes-scanned limit); default: Athena's `primary`. */
+  readonly workGroup?: string;
   /** Default database for unqualified table names. */
   readonly database?: string;
   /** Data catalog; default AwsDataCatalog. */
@@ -242,7 +242,7 @@ export class AthenaQueryClient {
           throw err;
         }
         if (!isThrottling(err)) {
-          throw new AthenaQueryError(`Athena ${operation} failed: ${oneLine(err)}`);
+          throw new AthenaQueryError(`Athena ${operation} failed: ${oneLine(err)}${fixFor(err)}`);
         }
         if (attempt >= this.maxThrottleAttempts) {
           throw new AthenaQueryError(`Athena ${operation} was still throttled after ${attempt} attempts (${oneLine(err)}); `
@@ -258,6 +258,18 @@ export class AthenaQueryClient {
 function isHeaderRow(row: Row, columns: readonly ResultColumn[]): boolean {
   const data = row.Data ?? [];
   return data.length === columns.length && columns.every((column, index) => data[index]?.VarCharValue === column.name);
+}
+
+/** How to fix the errors of a missing setup; empty for the others (Athena's own message says what is wrong). */
+function fixFor(err: unknown): string {
+  const { name, message } = (err ?? {}) as { name?: string; message?: string };
+  if (name === 'CredentialsProviderError') {
+    return '; set AWS_PROFILE (after `aws sso login`) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY';
+  }
+  if (/region is missing/i.test(message ?? '')) {
+    return '; set AWS_REGION (or the profile\'s region), e.g. AWS_REGION=eu-west-1';
+  }
+  return '';
 }
 
 function oneLine(err: unknown): string {
