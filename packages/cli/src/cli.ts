@@ -1,9 +1,10 @@
 import { CliCommand, CliIo, ExitCode, UsageError } from './command';
+import { historyCommand, queryCommand } from './commands/athena';
 import { demoCommand, localCommand } from './commands/local-lakehouse';
 import { preflightCommand } from './commands/preflight';
 
 /** Every `lakehouse` command, in help order. */
-export const COMMANDS: readonly CliCommand[] = [demoCommand, localCommand, preflightCommand];
+export const COMMANDS: readonly CliCommand[] = [demoCommand, historyCommand, localCommand, preflightCommand, queryCommand];
 
 /** The text of `lakehouse --help` for a command table. */
 export function commandTableHelp(program: string, commands: readonly CliCommand[]): string {

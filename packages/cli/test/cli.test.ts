@@ -26,17 +26,17 @@ describe('lakehouse', () => {
     const empty = captureIo();
     expect(await runCli([], empty)).toBe(2);
     expect(empty.stderr[0]).toBe('Usage: lakehouse <command> [options]');
-    expect(COMMANDS.map((command) => command.name)).toEqual(['demo', 'local', 'preflight']);
+    expect(COMMANDS.map((command) => command.name)).toEqual(['demo', 'history', 'local', 'preflight', 'query']);
     expect(io.stdout).toContain('  local      the local lakehouse step by step: capture | curate (--engine duckdb|spark|trino) | query | verify');
   });
 
   test('unknown commands and options: one line, exit 2', async () => {
     const io = captureIo();
     expect(await runCli(['deploy'], io)).toBe(2);
-    expect(io.stderr).toEqual(['lakehouse: unknown command "deploy"; commands: demo, local, preflight (see `lakehouse --help`)']);
+    expect(io.stderr).toEqual(['lakehouse: unknown command "deploy"; commands: demo, history, local, preflight, query (see `lakehouse --help`)']);
     const option = captureIo();
     expect(await runCli(['--verbose'], option)).toBe(2);
-    expect(option.stderr).toEqual(['lakehouse: unknown option --verbose; commands: demo, local, preflight (see `lakehouse --help`)']);
+    expect(option.stderr).toEqual(['lakehouse: unknown option --verbose; commands: demo, history, local, preflight, query (see `lakehouse --help`)']);
   });
 
   test('preflight --help prints the usage, exit 0', async () => {
