@@ -1,10 +1,10 @@
+import { OutputFormat, renderRows, streamSink } from '@cdc-lakehouse/query';
 import { parseCommandArgs, parseDuration, requireOption } from './args';
 import { CommandIo, helpRequested, onStopSignal } from './command-io';
 import { createProgress } from './progress';
 import { engineAndTarget } from '../engines/registry';
 import { UsageError } from '../errors';
 import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
-import { formatCsv, formatJsonLines, formatTable } from '../lake/query';
 import { formatVerification, verificationFailure, verifyCuratedTables } from '../lake/verify';
 
 const TARGET_OPTIONS = { lake: { type: 'string' }, warehouse: { type: 'string' }, engine: { type: 'string' } } as const;
@@ -64,9 +64,9 @@ export async function queryCommand(argv: readonly string[], io: CommandIo): Prom
   }
   const format = (values.format as string | undefined) ?? 'table';
   if (!['table', 'csv', 'json'].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)}: use table, csv or json`);
-  const result = await engine.query(target, positionals[0]);
-  const text = format === 'csv' ? formatCsv(result) : format === 'json' ? formatJsonLines(result) : formatTable(result);
-  io.stdout.write(text === '' ? '' : `${text}\n`);
+  // rows go out as the engine produces them: memory stays bounded whatever the result's size
+  const sink = streamSink(io.stdout);
+  await engine.query(target, positionals[0], (rows) => renderRows(rows, sink, { format: format as OutputFormat }));
   return 0;
 }
 

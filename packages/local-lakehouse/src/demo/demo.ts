@@ -8,7 +8,7 @@ import { createProgress, formatCount, formatDuration } from '../cli/progress';
 import { LOGICAL_REPLICATION_SETTINGS, LocalPostgresServer } from '../embedded-postgres';
 import { LakehouseError, errorMessage } from '../errors';
 import { curateOnce } from '../lake/curate';
-import { formatTable, queryLake } from '../lake/query';
+import { renderToString, streamLake } from '../lake/query';
 import { formatVerification, verificationFailure, verifyLake } from '../lake/verify';
 import type { CommandIo } from '../main';
 
@@ -105,7 +105,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out('');
     out('demo: sample analyst query (lakehouse local query):');
     out(SAMPLE_ANALYST_QUERY);
-    out(formatTable(await queryLake(lakeFile, SAMPLE_ANALYST_QUERY)));
+    out((await streamLake(lakeFile, SAMPLE_ANALYST_QUERY, (result) => renderToString(result))).trimEnd());
     out('');
     failure = verificationFailure(results);
     verified = results.length;

@@ -1,7 +1,7 @@
 import { ProgressReporter } from '../cli/progress';
 import { CuratedTableResult } from '../lake/curate';
 import { LakeTable } from '../lake/plans';
-import { QueryResult } from '../lake/query';
+import { RowConsumer } from '../lake/query';
 import { CuratedTablesView } from '../lake/verify';
 
 /** Where an engine keeps the curated tables, and the CLI option that names it. */
@@ -75,8 +75,12 @@ export interface CurationEngine {
    * @returns the number of rounds
    */
   follow?(request: FollowRequest): Promise<number>;
-  /** Runs one SQL statement (the engine's dialect) on the curated tables, `<database>.<table>`. */
-  query(target: string, sql: string): Promise<QueryResult>;
+  /**
+   * Runs one SQL statement (the engine's dialect) on the curated tables, `<database>.<table>`, and hands its rows to
+   * `consume` as the engine produces them (the engine stays up until `consume` settles). `collectRows` from
+   * `lake/query` reads a small result whole.
+   */
+  query<T>(target: string, sql: string, consume: RowConsumer<T>): Promise<T>;
   /** The curated tables as DuckDB relations, for `verify` (one comparison implementation for every engine). */
   openCuratedTables(target: string, progress?: ProgressReporter): Promise<CuratedTablesView>;
 }

@@ -1,52 +1,96 @@
+import { Cell, ResultColumn, RowStream, kindOfType, renderRows, OutputFormat } from '@cdc-lakehouse/query';
+import {
+  DuckDBBlobValue, DuckDBConnection, DuckDBResult, DuckDBTypeId, DuckDBValueConverter, Json, JsonDuckDBValueConverter,
+} from '@duckdb/node-api';
 import { openLake } from './lake-database';
 import { LakehouseError, errorMessage } from '../errors';
 
-/** A query result: column names and rows of JSON-friendly values. */
+/** A whole query result in memory: column names and rows (small results only; `query` streams a {@link RowStream}). */
 export interface QueryResult {
   readonly columns: readonly string[];
   readonly rows: readonly (readonly unknown[])[];
 }
 
+/** What a caller does with a streamed result while the engine keeps it open. */
+export type RowConsumer<T> = (rows: RowStream) => Promise<T>;
+
+const BIG_INTEGERS = new Set<DuckDBTypeId>([
+  DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT, DuckDBTypeId.BIGNUM,
+]);
+
 /**
- * Runs one SQL statement against the lake, read-only (it waits while `curate --follow` holds the
- * file). Curated tables are `<database>.<table>`, as analysts name them in Athena.
+ * DuckDB values as cells, nested ones too: 64/128-bit integers as bigint (exact), decimals as exact text, doubles as
+ * numbers (NaN/Infinity as text), temporal values as DuckDB's text, blobs as hex, intervals as DuckDB's text,
+ * lists/arrays as arrays, structs as objects, maps as [{key, value}] lists.
  */
-export async function queryLake(lakeFile: string, sql: string): Promise<QueryResult> {
+const toCell: DuckDBValueConverter<Cell> = (value, type, converter) => {
+  if (value === null) return null;
+  if (BIG_INTEGERS.has(type.typeId)) return typeof value === 'bigint' ? value : String(value);
+  if (type.typeId === DuckDBTypeId.BLOB && value instanceof DuckDBBlobValue) return Buffer.from(value.bytes).toString('hex');
+  if (type.typeId === DuckDBTypeId.INTERVAL) return String(value);
+  return JsonDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<Json>) as Cell;
+};
+
+function queryFailed(err: unknown): LakehouseError {
+  return err instanceof LakehouseError ? err : new LakehouseError(`query failed: ${errorMessage(err)}`);
+}
+
+/** A DuckDB result as a row stream, one batch per data chunk (2,048 rows), fetched as the reader asks. */
+export function duckdbRowStream(result: DuckDBResult): RowStream {
+  const columns: ResultColumn[] = result.columnNames().map((name, i) => {
+    const type = result.columnType(i).toString();
+    return { name, type, kind: kindOfType(type) };
+  });
+  async function* batches(): AsyncGenerator<Cell[][]> {
+    try {
+      for await (const rows of result.yieldConvertedRows(toCell)) yield rows;
+    } catch (err) {
+      throw queryFailed(err);
+    }
+  }
+  return { columns, batches: batches() };
+}
+
+/** Runs one statement on an open DuckDB connection and hands its streamed rows to `consume`. */
+export async function streamDuckdb<T>(connection: DuckDBConnection, sql: string, consume: RowConsumer<T>): Promise<T> {
+  let result: DuckDBResult;
+  try {
+    result = await connection.stream(sql);
+  } catch (err) {
+    throw queryFailed(err);
+  }
+  return consume(duckdbRowStream(result));
+}
+
+/**
+ * Runs one SQL statement against the lake, read-only (it waits while `curate --follow` holds the file), and hands
+ * its rows to `consume` as they are read; the lake stays open until `consume` settles. Curated tables are
+ * `<database>.<table>`, as analysts name them in Athena.
+ */
+export async function streamLake<T>(lakeFile: string, sql: string, consume: RowConsumer<T>): Promise<T> {
   const lake = await openLake(lakeFile, { readOnly: true });
   try {
-    const reader = await lake.connection.runAndReadAll(sql);
-    return { columns: reader.columnNames(), rows: reader.getRowsJson() as unknown[][] };
-  } catch (err) {
-    if (err instanceof LakehouseError) throw err;
-    throw new LakehouseError(`query failed: ${errorMessage(err)}`);
+    return await streamDuckdb(lake.connection, sql, consume);
   } finally {
     lake.close();
   }
 }
 
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+/** Runs one statement on the lake and reads its whole (small) result into memory; see {@link streamLake}. */
+export async function queryLake(lakeFile: string, sql: string): Promise<QueryResult> {
+  return streamLake(lakeFile, sql, collectRows);
 }
 
-/** Formats a result as an aligned text table. */
-export function formatTable(result: QueryResult, maxWidth = 60): string {
-  const cut = (text: string): string => (text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text);
-  const rows = result.rows.map((r) => r.map((v) => cut(cell(v)).replace(/\n/g, '\\n')));
-  const widths = result.columns.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
-  const footer = `(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})`;
-  return [line(result.columns), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map(line), footer].join('\n');
+/** Reads a whole (small) row stream into memory. */
+export async function collectRows(rows: RowStream): Promise<QueryResult> {
+  const out: (readonly Cell[])[] = [];
+  for await (const batch of rows.batches) for (const row of batch) out.push(row);
+  return { columns: rows.columns.map((c) => c.name), rows: out };
 }
 
-/** Formats a result as CSV (RFC 4180 quoting). */
-export function formatCsv(result: QueryResult): string {
-  const quote = (text: string): string => (/[",\n\r]/.test(text) ? `"${text.split('"').join('""')}"` : text);
-  return [result.columns.map(quote).join(','), ...result.rows.map((r) => r.map((v) => (v === null ? '' : quote(cell(v)))).join(','))].join('\n');
-}
-
-/** Formats a result as JSON lines, one object per row. */
-export function formatJsonLines(result: QueryResult): string {
-  return result.rows.map((r) => JSON.stringify(Object.fromEntries(result.columns.map((c, i) => [c, r[i]])))).join('\n');
+/** Renders a (small) row stream to a string, e.g. for the demo's output. */
+export async function renderToString(rows: RowStream, format: OutputFormat = 'table'): Promise<string> {
+  const parts: string[] = [];
+  await renderRows(rows, { write: async (chunk) => void parts.push(chunk) }, { format });
+  return parts.join('');
 }

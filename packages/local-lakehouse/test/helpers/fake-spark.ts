@@ -8,7 +8,8 @@ import { ICEBERG_RUNTIME_JAR } from '../../src/engines/spark/spark-environment';
  * it speaks the job core's command-line protocol (one JSON line per table, progress on stderr, exit
  * codes 0/1/2) so the engine's plumbing is tested without Spark. Behaviour by environment:
  * FAKE_FAIL=db.t fails that table, FAKE_HANG=1 waits for a signal, FAKE_JVM=1 starts a child that ignores SIGINT
- * and holds stdout/stderr (as PySpark's JVM does), FAKE_LOG=FILE records PIDs, argv and PYTHONPATH.
+ * and holds stdout/stderr (as PySpark's JVM does), FAKE_LOG=FILE records PIDs, argv and PYTHONPATH, FAKE_ROWS=N makes
+ * query print N rows (FAKE_FAIL_AFTER_ROWS=1: then fail).
  */
 export interface FakeSpark {
   readonly home: string;
@@ -49,7 +50,22 @@ if (process.env.FAKE_HANG) {
   process.exit(failed ? 1 : 0);
 } else if (command === 'query') {
   if (args[args.length - 1].includes('missing')) { process.stderr.write('AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] missing\n'); process.exit(1); }
-  process.stdout.write(JSON.stringify({ n: 1, name: "o'neil" }) + '\n' + JSON.stringify({ n: 2, name: null }) + '\n');
+  if (process.env.FAKE_ROWS) {
+    // a long result: one JSON line per row, written as fast as the pipe takes it
+    const total = Number(process.env.FAKE_ROWS);
+    let i = 0;
+    const more = () => {
+      while (i < total) {
+        const line = '{"n": ' + i + ', "big": 9007199254740993' + i % 10 + ', "name": "row ' + i + '"}\n';
+        i++;
+        if (!process.stdout.write(line)) return process.stdout.once('drain', more);
+      }
+      if (process.env.FAKE_FAIL_AFTER_ROWS) { process.stderr.write('AnalysisException: executor lost\n'); process.exitCode = 1; }
+    };
+    more();
+  } else {
+    process.stdout.write(JSON.stringify({ n: 1, name: "o'neil" }) + '\n' + JSON.stringify({ n: 2, name: null }) + '\n');
+  }
 } else {
   process.stderr.write('lakehouse_curation: unknown command ' + command + '\n');
   process.exit(2);

@@ -1,6 +1,6 @@
 import { curateFollow, curateLakeTables } from '../../lake/curate';
 import { openLake, registeredTables } from '../../lake/lake-database';
-import { queryLake } from '../../lake/query';
+import { RowConsumer, streamLake } from '../../lake/query';
 import { CuratedTablesView } from '../../lake/verify';
 import { CurationEngine, CurateRequest, FollowRequest } from '../curation-engine';
 
@@ -30,8 +30,8 @@ export const duckdbEngine: CurationEngine = {
     });
   },
 
-  async query(target: string, sql: string) {
-    return queryLake(target, sql);
+  async query<T>(target: string, sql: string, consume: RowConsumer<T>) {
+    return streamLake(target, sql, consume);
   },
 
   async openCuratedTables(target: string): Promise<CuratedTablesView> {

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { SparkEnvironment, JOB_CORE_PACKAGE } from './spark-environment';
 import { ProgressReporter, SILENT_PROGRESS } from '../../cli/progress';
 import { LakehouseError } from '../../errors';
@@ -16,6 +17,15 @@ export interface JobCoreRunOptions {
   readonly signal?: AbortSignal;
   /** @default 15000 */
   readonly graceMs?: number;
+  /** False: stdout goes to `onStdoutLine` only (a long query result), `JobCoreResult.stdout` is empty. @default true */
+  readonly collectStdout?: boolean;
+  /** Receives the started process, e.g. to pause its stdout while a reader catches up. @default none */
+  readonly onStart?: (child: ChildProcess) => void;
+  /**
+   * How long to wait, once the job has exited, for the rest of its output; a caller that pauses stdout (`onStart`)
+   * and reads all of it gives `Infinity`. @default 5000
+   */
+  readonly outputTimeoutMs?: number;
 }
 
 /** What a run produced. */
@@ -63,14 +73,17 @@ const NOISE = [
 
 function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
   let rest = '';
+  // a character split between two chunks stays whole
+  const decoder = new StringDecoder('utf8');
   return {
     push(chunk) {
-      const text = rest + chunk.toString('utf8');
+      const text = rest + decoder.write(chunk);
       const lines = text.split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) onLine(line.replace(/\r$/, ''));
     },
     end() {
+      rest += decoder.end();
       if (rest !== '') onLine(rest);
       rest = '';
     },
@@ -117,8 +130,9 @@ export async function runJobCore(env: SparkEnvironment, args: readonly string[],
     if (tail.length > 40) tail.shift();
     progress.line(line);
   });
+  const collect = options.collectStdout ?? true;
   child.stdout!.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
+    if (collect) stdout += chunk.toString('utf8');
     out.push(chunk);
   });
   child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
@@ -132,6 +146,7 @@ export async function runJobCore(env: SparkEnvironment, args: readonly string[],
     killGroup(pid, 'SIGINT');
     killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), options.graceMs ?? 15_000);
   };
+  options.onStart?.(child);
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -145,7 +160,7 @@ export async function runJobCore(env: SparkEnvironment, args: readonly string[],
         resolve([c, s]);
       });
     });
-    await streamsClosed(child, 5000);
+    await streamsClosed(child, options.outputTimeoutMs ?? 5000);
     out.end();
     err.end();
     return { code, exitSignal, stdout, stderrTail: tail, interrupted };
@@ -169,7 +184,9 @@ async function streamsClosed(child: ChildProcess, timeoutMs: number): Promise<vo
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([
     Promise.all([closed(child.stdout), closed(child.stderr)]),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    new Promise<void>((resolve) => {
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(resolve, timeoutMs);
+    }),
   ]);
   if (timer) clearTimeout(timer);
   child.stdout?.destroy();

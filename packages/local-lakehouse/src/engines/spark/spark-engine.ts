@@ -3,12 +3,13 @@ import * as path from 'node:path';
 import { exportedTablesView } from './exported-tables';
 import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
 import { sparkEnvironment } from './spark-environment';
+import { streamSparkQuery } from './spark-query';
 import { WAREHOUSE_REGISTRY_FILE, readWarehouseRegistry, registerWarehouseTables, writeJobSpec } from './warehouse';
 import { SILENT_PROGRESS, formatCount } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { LakeTable } from '../../lake/plans';
-import { QueryResult } from '../../lake/query';
+import { QueryResult, RowConsumer } from '../../lake/query';
 import { CurationEngine, CurateRequest } from '../curation-engine';
 
 /** One line of `python -m lakehouse_curation curate` output: the result of one table. */
@@ -129,11 +130,9 @@ export const sparkEngine: CurationEngine = {
     return curateOutcome(request.tables, run, lines);
   },
 
-  async query(target: string, sql: string) {
+  async query<T>(target: string, sql: string, consume: RowConsumer<T>) {
     requireWarehouse(target);
-    const run = await runJobCore(sparkEnvironment(), ['query', '--warehouse', path.resolve(target), '--format', 'json', sql]);
-    if (run.code !== 0) throw new LakehouseError(`query failed: ${failureLine(run)}`);
-    return parseJsonRows(run.stdout);
+    return streamSparkQuery(sparkEnvironment(), path.resolve(target), sql, consume);
   },
 
   async openCuratedTables(target: string, progress = SILENT_PROGRESS) {

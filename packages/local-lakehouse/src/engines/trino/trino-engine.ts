@@ -12,6 +12,7 @@ import { duckIdent } from '../../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
+import { RowConsumer } from '../../lake/query';
 import { CuratedTablesView } from '../../lake/verify';
 import { CurationEngine, CurateRequest } from '../curation-engine';
 
@@ -81,10 +82,10 @@ export const trinoEngine: CurationEngine = {
     }
   },
 
-  async query(target: string, sql: string) {
+  async query<T>(target: string, sql: string, consume: RowConsumer<T>) {
     readTrinoRegistry(target);
     try {
-      return await withTrino(async (server) => (await openWarehouse(server, path.resolve(target))).query(sql), { exitOnSignal: true });
+      return await withTrino(async (server) => (await openWarehouse(server, path.resolve(target))).stream(sql, consume), { exitOnSignal: true });
     } catch (err) {
       if (err instanceof TrinoQueryError) throw new LakehouseError(`query failed: ${err.message}`);
       throw failure('query', err);
