@@ -1,2 +1,2 @@
 export * from './analyst-access';
-export { AnalystWorkgroupAccess } from './analyst-workgroup';
+export type { AnalystWorkgroupAccess } from './analyst-workgroup';
