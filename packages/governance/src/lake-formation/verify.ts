@@ -14,7 +14,7 @@ export const LAKE_FORMATION_VERIFY: readonly string[] = [
   'The Athena curation Lambda\'s glue:UpdateTable on raw tables needs LF ALTER on them once IAM_ALLOWED_PRINCIPALS is revoked.',
   'DATA_LOCATION_ACCESS can be granted on a path under a registered location (the curated database\'s warehouse folder).',
   'Direct S3 reads by IAM (the Glue job reading raw change files by path) keep working after the bucket is registered.',
-  'New tables of a database whose CreateTableDefaultPermissions grant IAM_ALLOWED_PRINCIPALS ALL get that grant again;'
-    + ' the curated and raw databases must be created with empty CreateTableDefaultPermissions.',
+  'A database created with empty CreateTableDefaultPermissions (curation-aws does this) gives its new tables no'
+    + ' IAM_ALLOWED_PRINCIPALS grant, so tables created after the revocation need no revoking.',
   'The registration role needs only sts:AssumeRole from lakeformation.amazonaws.com (no sts:SetContext) for credential vending.',
 ];
