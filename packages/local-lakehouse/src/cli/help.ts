@@ -84,7 +84,11 @@ Runs one SQL statement on the curated tables, named <database>.<table>:
                    Spark takes about 10 s) or Trino SQL (column names in lower case; starting Trino takes
                    15-30 s unless LAKEHOUSE_TRINO_URL names a running server)
   --engine NAME    ${CURATION_ENGINES.map((e) => e.name).join(' | ')}; by default the one whose table registry the
-                   --warehouse holds (--lake: duckdb)`,
+                   --warehouse holds (--lake: duckdb)
+  --format F       table (default: widths from the first 1,000 rows, longer text cut with …), csv (RFC 4180
+                   quoting, NULL empty) or json (one object per line, exact integers and decimals)
+Rows are written as the engine produces them, so results of any size stream in bounded memory; a
+reader that stops early (| head) ends the query quietly.`,
   'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR [--engine NAME]
 
 For every curated table: row count and an order-independent checksum over all columns, source
