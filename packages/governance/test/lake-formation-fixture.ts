@@ -8,7 +8,8 @@ import { IConstruct } from 'constructs';
 import { GovernedSource, LakeFormationGovernance, LakeFormationGovernanceProps } from '../src/lake-formation';
 
 /** A stack with a warehouse, one raw bucket per source and the roles a governed lakehouse has. */
-export function governedLakehouse(overrides: Partial<LakeFormationGovernanceProps> = {}, sourceOverrides: Partial<GovernedSource> = {}) {
+export function governedLakehouse(overrides: Partial<LakeFormationGovernanceProps> = {}, sourceOverrides: Partial<GovernedSource> = {},
+  options: { readonly shareRawBucket?: boolean } = {}) {
   const app = new App();
   const stack = new Stack(app, 'Governed');
   const bucket = (id: string) => {
@@ -20,7 +21,7 @@ export function governedLakehouse(overrides: Partial<LakeFormationGovernanceProp
   const role = (id: string) => new iam.Role(stack, id, { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
   const warehouse = bucket('Warehouse');
   const ordersRaw = bucket('OrdersRaw');
-  const billingRaw = bucket('BillingRaw');
+  const billingRaw = options.shareRawBucket ? ordersRaw : bucket('BillingRaw');
   const roles = {
     ordersJob: role('OrdersJob'),
     ordersOptimizer: role('OrdersOptimizer'),

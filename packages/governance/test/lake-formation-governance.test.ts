@@ -1,4 +1,6 @@
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { expressionOf, governedLakehouse, logicalId, nagErrors, principalPermissions } from './lake-formation-fixture';
 
 describe('LakeFormationGovernance', () => {
@@ -181,5 +183,23 @@ describe('LakeFormationGovernance validation and misuse', () => {
   test('piiColumns too large for the tagger\'s environment: one-line error', () => {
     const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`table_${i}`, ['email_address']]));
     expect(() => governedLakehouse({}, { piiColumns: many })).toThrow(/`piiColumns` take \d+ characters in the PII tagger's environment/);
+  });
+});
+
+describe('LakeFormationGovernance with a shared raw bucket and a reader role from another stack', () => {
+  test('a raw bucket shared by two sources is registered once', () => {
+    const lake = governedLakehouse({}, {}, { shareRawBucket: true });
+    const locations = Object.values(Template.fromStack(lake.stack).findResources('AWS::LakeFormation::Resource'));
+    expect(locations.map((l) => l.Properties.ResourceArn)).toEqual([lake.warehouse, lake.ordersRaw].map((b) => ({ 'Fn::GetAtt': [logicalId(b.bucket), 'Arn'] })));
+  });
+
+  test('a reader role of another stack is granted by its (imported) ARN', () => {
+    const lake = governedLakehouse();
+    const other = new Stack(lake.app, 'Analysts');
+    const role = new iam.Role(other, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
+    lake.governance.grantReaders(role, { pii: false });
+    const grants = principalPermissions(Template.fromStack(lake.stack))
+      .filter(([, r]) => JSON.stringify(r.Properties.Principal.DataLakePrincipalIdentifier).includes('Fn::ImportValue'));
+    expect(grants.map(([, r]) => expressionOf(r))).toEqual([['lakehouse:zone=curated'], ['lakehouse:zone=curated', 'lakehouse:sensitivity=general']]);
   });
 });
