@@ -9,7 +9,7 @@ import { GovernedSource, LakeFormationGovernance, LakeFormationGovernanceProps }
 
 /** A stack with a warehouse, one raw bucket per source and the roles a governed lakehouse has. */
 export function governedLakehouse(overrides: Partial<LakeFormationGovernanceProps> = {}, sourceOverrides: Partial<GovernedSource> = {},
-  options: { readonly shareRawBucket?: boolean } = {}) {
+  options: { readonly shareRawBucket?: boolean; readonly doubleWriters?: boolean } = {}) {
   const app = new App();
   const stack = new Stack(app, 'Governed');
   const bucket = (id: string) => {
@@ -36,8 +36,8 @@ export function governedLakehouse(overrides: Partial<LakeFormationGovernanceProp
     rawBucket: ordersRaw.bucket,
     rawEncryptionKey: ordersRaw.key,
     piiColumns: { customers: ['email', 'phone'] },
-    writers: [roles.ordersJob],
-    maintainers: [roles.ordersOptimizer],
+    writers: options.doubleWriters ? [roles.ordersJob, roles.ordersJob] : [roles.ordersJob],
+    maintainers: options.doubleWriters ? [roles.ordersOptimizer, roles.ordersOptimizer] : [roles.ordersOptimizer],
     ...sourceOverrides,
   };
   const billing: GovernedSource = {

@@ -193,6 +193,11 @@ describe('LakeFormationGovernance with a shared raw bucket and a reader role fro
     expect(locations.map((l) => l.Properties.ResourceArn)).toEqual([lake.warehouse, lake.ordersRaw].map((b) => ({ 'Fn::GetAtt': [logicalId(b.bucket), 'Arn'] })));
   });
 
+  test('a writer or maintainer listed twice gets its grants once', () => {
+    const count = (stack: Stack) => principalPermissions(Template.fromStack(stack)).length;
+    expect(count(governedLakehouse({}, {}, { doubleWriters: true }).stack)).toBe(count(governedLakehouse().stack));
+  });
+
   test('a reader role of another stack is granted by its (imported) ARN', () => {
     const lake = governedLakehouse();
     const other = new Stack(lake.app, 'Analysts');

@@ -123,7 +123,7 @@ export class LakeFormationGovernance extends Construct {
     for (const source of sources) {
       const curated = [{ key: DOMAIN_TAG, values: [source.sourceName] }, { key: ZONE_TAG, values: [ZONES.curated] }];
       const raw = [{ key: DOMAIN_TAG, values: [source.sourceName] }, { key: ZONE_TAG, values: [ZONES.raw] }];
-      source.writers.forEach((role, i) => {
+      uniqueRoles(source.writers).forEach((role, i) => {
         const id = `${source.sourceName}-Writer${i}`;
         add(`${id}-CuratedDatabase`, role, { resourceType: 'DATABASE', expression: curated, permissions: ['CREATE_TABLE', 'DESCRIBE'] });
         // *verify*: ALL on the table is what Glue 5.0 full table access needs
@@ -137,7 +137,7 @@ export class LakeFormationGovernance extends Construct {
           dataLocation: { catalogId: stack.account, resourceArn: `${warehouseBucket.bucketArn}/${source.curatedDatabaseName}` },
         }, ['DATA_LOCATION_ACCESS'], this.grantDependencies));
       });
-      (source.maintainers ?? []).forEach((role, i) => {
+      uniqueRoles(source.maintainers ?? []).forEach((role, i) => {
         add(`${source.sourceName}-Maintainer${i}-CuratedTables`, role, {
           resourceType: 'TABLE', expression: curated, permissions: ['ALTER', 'DESCRIBE', 'INSERT', 'DELETE'],
         });
@@ -146,6 +146,11 @@ export class LakeFormationGovernance extends Construct {
     for (const { id, grant } of grants.values()) created.push(this.grantOnTags(id, grant));
     return created;
   }
+}
+
+/** The roles, each once (a role listed twice would get two identical grants, which CloudFormation rejects). */
+function uniqueRoles(roles: readonly iam.IRole[]): iam.IRole[] {
+  return [...new Map(roles.map((r) => [r.node.path, r])).values()];
 }
 
 function curatedOnly() {
