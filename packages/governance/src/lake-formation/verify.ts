@@ -16,5 +16,8 @@ export const LAKE_FORMATION_VERIFY: readonly string[] = [
   'Direct S3 reads by IAM (the Glue job reading raw change files by path) keep working after the bucket is registered.',
   'A database created with empty CreateTableDefaultPermissions (curation-aws does this) gives its new tables no'
     + ' IAM_ALLOWED_PRINCIPALS grant, so tables created after the revocation need no revoking.',
+  'With MutationType APPEND, an update that drops an admin (a replaced Lambda role) removes it from the admins, and a'
+    + ' stack delete removes the admins the stack added (a stale ARN in the list breaks later PutDataLakeSettings).',
+  'Glue emits "Glue Data Catalog Table State Change" UpdateTable for every Iceberg commit; the tagger then only reads.',
   'The registration role needs only sts:AssumeRole from lakeformation.amazonaws.com (no sts:SetContext) for credential vending.',
 ];
