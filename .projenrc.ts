@@ -104,14 +104,14 @@ const platform = new CdkApp(repo, {
 });
 
 // Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
-const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws });
+const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance });
 sources.add({
   name: 'orders',
   engine: 'postgres',
   secret: 'lakehouse/sources/orders',
   database: 'orders',
   tables: [
-    { schema: 'public', table: 'customers', primaryKey: ['customer_id'] },
+    { schema: 'public', table: 'customers', primaryKey: ['customer_id'], pii: ['email', 'phone'] }, // only the PII-reader role sees these
     { schema: 'public', table: 'orders', primaryKey: ['order_id'], partitionBy: [{ column: 'ordered_at', transform: 'day' }] },
     { schema: 'public', table: 'order_lines', primaryKey: ['order_id', 'line_no'], partitionBy: [{ column: 'order_id', transform: { bucket: 16 } }] },
   ],
@@ -126,7 +126,7 @@ sources.add({
   tables: [
     // compacted and vacuumed by the state machine after each run (Athena OPTIMIZE / VACUUM); payments by Glue's optimizers
     { schema: 'billing', table: 'invoices', primaryKey: ['invoice_id'], partitionBy: [{ column: 'issued_at', transform: 'month' }], maintenance: 'sql' },
-    { schema: 'billing', table: 'payments', primaryKey: ['payment_id'] },
+    { schema: 'billing', table: 'payments', primaryKey: ['payment_id'], pii: ['card_holder'] },
   ],
   // Athena MERGE (no cluster: cheap for small, frequent batches), every 15 minutes
   curation: { engine: 'athena', schedule: 'rate(15 minutes)', maxParallelTables: 2 },

@@ -18,6 +18,8 @@ export interface SourceCatalogOptions {
   readonly dmsMysql: ConstructLibrary;
   /** The warehouse and the Glue curation job every source stack creates. */
   readonly curationAws: ConstructLibrary;
+  /** Lake Formation governance: each source stack describes itself to it (`GovernedSource`). */
+  readonly governance: ConstructLibrary;
 }
 
 /**
@@ -35,6 +37,7 @@ export class SourceCatalog extends Component {
       root.nx.addImplicitDependency(options.dmsPostgres.nxName);
       root.nx.addImplicitDependency(options.dmsMysql.nxName);
       root.nx.addImplicitDependency(options.curationAws.nxName);
+      root.nx.addImplicitDependency(options.governance.nxName);
     }
     this.registry = new TextFile(options.app, 'src/sources.generated.ts', {
       lines: [], // filled in preSynthesize, once every source is known
@@ -62,10 +65,14 @@ export class SourceCatalog extends Component {
       ...sortImports([
         "import { Stack, StackProps } from 'aws-cdk-lib';",
         "import { Construct } from 'constructs';",
+        "import type { GovernedSource } from '@cdc-lakehouse/governance';",
         ...this.entries.map((s) => `import { ${s.stackClass} } from '${s.packageName}';`),
       ]),
       "import type { SourceConfig } from './config';",
       "import type { PlatformStack } from './platform-stack';",
+      '',
+      '/** A source database\'s stack, and what it tells governance about itself. */',
+      'export type SourceStack = Stack & { readonly governance: GovernedSource };',
       '',
       '/** The source databases listed in .projenrc.ts. */',
       'export const SOURCE_DATABASES: SourceConfig[] = [',
@@ -73,7 +80,7 @@ export class SourceCatalog extends Component {
       '];',
       '',
       '/** Adds one stack per source database, each using the platform\'s network, log bucket, DMS account roles and warehouse. */',
-      'export function addSourceStacks(scope: Construct, platform: PlatformStack, props: StackProps = {}): Stack[] {',
+      'export function addSourceStacks(scope: Construct, platform: PlatformStack, props: StackProps = {}): SourceStack[] {',
       '  const shared = platform.sourceStackDependencies();',
       '  return [',
       ...this.entries.map((s) => `    new ${s.stackClass}(scope, '${s.stackId}', { ...props, ...shared }),`),
@@ -97,7 +104,7 @@ export class SourcePackage extends ConstructLibrary {
     super(root, {
       name: `source-${entry.name}`,
       description: `Source "${entry.name}" (${entry.engine}): raw zone, DMS replication and curation (${entry.curation?.engine ?? 'glue'}), generated from .projenrc.ts`,
-      workspaceDeps: [options.networking, options.rawZone, options.dms, enginePackage, options.curationAws],
+      workspaceDeps: [options.networking, options.rawZone, options.dms, enginePackage, options.curationAws, options.governance],
       tags: ['type:source', `engine:${entry.engine}`],
       devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`],
     });

@@ -48,6 +48,12 @@ export interface SourceTableEntry {
    * @default 'optimizer'
    */
   readonly maintenance?: TableMaintenance;
+  /**
+   * Columns holding personal data. In the curated table they are tagged `lakehouse:sensitivity=pii` in Lake
+   * Formation: analysts do not see them, the PII-reader role does. Column names as in the source.
+   * @default - none
+   */
+  readonly pii?: string[];
 }
 
 /** How a curated table is maintained. */
@@ -135,6 +141,7 @@ export function validateEntry(entry: SourceEntry, existing: string[]): void {
       }
     }
     validateCurationMode(where, id, t);
+    validatePii(where, id, t);
     const curated = t.table.toLowerCase();
     if (!/^[a-z][a-z0-9_]*$/.test(curated)) {
       throw new Error(`${where}: table ${id} cannot be curated as "${curated}"; Glue table names are lowercase letters, digits and underscores, starting with a letter`);
@@ -149,6 +156,15 @@ export function validateEntry(entry: SourceEntry, existing: string[]): void {
     // Athena cannot put the watermark in the INSERT's own commit: a run failing between the two would insert the batch twice.
     throw new Error(`${where}: table ${appendOnly.schema}.${appendOnly.table} is append-only, which the Athena engine cannot apply exactly once; `
       + "use curation.engine 'glue' for this source or give the table a primaryKey (mode 'merge')");
+  }
+}
+
+function validatePii(where: string, id: string, t: SourceTableEntry): void {
+  const seenPii = new Set<string>();
+  for (const column of t.pii ?? []) {
+    if (!IDENT.test(column)) throw new Error(`${where}: table ${id} lists an invalid pii column "${column}"; use the column's plain name`);
+    if (seenPii.has(column.toLowerCase())) throw new Error(`${where}: table ${id} lists pii column "${column}" twice`);
+    seenPii.add(column.toLowerCase());
   }
 }
 

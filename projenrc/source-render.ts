@@ -73,6 +73,27 @@ function renderAthena(entry: SourceEntry): string[] {
 }
 
 /** Lines creating the orchestration (state machine, triggers, alarms) and the optimizers, after the engine. */
+/** The stack's `governance` description: PII columns by curated table name, and the roles that write or maintain its tables. */
+function renderGovernance(entry: SourceEntry): string[] {
+  const athena = curationEngineOf(entry.curation) === 'athena';
+  const pii = Object.fromEntries(entry.tables.filter((t) => (t.pii ?? []).length > 0).map((t) => [t.table.toLowerCase(), t.pii ?? []]));
+  return [
+    '    this.governance = {',
+    '      sourceName: SOURCE.name,',
+    '      curatedDatabaseName: curatedDatabaseName(SOURCE.name),',
+    ...(athena ? ['      rawDatabaseName: this.athena.workflow.rawTables.databaseName,'] : []),
+    '      rawBucket: this.rawZone.bucket,',
+    '      rawEncryptionKey: this.rawZone.encryptionKey,',
+    `      piiColumns: ${tsLiteral(pii, '      ')},`,
+    athena
+      // Athena runs the MERGE with the state machine's credentials; the Lambda reads and adds table columns
+      ? '      writers: [this.orchestration.stateMachine.role, this.athena.workflow.curationFunction.function.role!],'
+      : '      writers: [this.curation.role, this.orchestration.stateMachine.role],',
+    ...(maintenanceTables(entry).optimizer.length > 0 ? ['      maintainers: Object.values(this.tableOptimizers.roles),'] : []),
+    '    };',
+  ];
+}
+
 function renderOrchestration(entry: SourceEntry): string[] {
   const c = entry.curation ?? {};
   const athena = curationEngineOf(c) === 'athena';
@@ -128,7 +149,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
   const usesDuration = curation.usesDuration || c.onNewFiles?.debounceSeconds !== undefined || c.stateMachineTimeoutMinutes !== undefined;
   const curationAws = [
     ...(athena ? ['AthenaCuration'] : ['CurationEngine', 'GlueCurationJob']), 'LakehouseWarehouse', 'SourceCuration',
-    ...(optimizers ? ['TableOptimizers'] : []),
+    ...(optimizers ? ['TableOptimizers'] : []), 'curatedDatabaseName',
   ];
   return [
     ...sortImports([
@@ -138,6 +159,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
       "import { Construct } from 'constructs';",
       `import { ${curationAws.join(', ')} } from '@cdc-lakehouse/curation-aws';`,
       "import { DmsAccountRoles } from '@cdc-lakehouse/dms';",
+      "import type { GovernedSource } from '@cdc-lakehouse/governance';",
       "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
       "import { RawZone } from '@cdc-lakehouse/raw-zone';",
       `import { ${construct} } from '${pkg}';`,
@@ -174,6 +196,8 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     ...(athena ? ['  public readonly athena: AthenaCuration;'] : ['  public readonly curation: GlueCurationJob;']),
     ...(optimizers ? ['  public readonly tableOptimizers: TableOptimizers;'] : []),
     '  public readonly orchestration: SourceCuration;',
+    '  /** What Lake Formation governance needs to know about this source: locations, databases, PII columns, its writers. */',
+    '  public readonly governance: GovernedSource;',
     '',
     `  constructor(scope: Construct, id: string, props: ${stackClass}Props) {`,
     '    super(scope, id, props);',
@@ -208,6 +232,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
       '    });',
     ]),
     ...renderOrchestration(entry),
+    ...renderGovernance(entry),
     '  }',
     '}',
     '',
@@ -295,6 +320,13 @@ export function renderTest(entry: SourceEntry, stackClass: string): string[] {
       `    expect(stack.tableOptimizers.tables).toEqual(${tsLiteral(optimizerTables, '    ')});`,
       "    expect(definition).toContain('aws-sdk:glue:createTableOptimizer');",
     ] : ["    expect(definition).not.toContain('aws-sdk:glue:createTableOptimizer');"]),
+    '  });',
+    '',
+    "  test('describes itself to governance: the PII columns of the entry, its databases, the roles that write its tables', () => {",
+    `    expect(stack.governance.piiColumns).toEqual(${tsLiteral(Object.fromEntries(entry.tables.filter((t) => (t.pii ?? []).length > 0)
+      .map((t) => [t.table.toLowerCase(), t.pii ?? []])), '    ')});`,
+    `    expect(stack.governance.curatedDatabaseName).toBe('curated_${entry.name.replace(/-/g, '_')}');`,
+    `    expect(stack.governance.writers).toHaveLength(2);`,
     '  });',
     '',
     "  test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {",

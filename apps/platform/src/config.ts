@@ -45,6 +45,65 @@ export interface PlatformConfig {
   readonly bucketNamePrefix?: string;
 }
 
+/** Who governs the lake and who may query it; read from CDK context (see {@link governanceFromContext}). */
+export interface GovernanceConfig {
+  /** IAM role or user ARNs added to the Lake Formation admins; the CDK deploy role always is one, and no admin is removed. */
+  readonly lakeFormationAdmins?: string[];
+  /**
+   * Who may assume the analyst role: 12-digit account IDs or IAM role ARNs (e.g. an IAM Identity Center permission set's role).
+   * @default - this account (its IAM policies decide who may assume the role)
+   */
+  readonly analystPrincipals?: string[];
+  /**
+   * Who may assume the PII-reader role, which also reads the columns declared `pii` in .projenrc.ts.
+   * @default - nobody: no PII-reader role is created
+   */
+  readonly piiReaderPrincipals?: string[];
+  /**
+   * An analyst query scanning more than this many bytes is cancelled (and billed for what it scanned).
+   * @default - the analysts' workgroup default (10 GiB)
+   */
+  readonly bytesScannedCutoffPerQuery?: number;
+}
+
+/** The CDK context keys of {@link GovernanceConfig}: `cdk deploy -c lakehouse:analystPrincipals=arn:…,arn:…`. */
+export const GOVERNANCE_CONTEXT_KEYS = {
+  lakeFormationAdmins: 'lakehouse:lakeFormationAdmins',
+  analystPrincipals: 'lakehouse:analystPrincipals',
+  piiReaderPrincipals: 'lakehouse:piiReaderPrincipals',
+  bytesScannedCutoffPerQuery: 'lakehouse:bytesScannedCutoffPerQuery',
+} as const;
+
+const ACCOUNT_ID = /^\d{12}$/;
+const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
+
+function listFromContext(key: string, value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  const list = items.map((item) => item.trim()).filter((item) => item !== '');
+  for (const item of list) {
+    if (!ACCOUNT_ID.test(item) && !IAM_PRINCIPAL_ARN.test(item)) {
+      throw new Error(`${key}: "${item}" is neither a 12-digit account ID nor an IAM role/user ARN; give a comma-separated list of those`);
+    }
+  }
+  return list;
+}
+
+/** The governance settings from CDK context (cdk.json or `-c key=value`); lists are arrays or comma-separated strings. */
+export function governanceFromContext(context: (key: string) => unknown): GovernanceConfig {
+  const cutoff = context(GOVERNANCE_CONTEXT_KEYS.bytesScannedCutoffPerQuery);
+  const bytes = cutoff === undefined ? undefined : Number(cutoff);
+  if (bytes !== undefined && (!Number.isInteger(bytes) || bytes <= 0)) {
+    throw new Error(`${GOVERNANCE_CONTEXT_KEYS.bytesScannedCutoffPerQuery}: "${String(cutoff)}" is not a whole number of bytes, e.g. 10737418240 for 10 GiB`);
+  }
+  return {
+    lakeFormationAdmins: listFromContext(GOVERNANCE_CONTEXT_KEYS.lakeFormationAdmins, context(GOVERNANCE_CONTEXT_KEYS.lakeFormationAdmins)),
+    analystPrincipals: listFromContext(GOVERNANCE_CONTEXT_KEYS.analystPrincipals, context(GOVERNANCE_CONTEXT_KEYS.analystPrincipals)),
+    piiReaderPrincipals: listFromContext(GOVERNANCE_CONTEXT_KEYS.piiReaderPrincipals, context(GOVERNANCE_CONTEXT_KEYS.piiReaderPrincipals)),
+    bytesScannedCutoffPerQuery: bytes,
+  };
+}
+
 /** The platform as deployed: the source databases listed in .projenrc.ts (see sources.generated.ts). */
 export const PLATFORM_CONFIG: PlatformConfig = { sources: SOURCE_DATABASES };
 

@@ -26,6 +26,9 @@ export const SOURCE = {
       primaryKey: [
         'payment_id',
       ],
+      pii: [
+        'card_holder',
+      ],
     },
   ],
   curation: {

@@ -65,6 +65,16 @@ describe('BillingSourceStack', () => {
     expect(definition).toContain('aws-sdk:glue:createTableOptimizer');
   });
 
+  test('describes itself to governance: the PII columns of the entry, its databases, the roles that write its tables', () => {
+    expect(stack.governance.piiColumns).toEqual({
+      payments: [
+        'card_holder',
+      ],
+    });
+    expect(stack.governance.curatedDatabaseName).toBe('curated_billing');
+    expect(stack.governance.writers).toHaveLength(2);
+  });
+
   test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {
     const report = new AwsSolutionsChecks().validateScope(app);
     expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);

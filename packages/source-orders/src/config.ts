@@ -12,6 +12,10 @@ export const SOURCE = {
       primaryKey: [
         'customer_id',
       ],
+      pii: [
+        'email',
+        'phone',
+      ],
     },
     {
       schema: 'public',
