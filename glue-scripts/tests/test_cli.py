@@ -146,6 +146,22 @@ def test_query_output_formats(spark):
     assert outputs["table"].splitlines() == ["id | v   | d    | n", "---+-----+------+-----", "1  | a,b | 1.50 | NULL"]
 
 
+def test_query_rows_format_names_the_spark_types_first(spark):
+    """The format the local CLI streams: the columns with their Spark types, then one JSON array per row (names may repeat)."""
+    from lakehouse_curation.__main__ import _print_rows
+
+    df = spark.sql("SELECT 9007199254740993 AS id, CAST(1.50 AS DECIMAL(4,2)) AS d, true AS b, DATE'2026-12-01' AS day, "
+                   "array(1, 2) AS xs, 'x' AS id")
+    buffer = io.StringIO()
+    _print_rows(df, "rows", buffer)
+    lines = buffer.getvalue().splitlines()
+    assert json.loads(lines[0]) == {"columns": [
+        {"name": "id", "type": "bigint"}, {"name": "d", "type": "decimal(4,2)"}, {"name": "b", "type": "boolean"},
+        {"name": "day", "type": "date"}, {"name": "xs", "type": "array<int>"}, {"name": "id", "type": "string"},
+    ]}
+    assert lines[1:] == ['[9007199254740993, "1.50", true, "2026-12-01", [1, 2], "x"]']
+
+
 def test_export_of_several_tables_writes_one_folder_per_table(spark, warehouse, tmp_path, database):
     """`export --tables` in one process: <out>/<db>.<t>/ per table (an empty table too), a missing table reported; and
     no spark-warehouse/ in the caller's working directory."""

@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     curate.add_argument("--no-maintenance", action="store_true", help="skip compaction and snapshot expiry")
     query = sub.add_parser("query", help="run one SQL statement and print its rows")
     query.add_argument("--warehouse", required=True)
-    query.add_argument("--format", choices=("json", "csv", "table"), default="json")
+    query.add_argument("--format", choices=("json", "csv", "table", "rows"), default="json",
+                       help="rows: a first line {\"columns\": [{name, type}]} then one JSON array per row (what the local CLI reads)")
     query.add_argument("sql")
     export = sub.add_parser("export", help="write tables' current rows as Parquet files")
     export.add_argument("--warehouse", required=True)
@@ -78,8 +79,15 @@ def _json_value(value):
 
 
 def _print_rows(df, fmt: str, out=sys.stdout) -> None:
+    """Prints a result; every format but ``table`` (which needs every width first) streams it a partition at a time."""
     names = df.columns
-    rows = df.collect()
+    if fmt == "rows":
+        columns = [{"name": f.name, "type": f.dataType.simpleString()} for f in df.schema.fields]
+        out.write(json.dumps({"columns": columns}) + "\n")
+        for row in df.toLocalIterator():
+            out.write(json.dumps([_json_value(v) for v in row], default=_json_value) + "\n")
+        return
+    rows = df.collect() if fmt == "table" else df.toLocalIterator()
     if fmt == "json":
         for row in rows:
             out.write(json.dumps({n: _json_value(row[i]) for i, n in enumerate(names)}) + "\n")

@@ -6,7 +6,7 @@ import { run } from './helpers/run-cli';
 import { ProgressReporter } from '../src/cli/progress';
 import { CURATION_ENGINES, curationEngine, engineAndTarget } from '../src/engines/registry';
 import { failureLine, runJobCore } from '../src/engines/spark/job-core-process';
-import { curateOutcome, parseJsonRows, parseTableResult, sparkEngine } from '../src/engines/spark/spark-engine';
+import { curateOutcome, parseTableResult, sparkEngine } from '../src/engines/spark/spark-engine';
 import { defaultSparkHome, findGlueScripts, sparkEnvironment } from '../src/engines/spark/spark-environment';
 import { processRunning } from '../src/os-process';
 
@@ -144,7 +144,9 @@ describe('the job core process', () => {
     const result = await fake.withEnv({ FAKE_LOG: log }, async () => runJobCore(sparkEnvironment(), ['query', '--warehouse', 'w', 'SELECT 1'], { progress }));
     expect(result).toMatchObject({ code: 0, interrupted: false });
     expect(progress.lines).toEqual(['fake spark: query started']);
-    expect(parseJsonRows(result.stdout)).toEqual({ columns: ['n', 'name'], rows: [[1, "o'neil"], [2, null]] });
+    expect(result.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { columns: [{ name: 'n', type: 'int' }, { name: 'name', type: 'string' }] }, [1, "o'neil"], [2, null],
+    ]);
     const [call] = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(call).toEqual({
       pid: expect.any(Number),

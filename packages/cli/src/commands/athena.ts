@@ -308,7 +308,14 @@ async function runRequest(command: string, request: AthenaRequest, io: CliIo, de
     if (controller.signal.aborted && queryId !== undefined) {
       if (!(err instanceof AthenaQueryStopped)) {
         // Interrupted between result pages: stopping a finished query is harmless, and the signal is honoured.
-        await client.stop(queryId).catch(() => undefined);
+        try {
+          await client.stop(queryId);
+        } catch (stopError) {
+          const reason = stopError instanceof Error ? stopError.message.split('\n')[0] : String(stopError);
+          io.err(`lakehouse ${command}: interrupted, but StopQueryExecution failed (${reason}); `
+            + `stop it with: aws athena stop-query-execution --query-execution-id ${queryId}`);
+          return EXIT_INTERRUPTED;
+        }
       }
       io.err(`lakehouse ${command}: interrupted; stopped Athena query ${queryId} (StopQueryExecution sent)`);
       return EXIT_INTERRUPTED;

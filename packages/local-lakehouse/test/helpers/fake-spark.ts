@@ -51,12 +51,13 @@ if (process.env.FAKE_HANG) {
 } else if (command === 'query') {
   if (args[args.length - 1].includes('missing')) { process.stderr.write('AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] missing\n'); process.exit(1); }
   if (process.env.FAKE_ROWS) {
-    // a long result: one JSON line per row, written as fast as the pipe takes it
+    // a long result (query --format rows): the typed header, then one JSON array per row, written as fast as the pipe takes it
     const total = Number(process.env.FAKE_ROWS);
     let i = 0;
+    process.stdout.write('{"columns": [{"name": "n", "type": "int"}, {"name": "big", "type": "bigint"}, {"name": "name", "type": "string"}]}\n');
     const more = () => {
       while (i < total) {
-        const line = '{"n": ' + i + ', "big": 9007199254740993' + i % 10 + ', "name": "row ' + i + '"}\n';
+        const line = '[' + i + ', 9007199254740993' + i % 10 + ', "row ' + i + '"]\n';
         i++;
         if (!process.stdout.write(line)) return process.stdout.once('drain', more);
       }
@@ -64,7 +65,8 @@ if (process.env.FAKE_HANG) {
     };
     more();
   } else {
-    process.stdout.write(JSON.stringify({ n: 1, name: "o'neil" }) + '\n' + JSON.stringify({ n: 2, name: null }) + '\n');
+    process.stdout.write('{"columns": [{"name": "n", "type": "int"}, {"name": "name", "type": "string"}]}\n'
+      + JSON.stringify([1, "o'neil"]) + '\n' + JSON.stringify([2, null]) + '\n');
   }
 } else {
   process.stderr.write('lakehouse_curation: unknown command ' + command + '\n');

@@ -9,7 +9,7 @@ import { SILENT_PROGRESS, formatCount } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { LakeTable } from '../../lake/plans';
-import { QueryResult, RowConsumer } from '../../lake/query';
+import { RowConsumer } from '../../lake/query';
 import { CurationEngine, CurateRequest } from '../curation-engine';
 
 /** One line of `python -m lakehouse_curation curate` output: the result of one table. */
@@ -73,13 +73,6 @@ function describe(line: SparkTableResult): string {
   const changes = (line.schemaChanges ?? []).length;
   return `curate ${line.table} (spark): ${line.kind ?? '?'}, ${formatCount(files)} file${files === 1 ? '' : 's'} in ${batches} batch${batches === 1 ? '' : 'es'}`
     + (changes > 0 ? `, ${changes} schema change${changes === 1 ? '' : 's'}` : '');
-}
-
-/** Parses `query --format json` output (one JSON object per row) into columns and rows. */
-export function parseJsonRows(stdout: string): QueryResult {
-  const objects = stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const columns = objects.length > 0 ? Object.keys(objects[0]) : [];
-  return { columns, rows: objects.map((o) => columns.map((c) => o[c] ?? null)) };
 }
 
 function requireWarehouse(warehouse: string): void {

@@ -1,8 +1,8 @@
 import { ChildProcess } from 'node:child_process';
-import { Cell, ResultColumn, ValueKind } from '@cdc-lakehouse/query';
+import { Cell, ResultColumn, kindOfType } from '@cdc-lakehouse/query';
 import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
 import { SparkEnvironment } from './spark-environment';
-import { LakehouseError } from '../../errors';
+import { LakehouseError, errorMessage } from '../../errors';
 import { parseExactJson } from '../../lake/exact-json';
 import { RowConsumer } from '../../lake/query';
 
@@ -68,33 +68,41 @@ class LineQueue {
   }
 }
 
-/** A value kind guessed from a JSON value (the job core prints rows without their Spark types). */
-function kindOfValue(value: unknown): ValueKind {
-  if (typeof value === 'bigint' || Number.isInteger(value)) return 'integer';
-  if (typeof value === 'number') return 'float';
-  if (typeof value === 'boolean') return 'boolean';
-  if (value !== null && typeof value === 'object') return 'json';
-  return 'text';
+/** The first line of `query --format rows`: the result's columns with their Spark types. */
+function parseHeader(line: string | undefined): ResultColumn[] {
+  const header = line === undefined ? undefined : parseLine(line);
+  const columns = header !== null && typeof header === 'object' && !Array.isArray(header) ? (header as { columns?: unknown }).columns : undefined;
+  if (!Array.isArray(columns)) {
+    throw new LakehouseError(`query failed: the Spark job core printed no column header but: ${(line ?? '(nothing)').slice(0, 200)}`);
+  }
+  return columns.map((c: { name: string; type: string }) => ({ name: String(c.name), type: String(c.type), kind: kindOfType(String(c.type)) }));
 }
 
-function parseRow(line: string): Record<string, unknown> {
+function parseLine(line: string): unknown {
   try {
-    const row = parseExactJson(line);
-    if (row !== null && typeof row === 'object' && !Array.isArray(row)) return row as Record<string, unknown>;
-  } catch {
-    // reported below
+    return parseExactJson(line);
+  } catch (err) {
+    throw new LakehouseError(`query failed: the Spark job core printed a line that is not JSON (${errorMessage(err)}): ${line.slice(0, 200)}`);
   }
-  throw new LakehouseError(`query failed: the Spark job core printed a line that is not a JSON row: ${line.slice(0, 200)}`);
+}
+
+function parseRow(line: string, width: number): Cell[] {
+  const row = parseLine(line);
+  if (!Array.isArray(row) || row.length !== width) {
+    throw new LakehouseError(`query failed: the Spark job core printed a row that is not an array of ${width} values: ${line.slice(0, 200)}`);
+  }
+  return row as Cell[];
 }
 
 /**
- * `python -m lakehouse_curation query --format json`, its stdout read line by line as the reader takes rows (one
- * JSON object per row; the columns are the first row's keys, their kinds guessed from its values).
+ * `python -m lakehouse_curation query --format rows`, its stdout read line by line as the reader takes rows: a header
+ * with the columns and their Spark types, then one JSON array per row (the job core iterates the result partition by
+ * partition, so neither side holds it whole).
  */
 export async function streamSparkQuery<T>(env: SparkEnvironment, warehouse: string, sql: string, consume: RowConsumer<T>): Promise<T> {
   const queue = new LineQueue();
   const controller = new AbortController();
-  const run: Promise<JobCoreResult> = runJobCore(env, ['query', '--warehouse', warehouse, '--format', 'json', sql], {
+  const run: Promise<JobCoreResult> = runJobCore(env, ['query', '--warehouse', warehouse, '--format', 'rows', sql], {
     collectStdout: false,
     outputTimeoutMs: Number.POSITIVE_INFINITY,
     onStart: (child) => queue.attach(child),
@@ -107,16 +115,12 @@ export async function streamSparkQuery<T>(env: SparkEnvironment, warehouse: stri
   run.then((result) => queue.end(failed(result)), (err: unknown) => queue.end(err));
   let finished = false;
   try {
-    const first = await queue.take(1);
-    const firstRow = first.length > 0 ? parseRow(first[0]) : undefined;
-    const columns: ResultColumn[] = Object.entries(firstRow ?? {}).map(([name, value]) => ({ name, type: 'unknown', kind: kindOfValue(value) }));
-    const toCells = (row: Record<string, unknown>): Cell[] => columns.map((c) => (row[c.name] ?? null) as Cell);
+    const columns = parseHeader((await queue.take(1))[0]);
     async function* batches(): AsyncGenerator<Cell[][]> {
-      if (firstRow) yield [toCells(firstRow)];
       for (;;) {
         const lines = await queue.take(BATCH);
         if (lines.length === 0) break;
-        yield lines.map((l) => toCells(parseRow(l)));
+        yield lines.map((l) => parseRow(l, columns.length));
       }
       finished = true;
     }
