@@ -11,13 +11,16 @@ import { startCapture } from '../capture/capture';
 import { parseCommandArgs, parseCount } from '../cli/args';
 import { LOGICAL_REPLICATION_SETTINGS, LocalPostgresServer } from '../embedded-postgres';
 import { errorMessage } from '../errors';
+import { benchQuery } from './query';
 import { queryLake } from '../lake/query';
 
 const execFileAsync = promisify(execFile);
 const BIN = path.resolve(__dirname, '..', 'bin.js');
 
-type BenchmarkName = 'full-load' | 'cdc' | 'lag' | 'rss';
-const ALL: readonly BenchmarkName[] = ['full-load', 'cdc', 'lag', 'rss'];
+type BenchmarkName = 'full-load' | 'cdc' | 'lag' | 'rss' | 'query';
+const ALL: readonly BenchmarkName[] = ['full-load', 'cdc', 'lag', 'rss', 'query'];
+/** The benchmarks that need the embedded PostgreSQL; `query` reads a DuckDB `range()` and starts none. */
+type PostgresBenchmark = Exclude<BenchmarkName, 'query'>;
 
 interface BenchContext {
   readonly server: LocalPostgresServer;
@@ -40,17 +43,30 @@ const out = (line: string): void => {
  * - full-load: LOAD files of pgbench_accounts vs `COPY pgbench_accounts TO STDOUT`;
  * - cdc: CDC files of a one-transaction UPDATE of every account vs `pg_recvlogical` reading the same WAL;
  * - lag: commit → visible to `lakehouse local query`, p50 and p95, with capture and `curate --follow` running;
- * - rss: peak resident memory of the capture process while it writes that one big transaction.
+ * - rss: peak resident memory of the capture process while it writes that one big transaction;
+ * - query: `lakehouse local query` streaming N rows (`--rows`, 5,000,000) vs DuckDB alone, and its peak RSS (see query.ts).
  *
- * `node lib/bench/index.js [--only full-load|cdc|lag|rss] [--scale 10] [--lag-seconds 20]`
+ * `node lib/bench/index.js [--only full-load|cdc|lag|rss|query] [--scale 10] [--lag-seconds 20] [--rows 5000000]`
  */
 async function runBenchmarks(argv: readonly string[]): Promise<void> {
-  const { values } = parseCommandArgs('bench', argv, { 'only': { type: 'string' }, 'scale': { type: 'string' }, 'lag-seconds': { type: 'string' } });
+  const { values } = parseCommandArgs('bench', argv, {
+    'only': { type: 'string' }, 'scale': { type: 'string' }, 'lag-seconds': { type: 'string' }, 'rows': { type: 'string' },
+  });
   const only = values.only as string | undefined;
   if (only !== undefined && !ALL.includes(only as BenchmarkName)) throw new Error(`--only ${only}: use one of ${ALL.join(', ')}`);
   const selected = only ? [only as BenchmarkName] : [...ALL];
   const scale = values.scale ? parseCount('scale', values.scale as string) : 10;
   const lagSeconds = values['lag-seconds'] ? parseCount('lag-seconds', values['lag-seconds'] as string) : 20;
+  const rows = values.rows ? parseCount('rows', values.rows as string) : 5_000_000;
+  const withPostgres = selected.filter((name): name is PostgresBenchmark => name !== 'query');
+  if (withPostgres.length > 0) await runPostgresBenchmarks(withPostgres, scale, lagSeconds);
+  if (selected.includes('query')) {
+    if (withPostgres.length > 0) out('');
+    await benchQuery({ rows });
+  }
+}
+
+async function runPostgresBenchmarks(selected: readonly PostgresBenchmark[], scale: number, lagSeconds: number): Promise<void> {
   const server = await LocalPostgresServer.start({
     settings: { ...LOGICAL_REPLICATION_SETTINGS, fsync: 'off', full_page_writes: 'off', max_wal_size: '4GB', checkpoint_timeout: '30min' },
     superuser: 'postgres',
