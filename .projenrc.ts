@@ -8,6 +8,10 @@ const repo = new LakehouseMonorepo({
 });
 
 // Core building blocks
+const nagSupport = new ConstructLibrary(repo, {
+  name: 'nag-support',
+  description: 'cdk-nag acknowledgements that name exactly one finding (one resource ARN or action), across stacks',
+});
 const networking = new ConstructLibrary(repo, {
   name: 'networking',
   description: 'Lakehouse network: VPC (created or looked up), endpoints, replication security group',
@@ -21,7 +25,7 @@ const rawZone = new ConstructLibrary(repo, {
 const dms = new ConstructLibrary(repo, {
   name: 'dms',
   description: 'DMS building blocks: S3 Parquet target, table mappings, Serverless replication, account roles, alarms',
-  workspaceDeps: [networking, rawZone],
+  workspaceDeps: [networking, rawZone, nagSupport],
 });
 const dmsPostgres = new ConstructLibrary(repo, {
   name: 'dms-postgres',
@@ -82,7 +86,7 @@ cli.defineTarget('demo', 'node lib/main.js demo', { dependsOn: ['build'], cache:
 const curationAws = new ConstructLibrary(repo, {
   name: 'curation-aws',
   description: 'Curation on AWS: the lakehouse warehouse (bucket, curated Glue databases) and a Glue 5.0 Spark job per source',
-  workspaceDeps: [rawZone, curation],
+  workspaceDeps: [rawZone, curation, nagSupport],
   deps: [`@aws-sdk/client-s3@${VERSIONS.awsSdkS3}`, `@aws-sdk/client-glue@${VERSIONS.awsSdkGlue}`], // the Athena curation Lambda
   devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`, `asl-validator@${VERSIONS.aslValidator}`, `esbuild@${VERSIONS.esbuild}`],
 });
@@ -92,6 +96,7 @@ curationAws.nx.addImplicitDependency('glue-scripts'); // the job ships glue-scri
 const governance = new ConstructLibrary(repo, {
   name: 'governance',
   description: "Governance: Lake Formation settings, locations, LF-tags and grants by tag, PII column tags, analysts' workgroups and roles",
+  workspaceDeps: [nagSupport],
   deps: [`@aws-sdk/client-lakeformation@${VERSIONS.awsSdkLakeFormation}`, `@aws-sdk/client-glue@${VERSIONS.awsSdkGlue}`], // the runtime Lambdas
   devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`, `esbuild@${VERSIONS.esbuild}`],
 });

@@ -1,10 +1,10 @@
+import { nagResource } from '@cdc-lakehouse/nag-support';
 import { Duration, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dms from 'aws-cdk-lib/aws-dms';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { COMMIT_TIMESTAMP_COLUMN } from './constants';
 import { dmsServicePrincipal } from './dms-principal';
-import { nagResource } from './nag';
 import { DatePartitionDelimiter, DatePartitionSequence, DmsS3TargetProps, S3CompressionType } from './s3-target-props';
 import { validateSourceName } from './source-name';
 

@@ -1,4 +1,5 @@
 import type { CurationSettingsProps } from '@cdc-lakehouse/curation';
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -8,7 +9,6 @@ import { Construct } from 'constructs';
 import { AthenaCurationFunction } from './curation-function';
 import { CurationWorkgroup } from './curation-workgroup';
 import { RawTables } from './raw-tables';
-import { acknowledgeResource } from '../private/nag';
 import type { AthenaTableTask } from './runtime/events';
 import { ScopedAthenaStartQueryExecution } from './scoped-athena-task';
 import { curatedDatabaseName } from '../private/names';

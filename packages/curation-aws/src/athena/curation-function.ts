@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,7 +10,6 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { RawTables } from './raw-tables';
-import { acknowledgeResource } from '../private/nag';
 import { LakehouseWarehouse } from '../warehouse/lakehouse-warehouse';
 
 /** Where the warehouse keeps Athena curation watermarks: `_watermarks/<curated db>/<table>.json`. */

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { SparkJobSpec } from '@cdc-lakehouse/curation';
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { RawZone, dataRemoval } from '@cdc-lakehouse/raw-zone';
 import { Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -15,7 +16,6 @@ import { GlueCurationJobProps } from './glue-curation-job-props';
 import { findGlueScriptsDir, glueScriptsLayout } from './glue-scripts';
 import { ICEBERG_CATALOG, glueConfArgument, icebergSparkConf } from './iceberg-spark-conf';
 import { sourceJobSpec } from './job-spec';
-import { acknowledgeResource } from '../private/nag';
 import { curatedDatabaseName, validateSourceName } from '../private/names';
 
 const RAW_PREFIX = /^[A-Za-z0-9_.=-]+(\/[A-Za-z0-9_.=-]+)*$/;

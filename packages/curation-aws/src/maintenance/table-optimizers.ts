@@ -1,10 +1,10 @@
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { acknowledgeResource } from '../private/nag';
 import { curatedDatabaseName, validateSourceName } from '../private/names';
 import { LakehouseWarehouse } from '../warehouse/lakehouse-warehouse';
 

@@ -1,4 +1,5 @@
 import { CurationPlan, CurationSettingsProps, CurationSql, PartitionField } from '@cdc-lakehouse/curation';
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { RawZone } from '@cdc-lakehouse/raw-zone';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +9,6 @@ import { CurationEngine } from './curation-engine';
 import { AthenaCurationWorkflow } from '../athena/athena-curation-workflow';
 import { ScopedAthenaStartQueryExecution } from '../athena/scoped-athena-task';
 import { CurationPartitionTransform, CurationTable, curatedTableName } from '../glue/job-spec';
-import { acknowledgeResource } from '../private/nag';
 import { curatedDatabaseName, validateSourceName } from '../private/names';
 import { LakehouseWarehouse } from '../warehouse/lakehouse-warehouse';
 

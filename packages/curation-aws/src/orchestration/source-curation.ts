@@ -1,3 +1,4 @@
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -12,7 +13,6 @@ import { CURATION_METRIC_NAMESPACE, CURATION_SUCCEEDED_METRIC, CurationAlarms, r
 import { CurationEngineBinding } from './curation-engine';
 import { SourceCurationProps } from './source-curation-props';
 import { CONDITION_FAILED, SourceLock } from './source-lock';
-import { acknowledgeResource } from '../private/nag';
 import { validateSourceName } from '../private/names';
 
 const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;

@@ -1,9 +1,9 @@
+import { acknowledgeAction, acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lakeformation from 'aws-cdk-lib/aws-lakeformation';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeAction, acknowledgeResource } from './nag';
 
 /** A bucket to register, with its key. @internal */
 export interface LocationBucket {

@@ -1,9 +1,9 @@
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { CustomResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { GovernanceFunction } from './governance-function';
-import { acknowledgeResource } from './nag';
 import { acknowledgeProviderFindings } from './provider-findings';
 
 /**

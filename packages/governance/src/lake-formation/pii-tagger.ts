@@ -1,3 +1,4 @@
+import { acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -5,7 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { GovernanceFunction } from './governance-function';
-import { acknowledgeResource } from './nag';
 import { acknowledgeProviderFindings } from './provider-findings';
 import { CONFIG_VARIABLE, DATABASE_CHANGE, PiiTaggerConfig, TABLE_CHANGE } from './runtime/pii-tagger';
 

@@ -1,6 +1,6 @@
+import { acknowledgeRule, acknowledgeResource } from '@cdc-lakehouse/nag-support';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cr from 'aws-cdk-lib/custom-resources';
-import { acknowledgeRule, acknowledgeResource } from './nag';
 
 /** Acknowledges the cdk-nag findings on the CDK-owned provider framework of a custom resource, with reasons. @internal */
 export function acknowledgeProviderFindings(provider: cr.Provider, handler: lambda.IFunction): void {

@@ -2,10 +2,10 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
- * Acknowledges one cdk-nag finding: `rule` on the resource ARN `value` in the policies of `scope`, computed now and
- * again just before validation (a value from another stack is spelled differently once references are resolved).
- *
- * @internal
+ * Acknowledges exactly one cdk-nag finding: `rule` on the resource ARN `value` in the policies of `scope`.
+ * cdk-nag names a finding by the ARN as the template spells it, and a value from another stack is spelled
+ * differently before synthesis (`<Bucket.Arn>`) and after it (the export's name): the id is computed both now
+ * and once cross-stack references are resolved, just before validation.
  */
 export function acknowledgeResource(scope: IConstruct, rule: string, value: string, reason: string): void {
   const acknowledge = () => Validations.of(scope).acknowledge({ id: `${rule}[Resource::${nagResource(scope, value)}]`, reason });
@@ -13,18 +13,21 @@ export function acknowledgeResource(scope: IConstruct, rule: string, value: stri
   scope.node.addValidation({ validate: () => { acknowledge(); return []; } });
 }
 
-/** Acknowledges `rule` for the action pattern `action` (e.g. `kms:GenerateDataKey*`) in the policies of `scope`. @internal */
+/** Acknowledges `rule` for the action pattern `action` (e.g. `s3:GetObject*`) in the policies of `scope`. */
 export function acknowledgeAction(scope: IConstruct, rule: string, action: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `${rule}[Action::${action}]`, reason });
 }
 
-/** Acknowledges the finding `id` (rule and its `[...]` part, as cdk-nag reports it) on `scope`. @internal */
+/** Acknowledges the finding `id` (the rule and its `[...]` part, as cdk-nag reports it) on `scope`. */
 export function acknowledgeRule(scope: IConstruct, id: string, reason: string): void {
   Validations.of(scope).acknowledge({ id, reason });
 }
 
-/** The text cdk-nag uses for a resource in a finding id, e.g. `<Bucket1234.Arn>/*`. @internal */
-function nagResource(scope: IConstruct, value: string): string {
+/**
+ * The text cdk-nag uses for a resource in a finding id (e.g. `<Bucket1234.Arn>/billing/*`), so an acknowledgement can
+ * name one finding rather than a whole rule. Mirrors cdk-nag's flattening of CloudFormation references.
+ */
+export function nagResource(scope: IConstruct, value: string): string {
   return flatten(Stack.of(scope).resolve(value));
 }
 
