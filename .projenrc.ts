@@ -101,11 +101,18 @@ const governance = new ConstructLibrary(repo, {
   devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`, `esbuild@${VERSIONS.esbuild}`],
 });
 
+// Operations: one dashboard per lakehouse (replication, curation, freshness, Athena) and freshness alarms
+const operations = new ConstructLibrary(repo, {
+  name: 'operations',
+  description: 'Operations: a CloudWatch dashboard per lakehouse (DMS latency and throughput, curation runs, per-table freshness, Athena bytes) and freshness alarms',
+  workspaceDeps: [dms, curationAws, nagSupport],
+});
+
 // Apps
 const platform = new CdkApp(repo, {
   name: 'platform',
   description: 'The platform: shared network, access logs, DMS account roles and the warehouse, plus one stack per source database',
-  workspaceDeps: [networking, rawZone, dms, curationAws, governance],
+  workspaceDeps: [networking, rawZone, dms, curationAws, governance, operations],
 });
 
 // Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
