@@ -87,7 +87,8 @@ const curationAws = new ConstructLibrary(repo, {
   name: 'curation-aws',
   description: 'Curation on AWS: the lakehouse warehouse (bucket, curated Glue databases) and a Glue 5.0 Spark job per source',
   workspaceDeps: [rawZone, curation, nagSupport],
-  deps: [`@aws-sdk/client-s3@${VERSIONS.awsSdkS3}`, `@aws-sdk/client-glue@${VERSIONS.awsSdkGlue}`], // the Athena curation Lambda
+  // the Athena curation Lambda
+  deps: [`@aws-sdk/client-s3@${VERSIONS.awsSdkS3}`, `@aws-sdk/client-glue@${VERSIONS.awsSdkGlue}`, `@aws-sdk/client-cloudwatch@${VERSIONS.awsSdkCloudWatch}`],
   devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`, `asl-validator@${VERSIONS.aslValidator}`, `esbuild@${VERSIONS.esbuild}`],
 });
 curationAws.nx.addImplicitDependency('glue-scripts'); // the job ships glue-scripts/ as assets
@@ -104,7 +105,7 @@ const governance = new ConstructLibrary(repo, {
 // Operations: one dashboard per lakehouse (replication, curation, freshness, Athena) and freshness alarms
 const operations = new ConstructLibrary(repo, {
   name: 'operations',
-  description: 'Operations: a CloudWatch dashboard per lakehouse (DMS latency and throughput, curation runs, per-table freshness, Athena bytes) and freshness alarms',
+  description: 'Operations: a CloudWatch dashboard per lakehouse (DMS, curation runs, per-table freshness, Athena bytes) and freshness alarms',
   workspaceDeps: [dms, curationAws, nagSupport],
 });
 

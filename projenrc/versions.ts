@@ -33,6 +33,7 @@ export const VERSIONS = {
   awsSdkS3: '^3.1175.0',
   awsSdkGlue: '^3.1169.0',
   awsSdkAthena: '^3.1164.0',
+  awsSdkCloudWatch: '^3.1164.0',
   awsSdkLakeFormation: '^3.1048.0',
   awsSdkClientMock: '^4.1.0',
   aslValidator: '^4.0.0',
