@@ -37,8 +37,9 @@ function workspace() {
   const dmsPostgres = lib('dms-postgres');
   const dmsMysql = lib('dms-mysql');
   const curationAws = lib('curation-aws');
+  const governance = lib('governance');
   const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking] });
-  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws });
+  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance });
   return { repo, catalog };
 }
 

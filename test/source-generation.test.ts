@@ -23,16 +23,20 @@ describe('a source added in .projenrc.ts', () => {
 
     const repo = new LakehouseMonorepo({ name: 'generated', description: 'test', outdir });
     const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
-    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws] = ['networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws'].map(lib);
+    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance] = [
+      'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance',
+    ].map(lib);
     const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking, rawZone, dms] });
-    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws }).add({
+    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance }).add({
       name: 'inventory',
       engine: 'aurora-mysql',
       secret: 'lakehouse/sources/inventory',
       database: 'inventory',
       tables: [
         { schema: 'inventory', table: 'stock_levels', primaryKey: ['sku', 'warehouse_id'], deletes: 'soft' },
-        { schema: 'inventory', table: 'movements', primaryKey: ['movement_id'], partitionBy: [{ column: 'moved_at', transform: 'day' }] },
+        {
+          schema: 'inventory', table: 'movements', primaryKey: ['movement_id'], partitionBy: [{ column: 'moved_at', transform: 'day' }], pii: ['operator_email'],
+        },
         { schema: 'inventory', table: 'audit_log', mode: 'append-only' },
       ],
       curation: { workerType: 'G.2X', workerCount: 4, timeoutMinutes: 90, maxRetries: 1 },
@@ -102,6 +106,15 @@ describe('a source added in .projenrc.ts', () => {
     expect(byTable.stock_levels).toMatchObject({ database: 'curated_inventory', primaryKey: ['sku', 'warehouse_id'], mode: 'merge', deletes: 'soft' });
     expect(byTable.movements).toMatchObject({ partitionBy: [{ column: 'moved_at', transform: 'day' }], deletes: 'hard' });
     expect(byTable.audit_log).toMatchObject({ mode: 'append-only', primaryKey: [] });
+  });
+
+  test('its stack tells governance its PII columns (by curated table), databases and writers', () => {
+    const { stack } = synthGenerated();
+    expect(stack.governance.piiColumns).toEqual({ movements: ['operator_email'] });
+    expect(stack.governance.curatedDatabaseName).toBe('curated_inventory');
+    expect(stack.governance.rawDatabaseName).toBeUndefined(); // the Glue engine reads the raw files by path
+    const writers = stack.governance.writers.map((r: { node: { path: string } }) => r.node.path);
+    expect(writers).toEqual(['LakehouseSource-inventory/Curation/Role', 'LakehouseSource-inventory/Orchestration/StateMachine/Role']);
   });
 
   test('the platform app registry adds its stack', () => {
