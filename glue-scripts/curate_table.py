@@ -12,6 +12,8 @@ Job parameters (Glue passes them as ``--name value``):
   --tables           optional comma-separated db.table names (default: every table of the spec)
   --max_files_per_batch  optional, raw files per MERGE (default 100)
   --maintenance      optional true|false: compaction and snapshot expiry after a table's changes (default true)
+  --freshness_source optional source name: publish each table's FreshnessSeconds (namespace CdcLakehouse/Curation,
+                     dimensions Source=<this>, Table=<db.table>) with PutMetricData; absent: publish nothing
 The run fails (non-zero exit) when any table failed, naming each failed table and its cause.
 """
 
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Dict, Sequence
+from typing import Callable, Dict, Optional, Sequence
 
 ICEBERG_EXTENSIONS = "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
 REQUIRED_ARGS = ("job_spec_uri", "raw_root", "warehouse")
@@ -68,7 +70,20 @@ def parse_job_args(argv: Sequence[str]) -> Dict[str, str]:
         raise JobArgumentError(f"--max_files_per_batch must be a positive integer, got {batch!r}")
     if args.get("maintenance", "true").lower() not in ("true", "false"):
         raise JobArgumentError(f"--maintenance must be true or false, got {args['maintenance']!r}")
+    if "freshness_source" in args and not args["freshness_source"].strip():
+        raise JobArgumentError("--freshness_source must be the source's name")
     return args
+
+
+def freshness_sink(args: Dict[str, str], cloudwatch_client: Callable[[], object]):
+    """The freshness sink the job arguments ask for: CloudWatch when ``--freshness_source`` is set, else None.
+
+    ``cloudwatch_client`` makes the boto3 client (called only when publishing is on).
+    """
+    from lakehouse_curation.freshness import CloudWatchFreshnessSink
+
+    source: Optional[str] = args.get("freshness_source")
+    return None if source is None else CloudWatchFreshnessSink(cloudwatch_client(), source)
 
 
 def split_s3_uri(uri: str) -> tuple:
@@ -105,7 +120,8 @@ def main(argv: Sequence[str]) -> int:  # pragma: no cover - needs a Glue runtime
     results = run_job(spark, spec, S3Lister(s3, args["raw_root"]), tables,
                       max_files_per_batch=int(args.get("max_files_per_batch", "100")),
                       run_maintenance=args.get("maintenance", "true").lower() == "true",
-                      on_result=lambda r: print(json.dumps(r.to_json()), flush=True))
+                      on_result=lambda r: print(json.dumps(r.to_json()), flush=True),
+                      freshness=freshness_sink(args, lambda: boto3.client("cloudwatch")))
     summary = failure_summary(results)
     if summary:
         raise SystemExit(f"curation failed: {summary}")

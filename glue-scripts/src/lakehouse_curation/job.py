@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .errors import describe_error, one_line
+from .freshness import FreshnessSink, newest_commit_timestamp
 from .raw_zone import ApplyPlan, ChangeFile, FileLister, RawZoneError, list_table_files, plan_apply
 from .schema import (RawColumn, RawFileSchema, SchemaChange, SchemaEvolutionError, evolve_schema, format_type, parse_type,
                      plan_type_of_spark, spark_sql_type)
@@ -94,14 +95,17 @@ def cut_batches(plan: ApplyPlan, max_files: int) -> List[Batch]:
     return batches
 
 
-def batch_watermark(batch: Batch, plan: ApplyPlan, previous: Optional[Watermark]) -> Watermark:
+def batch_watermark(batch: Batch, plan: ApplyPlan, previous: Optional[Watermark], newest_in_batch: Optional[str] = None) -> Watermark:
+    """The watermark after ``batch``; its newest commit time is the newer of the batch's and (unless rebuilt) the previous one."""
     cdc = [f for f in batch.files if f.kind == "cdc"]
     if cdc:
         last_cdc = cdc[-1].order_key
     else:
         last_cdc = None if batch.rebuild or previous is None else previous.last_cdc_order_key
     applied_before = 0 if batch.rebuild or previous is None else previous.files_applied
-    return Watermark(plan.files.load_fingerprint, batch.files[-1].relative_path, last_cdc, applied_before + len(batch.files))
+    newest_before = None if batch.rebuild or previous is None else previous.newest_commit_timestamp
+    return Watermark(plan.files.load_fingerprint, batch.files[-1].relative_path, last_cdc, applied_before + len(batch.files),
+                     newest_commit_timestamp(newest_before, newest_in_batch))
 
 
 class ParquetSchemas:
@@ -163,6 +167,8 @@ class TableCurator:
         self.max_files_per_batch, self.run_maintenance, self.hook = max_files_per_batch, run_maintenance, hook
         self.fmt: RawFormat = spec.raw_format
         self.qualified = f"{spec.catalog}.{quote_identifier(table.database)}.{quote_identifier(table.table)}"
+        # the watermark the table's current snapshot carries, as far as this run knows (for the freshness metric)
+        self.committed: Optional[Watermark] = None
 
     def stage(self, name: str, batch: int = 0) -> None:
         if self.hook is not None:
@@ -285,6 +291,7 @@ class TableCurator:
     def run(self) -> TableResult:
         exists = self.exists()
         before = read_watermark(self.spark, self.qualified) if exists else None
+        self.committed = before
         where = self.lister.describe(self.t.raw_folder)
         files = list_table_files(self.lister, self.t.raw_folder, self.fmt)
         plan = plan_apply(files, before, where)
@@ -310,6 +317,7 @@ class TableCurator:
             self.create(created_columns)
         elif plan.rebuild:
             self.commit_with_watermark(self.t.sql.truncate, None, "truncate")
+            self.committed = None
             self.stage("truncated")
 
         watermark = None if plan.rebuild else before
@@ -321,12 +329,14 @@ class TableCurator:
                 self.spark.sql(fill(template, change.column, spark_sql_type(change.type)))
                 result.schema_changes.append(change.describe())
             self.stage("evolved", index)
-            next_watermark = batch_watermark(batch, plan, watermark)
-            self.changes_frame(batch.files, columns).createOrReplaceTempView(CHANGES_VIEW)
+            changes = self.changes_frame(batch.files, columns)
+            next_watermark = batch_watermark(batch, plan, watermark, self.newest_commit_timestamp(changes))
+            changes.createOrReplaceTempView(CHANGES_VIEW)
             try:
                 self.commit_with_watermark(self.t.sql.merge, next_watermark, "merge")
             finally:
                 self.spark.catalog.dropTempView(CHANGES_VIEW)
+            self.committed = next_watermark
             self.stage("merged", index)
             watermark = next_watermark
             result.batches += 1
@@ -334,6 +344,13 @@ class TableCurator:
         if self.run_maintenance:
             self.maintain(watermark)
         return result
+
+    def newest_commit_timestamp(self, changes) -> Optional[str]:
+        """The batch's newest commit time (max of the commit-timestamp column, 'yyyy-MM-dd HH:mm:ss.ffffff' in UTC)."""
+        from pyspark.sql import functions as F
+
+        value = changes.agg(F.max(F.col(quote_identifier(self.fmt.commit_timestamp_column)))).first()[0]
+        return None if value is None else str(value)
 
     def maintain(self, watermark: Optional[Watermark]) -> None:
         props = {} if watermark is None else {WATERMARK_KEY: watermark.to_json()}
@@ -361,27 +378,38 @@ def configure_session(spark) -> None:
 
 def run_job(spark, spec: JobSpec, lister: FileLister, tables: Optional[Sequence[str]] = None,
             max_files_per_batch: int = DEFAULT_MAX_FILES_PER_BATCH, run_maintenance: bool = True,
-            hook: Optional[StageHook] = None, on_result: Optional[Callable[[TableResult], None]] = None) -> List[TableResult]:
-    """Curates the spec's tables (or those named); each table's failure is caught, reported and the next one runs."""
+            hook: Optional[StageHook] = None, on_result: Optional[Callable[[TableResult], None]] = None,
+            freshness: Optional[FreshnessSink] = None) -> List[TableResult]:
+    """Curates the spec's tables (or those named); each table's failure is caught, reported and the next one runs.
+
+    After each table, ``freshness`` (if any) gets the newest commit time its current snapshot's watermark records,
+    failed tables included (what was committed before the failure); it is flushed at the end.
+    """
     configure_session(spark)
     selected = spec.select(tables)
     schemas = ParquetSchemas(spark)
     commit = CommitProperties(spark)
     hook = hook or kill_hook_from_env()
     results = []
-    for table in selected:
-        curator = TableCurator(spark, spec, table, lister, schemas, commit, max_files_per_batch, run_maintenance, hook)
-        try:
-            result = curator.run()
-        except (RawZoneError, SchemaEvolutionError, CurationError, WatermarkError, SpecError) as err:
-            message = first_line(err)
-            result = TableResult(table.name, "failed", error=message if f"table {table.name}" in message else f"table {table.name}: {message}")
-        except Exception as err:  # Spark/Iceberg errors: reported per table (the innermost Java cause), the other tables still run
-            traceback.print_exc()
-            result = TableResult(table.name, "failed", error=f"table {table.name}: {describe_error(err)}")
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+    try:
+        for table in selected:
+            curator = TableCurator(spark, spec, table, lister, schemas, commit, max_files_per_batch, run_maintenance, hook)
+            try:
+                result = curator.run()
+            except (RawZoneError, SchemaEvolutionError, CurationError, WatermarkError, SpecError) as err:
+                message = first_line(err)
+                result = TableResult(table.name, "failed", error=message if f"table {table.name}" in message else f"table {table.name}: {message}")
+            except Exception as err:  # Spark/Iceberg errors: reported per table (the innermost Java cause), the other tables still run
+                traceback.print_exc()
+                result = TableResult(table.name, "failed", error=f"table {table.name}: {describe_error(err)}")
+            results.append(result)
+            if freshness is not None and curator.committed is not None:
+                freshness.record(table.name, curator.committed.newest_commit_timestamp)
+            if on_result is not None:
+                on_result(result)
+    finally:
+        if freshness is not None:
+            freshness.flush()
     return results
 
 

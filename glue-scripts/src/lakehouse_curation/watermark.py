@@ -1,7 +1,8 @@
 """The watermark: how far a curated table has got, kept in the Iceberg snapshot summary of the commit that applied the files.
 
 Key ``lakehouse.watermark`` in the snapshot summary; value JSON with the fields of the TypeScript ``Watermark``
-(``loadFingerprint``, ``lastFile``, ``lastCdcOrderKey``, ``filesApplied``), or ``null`` for "emptied, nothing
+(``loadFingerprint``, ``lastFile``, ``lastCdcOrderKey``, ``filesApplied``; plus ``newestCommitTimestamp``, the newest
+``_dms_commit_ts`` applied so far, for the freshness metric (:mod:`freshness`), absent when unknown), or ``null`` for "emptied, nothing
 applied" (the truncate that starts a rebuild). The value is written by the very commit that changes the data
 (see :func:`run_with_commit_properties`), so table and watermark cannot disagree: a run killed after the commit
 finds the new watermark, a run killed before it finds the old one and the old data.
@@ -24,17 +25,22 @@ class Watermark:
     last_file: str
     last_cdc_order_key: Optional[str]
     files_applied: int
+    # the newest source commit time applied so far (the commit-timestamp column's high-water mark); None when unknown
+    newest_commit_timestamp: Optional[str] = None
 
     def to_json(self) -> str:
-        return json.dumps({"loadFingerprint": self.load_fingerprint, "lastFile": self.last_file,
-                           "lastCdcOrderKey": self.last_cdc_order_key, "filesApplied": self.files_applied},
-                          separators=(",", ":"))
+        value = {"loadFingerprint": self.load_fingerprint, "lastFile": self.last_file,
+                 "lastCdcOrderKey": self.last_cdc_order_key, "filesApplied": self.files_applied}
+        if self.newest_commit_timestamp is not None:
+            value["newestCommitTimestamp"] = self.newest_commit_timestamp
+        return json.dumps(value, separators=(",", ":"))
 
     @staticmethod
     def from_dict(raw: Dict) -> "Watermark":
         return Watermark(str(raw["loadFingerprint"]), str(raw["lastFile"]),
                          None if raw.get("lastCdcOrderKey") is None else str(raw["lastCdcOrderKey"]),
-                         int(raw["filesApplied"]))
+                         int(raw["filesApplied"]),
+                         None if raw.get("newestCommitTimestamp") is None else str(raw["newestCommitTimestamp"]))
 
 
 class WatermarkError(RuntimeError):
