@@ -75,9 +75,21 @@ function launcherScript(nxName: string, entry: string): string[] {
 
 /**
  * A deployable CDK app in `apps/`: compiled once, synthesized from `lib/main.js` (no ts-node on
- * the hot path), with Nx targets `synth`, `diff`, `deploy` and `cfn-lint`.
+ * the hot path), with Nx targets `synth`, `diff`, `deploy` and `cfn-lint`. Each environment added
+ * with {@link CdkApp.addEnvironment} becomes a configuration of those four targets.
  */
 export class CdkApp extends WorkspacePackage {
+  /** The CDK context key that chooses an environment: `-c lakehouse:environment=<name>`. */
+  public static readonly ENVIRONMENT_CONTEXT = 'lakehouse:environment';
+
+  /** The cloud assembly folder of an environment's synth, diff and deploy (the unconfigured targets use `cdk.out`). */
+  public static environmentOutput(environment: string): string {
+    return `cdk.out.${environment}`;
+  }
+
+  private static readonly ENV = { CDK_DISABLE_CLI_TELEMETRY: 'true' };
+  private readonly environmentNames: string[] = [];
+
   constructor(root: Root, options: WorkspacePackageOptions) {
     super(root, {
       ...options,
@@ -102,12 +114,15 @@ export class CdkApp extends WorkspacePackage {
         },
       },
     });
-    this.gitignore.exclude('cdk.out', 'cdk.context.json');
-    const env = { CDK_DISABLE_CLI_TELEMETRY: 'true' };
+    this.gitignore.exclude('cdk.out', `${CdkApp.environmentOutput('*')}`, 'cdk.context.json');
+    const env = CdkApp.ENV;
+    // `output` is passed on to cdk as `--output=<folder>` and names the cached outputs: an environment's
+    // configuration writes its own folder, so a cached environment-agnostic cdk.out is never taken for it.
     this.defineTarget('synth', 'cdk synth --quiet', {
       dependsOn: ['build'],
       inputs: ['production', '^production'],
-      outputs: ['{projectRoot}/cdk.out'],
+      outputs: ['{projectRoot}/{options.output}'],
+      options: { output: 'cdk.out' },
     }, 'synth', env);
     // errors fail the target; warnings (e.g. on CDK's own custom-resource Lambdas) are printed
     this.defineTarget('cfn-lint', 'cfn-lint --non-zero-exit-code error cdk.out/*.template.json', {
@@ -116,6 +131,28 @@ export class CdkApp extends WorkspacePackage {
     }, 'cfn-lint', {}, false);
     this.defineTarget('diff', 'cdk diff', { dependsOn: ['build'], cache: false }, 'diff', env);
     this.defineTarget('deploy', 'cdk deploy --all', { dependsOn: ['build'], cache: false }, 'deploy', env);
+  }
+
+  /**
+   * Adds an environment: the configuration `<name>` of `synth`, `diff`, `deploy` and `cfn-lint`
+   * (`npx nx deploy <app> --configuration=<name>`), which passes `-c lakehouse:environment=<name>` to the CDK
+   * and keeps its cloud assembly in `cdk.out.<name>`.
+   */
+  public addEnvironment(name: string): void {
+    if (this.environmentNames.includes(name)) throw new Error(`app ${this.nxName}: environment "${name}" added twice`);
+    this.environmentNames.push(name);
+    const prefix = Object.entries(CdkApp.ENV).map(([k, v]) => `${k}=${v} `).join('');
+    const context = `-c ${CdkApp.ENVIRONMENT_CONTEXT}=${name}`;
+    const output = CdkApp.environmentOutput(name);
+    this.nx.addConfiguration('synth', name, { command: `${prefix}npx cdk synth --quiet ${context}`, output });
+    this.nx.addConfiguration('cfn-lint', name, { command: `cfn-lint --non-zero-exit-code error ${output}/*.template.json` });
+    this.nx.addConfiguration('diff', name, { command: `${prefix}npx cdk diff ${context} --output ${output}` });
+    this.nx.addConfiguration('deploy', name, { command: `${prefix}npx cdk deploy --all ${context} --output ${output}` });
+  }
+
+  /** The environments added so far, in order. */
+  public get environments(): readonly string[] {
+    return this.environmentNames;
   }
 }
 

@@ -23,6 +23,16 @@ export interface NxTarget {
   readonly outputs?: string[];
   /** Whether Nx may serve this target from its cache. @default true */
   readonly cache?: boolean;
+  /**
+   * More `nx:run-commands` options. One that is not a run-commands setting is also passed to the command as
+   * `--<name>=<value>`, and `outputs` may name it as `{options.<name>}` (so a configuration can move the outputs).
+   */
+  readonly options?: Record<string, string>;
+  /**
+   * Named variants, chosen with `--configuration=<name>` (or `-c <name>`, `nx run <project>:<target>:<name>`): options
+   * that replace the target's, e.g. another `command`. The configuration's name is part of the cache key.
+   */
+  readonly configurations?: Record<string, Record<string, string>>;
 }
 
 /**
@@ -54,6 +64,13 @@ export class NxProject extends Component {
     this.targets[target] = { ...existing, dependsOn: [...(existing.dependsOn ?? []), dependency] };
   }
 
+  /** Adds (or replaces) a configuration of `target` (which must exist): options replacing the target's. */
+  public addConfiguration(target: string, configuration: string, options: Record<string, string>): void {
+    const existing = this.targets[target];
+    if (!existing) throw new Error(`Nx project ${this.nxName} has no target ${target}`);
+    this.targets[target] = { ...existing, configurations: { ...existing.configurations, [configuration]: options } };
+  }
+
   /** Makes this project depend on another one that it does not import (so `^build` builds it first). */
   public addImplicitDependency(nxName: string): void {
     this.implicitDependencies.add(nxName);
@@ -71,7 +88,8 @@ export class NxProject extends Component {
         ...(t.inputs ? { inputs: t.inputs } : {}),
         ...(t.outputs ? { outputs: t.outputs } : {}),
         cache: t.cache ?? true,
-        options: { command: t.command, cwd: root },
+        options: { command: t.command, cwd: root, ...t.options },
+        ...(t.configurations ? { configurations: t.configurations } : {}),
       };
     }
     return {

@@ -145,8 +145,10 @@ describe('package kinds', () => {
   test('apps synthesize from compiled JavaScript and have synth, diff, deploy and cfn-lint targets', () => {
     expect(files['apps/platform/cdk.json']).toMatchObject({ app: 'node lib/main.js', output: 'cdk.out' });
     const targets = files['apps/platform/project.json'].targets;
-    expect(targets.synth).toMatchObject({ dependsOn: ['build'], outputs: ['{projectRoot}/cdk.out'], cache: true });
-    expect(targets.synth.options.command).toBe('CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet');
+    // `output` reaches cdk as --output=cdk.out; an environment's configuration moves it (test/environments.test.ts)
+    expect(targets.synth).toMatchObject({ dependsOn: ['build'], outputs: ['{projectRoot}/{options.output}'], cache: true });
+    expect(targets.synth.options).toMatchObject({ command: 'CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet', output: 'cdk.out' });
+    expect(targets.synth.configurations).toBeUndefined();
     expect(targets['cfn-lint']).toMatchObject({ dependsOn: ['synth'], options: { command: 'cfn-lint --non-zero-exit-code error cdk.out/*.template.json' } });
     expect(targets.diff.cache).toBe(false);
     expect(targets.deploy.cache).toBe(false);
