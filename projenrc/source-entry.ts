@@ -104,6 +104,8 @@ export interface SourceEntry {
 }
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+/** An EventBridge schedule expression as entries write it: `rate(<n> minutes|hours|days)` or `cron(<6 fields>)`. */
+export const EVENTBRIDGE_SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
 /** Checks an entry before anything is generated; throws a one-line error naming the source, the table and the fix. */
@@ -200,7 +202,7 @@ function validateCurationJob(where: string, c: SourceCurationEntry): void {
   if (c.engine !== undefined && c.engine !== 'glue' && c.engine !== 'athena') {
     throw new Error(`${where}: curation.engine "${String(c.engine)}" is not an engine; use 'glue' or 'athena'`);
   }
-  if (c.schedule !== undefined && !/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/.test(c.schedule)) {
+  if (c.schedule !== undefined && !EVENTBRIDGE_SCHEDULE.test(c.schedule)) {
     throw new Error(`${where}: curation.schedule "${c.schedule}" is not an EventBridge schedule; use 'rate(15 minutes)' or 'cron(0 2 * * ? *)'`);
   }
   if (curationEngineOf(c) === 'athena') {

@@ -94,8 +94,8 @@ describe('adding a source from .projenrc.ts', () => {
 
   test('the stack curates the source with a GlueCurationJob fed by the entry; job settings only where the entry sets them', () => {
     const stack: string = files['packages/source-orders/src/stack.ts'];
-    expect(stack).toContain("import { CurationEngine, GlueCurationJob, LakehouseWarehouse, SourceCuration, TableOptimizers } from '@cdc-lakehouse/curation-aws';");
-    expect(stack).toContain('      tables: SOURCE.tables,\n    });');
+    expect(stack).toContain("import { CurationEngine, GlueCurationJob, LakehouseWarehouse, SourceCuration, TableOptimizers, curatedDatabaseName } from '@cdc-lakehouse/curation-aws';");
+    expect(stack).toContain('      tables: SOURCE.tables,\n      logRetention: props.logRetention,\n    });');
     expect(stack).toContain('      rawPrefix: this.source.target.bucketFolder,');
     expect(stack).toContain("new CfnOutput(this, 'CurationJobName', {\n      value: this.curation.job.jobName,");
     expect(files['packages/source-orders/package.json'].dependencies['@cdc-lakehouse/curation-aws']).toBe(WORKSPACE_VERSION);
@@ -111,6 +111,7 @@ describe('adding a source from .projenrc.ts', () => {
       '      workerCount: SOURCE.curation.workerCount,',
       '      timeout: Duration.minutes(SOURCE.curation.timeoutMinutes),',
       '      maxRetries: SOURCE.curation.maxRetries,',
+      '      logRetention: props.logRetention,',
     ].join('\n'));
   });
 
@@ -118,7 +119,9 @@ describe('adding a source from .projenrc.ts', () => {
     const stack: string = files['packages/source-orders/src/stack.ts'];
     expect(stack).toContain("this.orchestration = new SourceCuration(this, 'Orchestration', {");
     expect(stack).toContain('engine: CurationEngine.glue(this.curation, { maintenance: false }),');
-    expect(stack).not.toContain('schedule:'); // started by hand when the entry names no trigger
+    // started by hand when the entry names no trigger, unless the environment sets a schedule
+    expect(stack).toContain('      schedule: props.curationSchedule,\n');
+    expect(stack).not.toContain('SOURCE.curation.schedule');
     expect(stack).toContain("new CfnOutput(this, 'CurationStateMachineArn', {");
     expect(stack).toContain("tables: [\n        'orders',\n        'events',\n      ],");
 
@@ -130,10 +133,22 @@ describe('adding a source from .projenrc.ts', () => {
     });
     const tunedStack: string = Testing.synth(tuned)['packages/source-orders/src/stack.ts'];
     expect(tunedStack).toContain('engine: CurationEngine.glue(this.curation, { maintenance: true }),');
-    expect(tunedStack).toContain('      schedule: SOURCE.curation.schedule,');
+    expect(tunedStack).toContain('      schedule: props.curationSchedule ?? SOURCE.curation.schedule,');
     expect(tunedStack).toContain('        debounce: Duration.seconds(SOURCE.curation.onNewFiles.debounceSeconds),');
     expect(tunedStack).toContain('      timeout: Duration.minutes(SOURCE.curation.stateMachineTimeoutMinutes),');
     expect(tunedStack).not.toContain('TableOptimizers');
+  });
+
+  test('an environment reaches every source stack: DMS capacity, schedule, log retention, alarm e-mails (optional props)', () => {
+    const stack: string = files['packages/source-orders/src/stack.ts'];
+    for (const prop of ['replication?: ReplicationOptions', 'curationSchedule?: string', 'logRetention?: RetentionDays', 'alarmEmails?: string[]']) {
+      expect(stack).toContain(`  readonly ${prop};`);
+    }
+    expect(stack).toContain('      accountRoles: props.accountRoles,\n      replication: props.replication,\n    });');
+    expect(stack).toContain('this.orchestration.alarms.topic.addSubscription(new EmailSubscription(email));');
+    expect(stack).toContain('replication.failureAlarm]) {\n      alarm.addAlarmAction(alarmAction);');
+    expect(files['apps/platform/src/sources.generated.ts'])
+      .toContain('export function addSourceStacks(scope: Construct, platform: PlatformStack, props: SourceStackOptions = {}): SourceStack[] {');
   });
 
   test('an Athena source gets the Athena engine and no Glue job', () => {

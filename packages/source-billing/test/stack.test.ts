@@ -3,6 +3,7 @@ import { LakehouseWarehouse } from '@cdc-lakehouse/curation-aws';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SOURCE, BillingSourceStack } from '../src';
 
@@ -75,8 +76,38 @@ describe('BillingSourceStack', () => {
     expect(stack.governance.writers).toHaveLength(2);
   });
 
-  test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {
-    const report = new AwsSolutionsChecks().validateScope(app);
+  test('every alarm, replication and curation, notifies the source\'s alarm topic', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.filter((a) => a.Properties.Namespace === 'AWS/DMS').length).toBeGreaterThanOrEqual(2);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  // what an environment of the app sets (see apps/platform/src/environment.ts)
+  const envApp = new App();
+  const envPlatform = new Stack(envApp, 'Platform');
+  const envStack = new BillingSourceStack(envApp, 'Source', {
+    network: new LakehouseNetwork(envPlatform, 'Network', { sourcePorts: [5432, 3306] }),
+    warehouse: new LakehouseWarehouse(envPlatform, 'Warehouse', { sourceNames: [SOURCE.name] }),
+    replication: { minCapacityUnits: 2, maxCapacityUnits: 16 },
+    curationSchedule: 'rate(6 hours)',
+    logRetention: RetentionDays.TWO_WEEKS,
+    alarmEmails: ['data-team@example.com', 'on-call@example.com'],
+  });
+  const envTemplate = Template.fromStack(envStack);
+
+  test('an environment sets the DMS capacity, replaces the curation schedule, keeps logs its retention and mails its recipients', () => {
+    envTemplate.hasResourceProperties('AWS::DMS::ReplicationConfig', { ComputeConfig: Match.objectLike({ MinCapacityUnits: 2, MaxCapacityUnits: 16 }) });
+    const schedules = Object.values(envTemplate.findResources('AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression).filter(Boolean);
+    expect(schedules).toEqual(['rate(6 hours)']);
+    envTemplate.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('states'), RetentionInDays: 14 });
+    for (const email of ['data-team@example.com', 'on-call@example.com']) {
+      envTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: { Ref: Match.anyValue() } });
+    }
+  });
+
+  test.each([['defaults', app], ['an environment\'s settings', envApp]])('cdk-nag AwsSolutions finds nothing unacknowledged (%s)', (_name, scope) => {
+    const report = new AwsSolutionsChecks().validateScope(scope);
     expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);
   });
 });
