@@ -9,7 +9,10 @@ export { curatedDatabaseName } from './private/names';
 export { SourceCuration } from './orchestration/source-curation';
 export type { SourceCurationProps, NewFilesTrigger } from './orchestration/source-curation-props';
 export { CurationEngine, type CurationEngineBinding, type GlueEngineOptions, type AthenaEngineOptions } from './orchestration/curation-engine';
-export { CurationAlarms, CURATION_METRIC_NAMESPACE, CURATION_SUCCEEDED_METRIC, rateInterval, type CurationAlarmsProps } from './orchestration/curation-alarms';
+export {
+  CurationAlarms, CURATION_METRIC_NAMESPACE, CURATION_SUCCEEDED_METRIC, FRESHNESS_METRIC, FRESHNESS_SOURCE_DIMENSION, FRESHNESS_TABLE_DIMENSION,
+  rateInterval, type CurationAlarmsProps,
+} from './orchestration/curation-alarms';
 export {
   TableOptimizers, TABLE_OPTIMIZER_TYPES, type TableOptimizerType, type TableOptimizerDeployment, type TableOptimizersProps,
 } from './maintenance/table-optimizers';

@@ -129,7 +129,7 @@ describe('Athena curation runtime against moto_server', () => {
         StorageDescriptor: { Columns: ['id bigint', 'name string', '_dms_commit_ts string', '_dms_change_seq string'].map((c) => ({ Name: c.split(' ')[0], Type: c.split(' ')[1] })) },
       },
     }));
-    expect(await handle({ action: 'prepare', table: task })).toEqual({ kind: 'up-to-date', statements: [], filesApplied: 0, watermark: null });
+    expect(await handle({ action: 'prepare', table: task })).toEqual({ kind: 'up-to-date', statements: [], filesApplied: 0, watermark: null, newestCommitTimestamp: null });
 
     await zone.writer.writeChanges(table, [...columns, { name: 'price', type: 'decimal(10,2)' }],
       [{ op: 'U', commitTimestamp: '2024-01-02 00:00:00.000000', changeSequence: '1'.padStart(35, '0'), values: { id: 1, name: 'a', price: '9.99' } }]);

@@ -80,8 +80,9 @@ describe('Athena curation runtime (aws-sdk-client-mock)', () => {
 
     aws.catalog.set('curated_orders.items', curatedGlueTable([{ Name: 'id', Type: 'bigint' }, { Name: 'name', Type: 'string' }, { Name: 'qty', Type: 'int' }]) as never);
     const again = await prepare(aws, task);
-    expect(again).toEqual({ kind: 'up-to-date', statements: [], filesApplied: 0, watermark: null });
-    expect(await handle({ action: 'commit', table: task, batch: again }, aws.clients)).toEqual({ watermark: batch.watermark });
+    expect(again).toEqual({ kind: 'up-to-date', statements: [], filesApplied: 0, watermark: null, newestCommitTimestamp: null });
+    expect(await handle({ action: 'commit', table: task, batch: again }, aws.clients))
+      .toEqual({ watermark: batch.watermark, newestCommitTimestamp: '2024-01-01 00:00:00.000000', freshness: 'off' });
   });
 
   test('re-running prepare after a failure before commit plans the same batch, and every MERGE branch is guarded so re-applying it changes nothing', async () => {
@@ -177,7 +178,7 @@ describe('Athena curation runtime (aws-sdk-client-mock)', () => {
 
   test('no raw files: up to date; with declared columns the empty table is created', async () => {
     const aws = fakeAws(path.join(zone.dir, 'nothing'), [rawGlueTable('items')]);
-    expect(await prepare(aws)).toEqual({ kind: 'up-to-date', statements: [], filesApplied: 0, watermark: null });
+    expect(await prepare(aws)).toEqual({ kind: 'up-to-date', statements: [], filesApplied: 0, watermark: null, newestCommitTimestamp: null });
     const declared = await prepare(aws, tableTask('items', { columns }));
     expect(declared.statements).toHaveLength(1);
     expect(declared.statements[0]).toMatch(/^CREATE TABLE IF NOT EXISTS/);

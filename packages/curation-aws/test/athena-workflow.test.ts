@@ -129,6 +129,17 @@ describe('AthenaCurationWorkflow', () => {
     expect(JSON.stringify(put.Resource)).toContain('/_watermarks/curated_orders/*');
   });
 
+  test('the Lambda publishes FreshnessSeconds: its environment names the source, PutMetricData only in CdcLakehouse/Curation', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { CURATION_FRESHNESS_SOURCE: 'orders' } } });
+    const role = built.workflow.curationFunction.function.role!;
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => JSON.stringify(p.Properties.Roles).includes(built.stack.getLogicalId(role.node.defaultChild as never)))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements.filter((s: any) => [s.Action].flat().includes('cloudwatch:PutMetricData'))).toEqual([
+      { Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'CdcLakehouse/Curation' } } },
+    ]);
+  });
+
   test('cdk-nag AwsSolutions: no unacknowledged errors', () => {
     expect(nagErrors(built.app)).toEqual([]);
   });

@@ -140,8 +140,16 @@ describe('the job role is least-privilege', () => {
   const statements = rolePolicyStatements(template, job.role);
   const resourcesOf = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).flatMap((s) => [s.Resource].flat());
 
-  test('no statement has a bare * resource', () => {
-    expect(statements.flatMap((s) => [s.Resource].flat())).not.toContain('*');
+  test('the only bare * resource is PutMetricData of the freshness metric, in the CdcLakehouse/Curation namespace only', () => {
+    expect(statements.filter((s) => [s.Resource].flat().includes('*'))).toEqual([
+      { Effect: 'Allow', Action: 'cloudwatch:PutMetricData', Resource: '*', Condition: { StringEquals: { 'cloudwatch:namespace': 'CdcLakehouse/Curation' } } },
+    ]);
+  });
+
+  test('the job argument --freshness_source (the source name) turns the per-table FreshnessSeconds metric on; nag is clean', () => {
+    expect(jobResource(template).DefaultArguments['--freshness_source']).toBe('orders');
+    expect(Object.keys(job.jobParameters)).not.toContain('--freshness_source');
+    expect(nagErrors(synth().app)).toEqual([]);
   });
 
   test('reads its raw zone only: that bucket and its key, through S3', () => {
@@ -175,9 +183,10 @@ describe('the job role is least-privilege', () => {
     expect(resourcesOf('logs:PutLogEvents')).toEqual(expect.arrayContaining([getAtt(job.logGroup)]));
   });
 
-  test('no Lake Formation and no metrics permission unless asked for', () => {
+  test('no Lake Formation and no Glue metrics permission unless asked for', () => {
     expect(resourcesOf('lakeformation:GetDataAccess')).toEqual([]);
-    expect(resourcesOf('cloudwatch:PutMetricData')).toEqual([]);
+    const namespaces = statements.filter((s) => s.Action === 'cloudwatch:PutMetricData').map((s) => s.Condition.StringEquals['cloudwatch:namespace']);
+    expect(namespaces).toEqual(['CdcLakehouse/Curation']);
   });
 
   test('lakeFormation: true adds lakeformation:GetDataAccess (no resource-level permissions exist)', () => {
@@ -196,10 +205,10 @@ describe('the job role is least-privilege', () => {
     expect(nagErrors(m.app)).toEqual([]);
   });
 
-  test('both together: one acknowledged * finding carrying both reasons', () => {
+  test('both together: one acknowledged * finding carrying every reason', () => {
     const both = synth({ lakeFormation: true, metrics: true });
     const actions = rolePolicyStatements(both.template, both.job.role).filter((st) => st.Resource === '*').map((st) => st.Action);
-    expect(actions.sort()).toEqual(['cloudwatch:PutMetricData', 'lakeformation:GetDataAccess']);
+    expect(actions.sort()).toEqual(['cloudwatch:PutMetricData', 'cloudwatch:PutMetricData', 'lakeformation:GetDataAccess']);
     expect(nagErrors(both.app)).toEqual([]);
   });
 

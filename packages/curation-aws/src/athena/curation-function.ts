@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { RawTables } from './raw-tables';
+import { CURATION_METRIC_NAMESPACE, FRESHNESS_SOURCE_ENV } from './runtime/metric-names';
 import { LakehouseWarehouse } from '../warehouse/lakehouse-warehouse';
 
 /** Where the warehouse keeps Athena curation watermarks: `_watermarks/<curated db>/<table>.json`. */
@@ -61,11 +62,20 @@ export class AthenaCurationFunction extends Construct {
       timeout: Duration.minutes(5),
       description: `Athena curation of source ${props.sourceName}: plans each table's batch (prepare) and stores its watermark (commit)`,
       environmentEncryption: envKey,
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      // the source names the freshness metric's Source dimension and turns publishing on
+      environment: { NODE_OPTIONS: '--enable-source-maps', [FRESHNESS_SOURCE_ENV]: props.sourceName },
       logGroup,
       role,
       bundling: { minify: true, sourceMap: true, target: 'node22', externalModules: ['@aws-sdk/*'] },
     });
+    // the commit step publishes each table's FreshnessSeconds
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': CURATION_METRIC_NAMESPACE } },
+    }));
+    acknowledgeResource(role, 'AwsSolutions-IAM5', '*',
+      `cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the ${CURATION_METRIC_NAMESPACE} namespace (FreshnessSeconds).`);
     const glueArn = (resource: string) => `arn:${stack.partition}:glue:${stack.region}:${stack.account}:${resource}`;
 
     // raw zone: list the source's folder, read its files (footers only, by ranged GET)

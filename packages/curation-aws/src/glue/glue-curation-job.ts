@@ -16,6 +16,7 @@ import { GlueCurationJobProps } from './glue-curation-job-props';
 import { findGlueScriptsDir, glueScriptsLayout } from './glue-scripts';
 import { ICEBERG_CATALOG, glueConfArgument, icebergSparkConf } from './iceberg-spark-conf';
 import { sourceJobSpec } from './job-spec';
+import { CURATION_METRIC_NAMESPACE } from '../athena/runtime/metric-names';
 import { curatedDatabaseName, validateSourceName } from '../private/names';
 
 const RAW_PREFIX = /^[A-Za-z0-9_.=-]+(\/[A-Za-z0-9_.=-]+)*$/;
@@ -145,6 +146,8 @@ export class GlueCurationJob extends Construct {
         '--conf': glueConfArgument(icebergSparkConf(props.warehouse.warehouseUri, ICEBERG_CATALOG)),
         // bookmarks cannot track Iceberg tables; the watermark lives in each table's snapshot summary
         '--job-bookmark-option': 'job-bookmark-disable',
+        // turns on the per-table FreshnessSeconds metric (CdcLakehouse/Curation, Source = this source); local runs pass none
+        '--freshness_source': props.sourceName,
         ...this.jobParameters,
       },
     });
@@ -153,6 +156,7 @@ export class GlueCurationJob extends Construct {
     this.grantData(props.rawZone, props.warehouse);
     this.grantLogs(logGroupArns);
     const unscoped = [
+      this.grantFreshnessMetric(),
       ...(props.lakeFormation ? [this.grantLakeFormation()] : []),
       ...(props.metrics ? [this.grantMetrics()] : []),
     ];
@@ -199,6 +203,16 @@ export class GlueCurationJob extends Construct {
   private grantLakeFormation(): string {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['lakeformation:GetDataAccess'], resources: ['*'] }));
     return 'lakeformation:GetDataAccess has no resource-level permissions; Lake Formation grants decide which tables the credentials cover.';
+  }
+
+  /** @returns why the statement's `*` resource is acceptable */
+  private grantFreshnessMetric(): string {
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': CURATION_METRIC_NAMESPACE } },
+    }));
+    return `cloudwatch:PutMetricData has no resource-level permissions; the freshness statement is limited to the ${CURATION_METRIC_NAMESPACE} namespace.`;
   }
 
   /** @returns why the statement's `*` resource is acceptable */

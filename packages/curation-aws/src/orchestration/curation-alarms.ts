@@ -7,10 +7,14 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { CURATION_METRIC_NAMESPACE } from '../athena/runtime/metric-names';
 import { GlueCurationJob } from '../glue/glue-curation-job';
 
-/** Namespace of the metric a curation round publishes when it succeeds. */
-export const CURATION_METRIC_NAMESPACE = 'CdcLakehouse/Curation';
+// defined beside the Athena runtime (no CDK imports there, so the Lambda bundles only the strings); the Glue engine's
+// copy is glue-scripts/src/lakehouse_curation/freshness.py
+export {
+  CURATION_METRIC_NAMESPACE, FRESHNESS_METRIC, FRESHNESS_SOURCE_DIMENSION, FRESHNESS_TABLE_DIMENSION,
+} from '../athena/runtime/metric-names';
 /** Name of that metric (dimension `Source`). */
 export const CURATION_SUCCEEDED_METRIC = 'CurationSucceeded';
 

@@ -1,4 +1,5 @@
 import type { CurationSettingsProps, Watermark } from '@cdc-lakehouse/curation';
+import type { FreshnessOutcome } from './freshness';
 
 /** One table as the state machine knows it: everything needed, no other lookup. */
 export interface AthenaTableTask {
@@ -50,10 +51,20 @@ export interface PreparedBatch {
   readonly filesApplied: number;
   /** Opaque to the state machine; passed back to `commit` (the watermark to store, or null when nothing moves). */
   readonly watermark: Watermark | null;
+  /**
+   * The newest source commit time the table holds once the batch is committed (the commit-timestamp column's
+   * high-water mark: the batch's newest from the raw files' footer statistics, and the stored one unless the batch
+   * rebuilds the table); `null` when unknown or nothing moves (commit then reads the stored one).
+   */
+  readonly newestCommitTimestamp?: string | null;
 }
 
 /** What `commit` stored. */
 export interface CommitResult {
   /** The watermark now stored (null when the batch had no files and nothing was written). */
   readonly watermark: Watermark | null;
+  /** The newest source commit time applied to the table, as stored (`null` when unknown). */
+  readonly newestCommitTimestamp: string | null;
+  /** What became of the table's freshness data point (see `publishFreshness`). */
+  readonly freshness: FreshnessOutcome;
 }

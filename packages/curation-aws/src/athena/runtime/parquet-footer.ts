@@ -48,6 +48,8 @@ export interface ParquetColumn {
   readonly parquetType: string;
   /** Smallest and largest value over the row groups, where every row group has statistics; numbers in the column's unit. */
   readonly range?: { readonly min: bigint; readonly max: bigint; readonly unit: 'day' | 'ms' | 'us' | 'ns' | 'int' };
+  /** For a string column: smallest and largest value over the row groups (UTF-8 byte order), where every row group has statistics. */
+  readonly textRange?: { readonly min: string; readonly max: string };
 }
 
 /** What the footer says: top-level columns and the row count. */
@@ -115,7 +117,10 @@ export function parseParquetFooter(bytes: Uint8Array): ParquetFooter {
       continue;
     }
     const perGroup = stats.get(element.name) ?? [];
-    columns.push({ name: element.name, type: planType(element), parquetType: describe(element), range: rangeOf(element, perGroup, rowGroups) });
+    const type = planType(element);
+    const textRange = type === 'string' ? textRangeOf(perGroup, rowGroups) : undefined;
+    const range = rangeOf(element, perGroup, rowGroups);
+    columns.push({ name: element.name, type, parquetType: describe(element), range, ...(textRange ? { textRange } : {}) });
   }
   return { columns, numRows };
 }
@@ -306,4 +311,12 @@ function rangeOf(e: SchemaElement, groups: readonly { min?: Uint8Array; max?: Ui
   const mins = groups.map((g) => read(g.min!));
   const maxs = groups.map((g) => read(g.max!));
   return { min: mins.reduce((a, b) => (b < a ? b : a)), max: maxs.reduce((a, b) => (b > a ? b : a)), unit };
+}
+
+function textRangeOf(groups: readonly { min?: Uint8Array; max?: Uint8Array }[], rowGroups: number): ParquetColumn['textRange'] {
+  if (rowGroups === 0 || groups.length !== rowGroups || groups.some((g) => !g.min || !g.max)) return undefined;
+  const decoder = new TextDecoder();
+  const mins = groups.map((g) => decoder.decode(g.min!));
+  const maxs = groups.map((g) => decoder.decode(g.max!));
+  return { min: mins.reduce((a, b) => (b < a ? b : a)), max: maxs.reduce((a, b) => (b > a ? b : a)) };
 }

@@ -7,10 +7,11 @@ import {
   advanceWatermark, classifyListing, curationSettings, evolveSchema, planApply,
 } from './curation-core';
 import type { AthenaTableTask, PreparedBatch } from './events';
+import { newestCommitTimeInFile, newestCommitTimestamp } from './freshness';
 import { dataColumns, getTable, updateDataColumns } from './glue-tables';
 import { ParquetFooter } from './parquet-footer';
 import { listFolder, readFooter } from './s3-io';
-import { readWatermark } from './watermark';
+import { readWatermarkState } from './watermark';
 
 /**
  * Statements of one batch stay under this many bytes in total: they travel in the state machine's state, which
@@ -40,7 +41,8 @@ export async function prepare(clients: CurationClients, task: AthenaTableTask): 
   }
   const listing = await listFolder(clients.s3, task.rawLocation);
   const files = classifyListing(listing, task.rawLocation.replace(/\/$/, ''));
-  const previous = await readWatermark(clients.s3, task.watermarkLocation);
+  const stored = await readWatermarkState(clients.s3, task.watermarkLocation);
+  const previous = stored?.watermark;
   const apply = planApply(files, previous, `table ${table}: raw folder ${task.rawLocation}`);
   const curated = await getTable(clients.glue, settings.curated.database, settings.curated.table);
   if (previous && !curated) {
@@ -56,7 +58,7 @@ export async function prepare(clients: CurationClients, task: AthenaTableTask): 
   if (apply.kind === 'up-to-date') {
     // a table with declared columns exists (empty) from the start, as with the other engines
     const statements = !curated && declared.length > 0 ? [sqlFor(task, declared).createTable()] : [];
-    return { kind: apply.kind, statements, filesApplied: 0, watermark: null };
+    return { kind: apply.kind, statements, filesApplied: 0, watermark: null, newestCommitTimestamp: null };
   }
 
   const toRead = [...apply.load, ...apply.changes];
@@ -92,7 +94,11 @@ export async function prepare(clients: CurationClients, task: AthenaTableTask): 
 
   if (rawEvolved.changes.length > 0) await updateDataColumns(clients.glue, raw, rawBookkeeping, rawEvolved.columns);
   const watermark: Watermark = advanceWatermark(rebuild ? undefined : previous, applied.files, rebuild, files.loadFingerprint);
-  return { kind: apply.kind, statements, filesApplied: applied.files.length, watermark };
+  // the commit-time high-water mark: the applied files' newest (footer statistics), and the stored one unless rebuilt
+  const footerOf = new Map(toRead.map((f, i) => [f, footers[i]]));
+  const newestInBatch = applied.files.map((f) => newestCommitTimeInFile(footerOf.get(f)!, commitTimestampColumn));
+  const newest = newestCommitTimestamp(rebuild ? null : stored?.newestCommitTimestamp, ...newestInBatch);
+  return { kind: apply.kind, statements, filesApplied: applied.files.length, watermark, newestCommitTimestamp: newest };
 }
 
 function sqlFor(task: AthenaTableTask, columns: readonly ColumnDefinition[]): CurationSql {
