@@ -1,5 +1,6 @@
 import {
-  CdkApp, ConstructLibrary, GlueScripts, IntegrationTestSuite, LakehouseMonorepo, RuntimeLibrary, SourceCatalog, TrinoRehearsal, VERSIONS,
+  CdkApp, ConstructLibrary, EnvironmentCatalog, GlueScripts, IntegrationTestSuite, LakehouseMonorepo, RuntimeLibrary, SourceCatalog, TrinoRehearsal,
+  VERSIONS,
 } from './projenrc';
 
 const repo = new LakehouseMonorepo({
@@ -143,6 +144,29 @@ sources.add({
   ],
   // Athena MERGE (no cluster: cheap for small, frequent batches), every 15 minutes
   curation: { engine: 'athena', schedule: 'rate(15 minutes)', maxParallelTables: 2 },
+});
+
+// Environments the platform deploys to: `npx nx deploy platform --configuration=<name>` (see README "Environments").
+// One account and region each; every field but those has a default.
+const environments = new EnvironmentCatalog({ app: platform });
+environments.add({
+  name: 'dev',
+  account: '111111111111',
+  region: 'eu-west-1',
+  removal: 'destroy', // cdk destroy deletes the data too
+  dms: { minCapacityUnits: 1, maxCapacityUnits: 2 },
+  curationSchedule: 'rate(6 hours)', // every source, whatever its own schedule
+  logRetentionDays: 14,
+  alarmEmails: ['lakehouse-dev@example.com'],
+});
+environments.add({
+  name: 'prod',
+  account: '222222222222',
+  region: 'eu-west-1',
+  removal: 'retain',
+  dms: { minCapacityUnits: 2, maxCapacityUnits: 16 },
+  logRetentionDays: 365,
+  alarmEmails: ['lakehouse-oncall@example.com', 'data-platform@example.com'],
 });
 
 // Suites and scripts

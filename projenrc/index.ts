@@ -5,3 +5,4 @@ export * from './kinds';
 export * from './monorepo';
 export * from './source-entry';
 export * from './source-catalog';
+export * from './environment';

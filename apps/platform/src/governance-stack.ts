@@ -1,4 +1,5 @@
 import { AnalystAccess, GovernedSource, LakeFormationGovernance } from '@cdc-lakehouse/governance';
+import { dataRemoval } from '@cdc-lakehouse/raw-zone';
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -49,6 +50,8 @@ export class GovernanceStack extends Stack {
       piiReaderPrincipals: props.config.piiReaderPrincipals?.map(principalOf),
       bytesScannedCutoffPerQuery: props.config.bytesScannedCutoffPerQuery,
       serverAccessLogsBucket: props.platform.accessLogs.bucket,
+      // the analysts' results follow the lakehouse's removal flag (an environment's `removal`), like every bucket
+      removalPolicy: dataRemoval(this).removalPolicy,
     });
     this.lakeFormation.grantReaders(this.access.analysts.role, { pii: false });
     new CfnOutput(this, 'AnalystRoleArn', { value: this.access.analysts.role.roleArn, description: 'Role analysts assume to query the curated tables' });

@@ -3,3 +3,5 @@ export * from './platform-stack';
 export * from './governance-stack';
 export * from './lakehouse-app';
 export * from './sources.generated';
+export * from './environment';
+export * from './environments.generated';

@@ -1,6 +1,8 @@
 import { App, Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { GovernanceConfig, PLATFORM_CONFIG, PlatformConfig, governanceFromContext } from './config';
+import { applyRemoval, environmentEnv, mergeGovernance, selectEnvironment, sourceStackOptions } from './environment';
+import type { LakehouseEnvironment } from './environments.generated';
 import { GovernanceStack } from './governance-stack';
 import { PlatformStack } from './platform-stack';
 import { SourceStack, addSourceStacks } from './sources.generated';
@@ -13,42 +15,57 @@ export interface LakehouseAppOptions {
    */
   readonly config?: PlatformConfig;
   /**
-   * Account and region of every stack.
+   * The environment deployed to (see environments.generated.ts): account, region, removal, DMS capacity, curation
+   * schedule, log retention, alarm e-mails and governance.
+   * @default - the one CDK context `lakehouse:environment` names; none when it names none
+   */
+  readonly environment?: LakehouseEnvironment;
+  /**
+   * Account and region of every stack, when no environment is chosen (an environment sets its own).
    * @default - environment-agnostic
    */
   readonly env?: Environment;
   /**
    * Lake Formation admins, analyst and PII-reader principals, the per-query scan cutoff.
-   * @default - from CDK context (`lakehouse:analystPrincipals` etc., see GOVERNANCE_CONTEXT_KEYS)
+   * @default - the environment's, each field overridden by its CDK context key (`lakehouse:analystPrincipals` etc.,
+   * see GOVERNANCE_CONTEXT_KEYS)
    */
   readonly governance?: GovernanceConfig;
 }
 
-/** The stacks of the lakehouse app. */
+/** The stacks of the lakehouse app, and the environment they were built for. */
 export interface LakehouseStacks {
   readonly platform: PlatformStack;
   readonly sources: SourceStack[];
   readonly governance: GovernanceStack;
+  /** The environment chosen, if any. */
+  readonly environment?: LakehouseEnvironment;
 }
 
 /**
  * Composes the app: the platform stack, one stack per source database, the governance stack over all of
  * them, and the cdk-nag AwsSolutions checks (a policy-validation plugin: any unacknowledged finding fails synth).
+ * With an environment (option, or context `lakehouse:environment`), every stack gets its account and region and
+ * the environment's settings.
  */
 export function buildLakehouseApp(app: App, options: LakehouseAppOptions = {}): LakehouseStacks {
+  const context = (key: string) => app.node.tryGetContext(key);
+  const environment = options.environment ?? selectEnvironment(context);
+  if (environment) applyRemoval(app, environment);
+  const env = environment ? environmentEnv(environment) : options.env;
   const platform = new PlatformStack(app, 'CdcLakehousePlatform', {
-    env: options.env,
+    env,
     description: 'CDC lakehouse platform: network, access logs, DMS account roles, warehouse',
     config: options.config ?? PLATFORM_CONFIG,
   });
-  const sources = addSourceStacks(app, platform, { env: options.env });
+  const sources = addSourceStacks(app, platform, { env, ...(environment ? sourceStackOptions(environment) : {}) });
   const governance = new GovernanceStack(app, 'CdcLakehouseGovernance', {
-    env: options.env,
+    env,
     description: 'CDC lakehouse governance: Lake Formation settings, locations, LF-tags and grants; analysts\' roles and workgroups',
     platform,
     sources: sources.map((s) => s.governance),
-    config: options.governance ?? governanceFromContext((key) => app.node.tryGetContext(key)),
+    config: options.governance ?? mergeGovernance(environment, governanceFromContext(context)),
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { platform, sources, governance };
+  return { platform, sources, governance, environment };
 }
