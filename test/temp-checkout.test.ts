@@ -5,7 +5,7 @@ import * as path from 'path';
 
 const ROOT = path.join(__dirname, '..');
 /** The suites that synthesize sample projects with projen's Testing.synth. */
-const SAMPLE_SUITES = ['test/package-kinds.test.ts', 'test/source-catalog.test.ts'];
+const SAMPLE_SUITES = ['test/package-kinds.test.ts', 'test/source-catalog.test.ts', 'test/environments.test.ts'];
 
 /**
  * projen removes a sample project's outdir after `Testing.synth`, and without an explicit outdir it
