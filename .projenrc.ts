@@ -118,7 +118,7 @@ const platform = new CdkApp(repo, {
 });
 
 // Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
-const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance });
+const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations });
 sources.add({
   name: 'orders',
   engine: 'postgres',
@@ -130,7 +130,8 @@ sources.add({
     { schema: 'public', table: 'order_lines', primaryKey: ['order_id', 'line_no'], partitionBy: [{ column: 'order_id', transform: { bucket: 16 } }] },
   ],
   // the Glue Spark job, hourly and when DMS writes new files (a burst of files makes one run)
-  curation: { engine: 'glue', schedule: 'rate(1 hour)', onNewFiles: { debounceSeconds: 120 } },
+  // freshness alarm per table after 3 hours: an hourly round, its run and DMS's latency fit well inside
+  curation: { engine: 'glue', schedule: 'rate(1 hour)', onNewFiles: { debounceSeconds: 120 }, freshnessAlarmMinutes: 180 },
 });
 sources.add({
   name: 'billing',
@@ -143,7 +144,7 @@ sources.add({
     { schema: 'billing', table: 'payments', primaryKey: ['payment_id'], pii: ['card_holder'] },
   ],
   // Athena MERGE (no cluster: cheap for small, frequent batches), every 15 minutes
-  curation: { engine: 'athena', schedule: 'rate(15 minutes)', maxParallelTables: 2 },
+  curation: { engine: 'athena', schedule: 'rate(15 minutes)', maxParallelTables: 2, freshnessAlarmMinutes: 60 },
 });
 
 // Environments the platform deploys to: `npx nx deploy platform --configuration=<name>` (see README "Environments").

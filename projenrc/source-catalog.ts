@@ -20,6 +20,8 @@ export interface SourceCatalogOptions {
   readonly curationAws: ConstructLibrary;
   /** Lake Formation governance: each source stack describes itself to it (`GovernedSource`). */
   readonly governance: ConstructLibrary;
+  /** The lakehouse dashboard: each source stack describes itself to it (`LakehouseDashboardSource`). */
+  readonly operations: ConstructLibrary;
 }
 
 /**
@@ -38,6 +40,7 @@ export class SourceCatalog extends Component {
       root.nx.addImplicitDependency(options.dmsMysql.nxName);
       root.nx.addImplicitDependency(options.curationAws.nxName);
       root.nx.addImplicitDependency(options.governance.nxName);
+      root.nx.addImplicitDependency(options.operations.nxName);
     }
     this.registry = new TextFile(options.app, 'src/sources.generated.ts', {
       lines: [], // filled in preSynthesize, once every source is known
@@ -68,13 +71,14 @@ export class SourceCatalog extends Component {
         "import type { ReplicationOptions } from '@cdc-lakehouse/dms';",
         "import { Construct } from 'constructs';",
         "import type { GovernedSource } from '@cdc-lakehouse/governance';",
+        "import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';",
         ...this.entries.map((s) => `import { ${s.stackClass} } from '${s.packageName}';`),
       ]),
       "import type { SourceConfig } from './config';",
       "import type { PlatformStack } from './platform-stack';",
       '',
-      '/** A source database\'s stack, and what it tells governance about itself. */',
-      'export type SourceStack = Stack & { readonly governance: GovernedSource };',
+      '/** A source database\'s stack, and what it tells governance and the dashboard about itself. */',
+      'export type SourceStack = Stack & { readonly governance: GovernedSource; readonly monitoring: LakehouseDashboardSource };',
       '',
       '/** What every source stack takes besides the platform\'s pieces: its environment\'s settings (see environment.ts). */',
       'export interface SourceStackOptions extends StackProps {',
@@ -118,7 +122,7 @@ export class SourcePackage extends ConstructLibrary {
     super(root, {
       name: `source-${entry.name}`,
       description: `Source "${entry.name}" (${entry.engine}): raw zone, DMS replication and curation (${entry.curation?.engine ?? 'glue'}), generated from .projenrc.ts`,
-      workspaceDeps: [options.networking, options.rawZone, options.dms, enginePackage, options.curationAws, options.governance],
+      workspaceDeps: [options.networking, options.rawZone, options.dms, enginePackage, options.curationAws, options.governance, options.operations],
       tags: ['type:source', `engine:${entry.engine}`],
       devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`],
     });

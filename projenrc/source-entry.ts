@@ -54,6 +54,12 @@ export interface SourceTableEntry {
    * @default - none
    */
   readonly pii?: string[];
+  /**
+   * Alarm when the table's freshness (now minus the newest source commit applied) exceeds this many minutes, 5-1440.
+   * Leave room for the schedule's interval, a run and DMS's latency; an idle source ages into the alarm too.
+   * @default the source's `curation.freshnessAlarmMinutes`; no alarm when neither is set
+   */
+  readonly freshnessAlarmMinutes?: number;
 }
 
 /** How a curated table is maintained. */
@@ -85,6 +91,8 @@ export interface SourceCurationEntry {
   readonly timeoutMinutes?: number;
   /** Automatic retries of a failed run, 0-10. @default 0 */
   readonly maxRetries?: number;
+  /** The freshness alarm threshold of every table that sets none, 5-1440 minutes. @default no freshness alarms */
+  readonly freshnessAlarmMinutes?: number;
 }
 
 /** One source database: the single entry `.projenrc.ts` needs to generate its package. */
@@ -143,7 +151,7 @@ export function validateEntry(entry: SourceEntry, existing: string[]): void {
       }
     }
     validateCurationMode(where, id, t);
-    validatePii(where, id, t);
+    validateTableSettings(where, id, t);
     const curated = t.table.toLowerCase();
     if (!/^[a-z][a-z0-9_]*$/.test(curated)) {
       throw new Error(`${where}: table ${id} cannot be curated as "${curated}"; Glue table names are lowercase letters, digits and underscores, starting with a letter`);
@@ -161,7 +169,11 @@ export function validateEntry(entry: SourceEntry, existing: string[]): void {
   }
 }
 
-function validatePii(where: string, id: string, t: SourceTableEntry): void {
+function validateTableSettings(where: string, id: string, t: SourceTableEntry): void {
+  const minutes = t.freshnessAlarmMinutes;
+  if (minutes !== undefined && (!Number.isInteger(minutes) || minutes < 5 || minutes > 1440)) {
+    throw new Error(`${where}: table ${id} has freshnessAlarmMinutes ${minutes}; use a whole number from 5 to 1440 (CloudWatch evaluates at most a day)`);
+  }
   const seenPii = new Set<string>();
   for (const column of t.pii ?? []) {
     if (!IDENT.test(column)) throw new Error(`${where}: table ${id} lists an invalid pii column "${column}"; use the column's plain name`);
@@ -224,6 +236,7 @@ function validateCurationJob(where: string, c: SourceCurationEntry): void {
   integer('maxRetries', c.maxRetries, 0, 10);
   integer('maxParallelTables', c.maxParallelTables, 1, 20);
   integer('stateMachineTimeoutMinutes', c.stateMachineTimeoutMinutes, 1, 1440);
+  integer('freshnessAlarmMinutes', c.freshnessAlarmMinutes, 5, 1440);
   const debounce = c.onNewFiles?.debounceSeconds;
   if (debounce !== undefined && (!Number.isInteger(debounce) || debounce < 0 || debounce > 3600)) {
     throw new Error(`${where}: curation.onNewFiles.debounceSeconds must be a whole number from 0 to 3600 (got ${debounce})`);
@@ -236,6 +249,11 @@ function validateCurationJob(where: string, c: SourceCurationEntry): void {
 /** The source's curation engine: as declared, else `glue`. */
 export function curationEngineOf(c: SourceCurationEntry | undefined): CurationEngineName {
   return c?.engine ?? 'glue';
+}
+
+/** The table's freshness alarm threshold in minutes: its own, else the source's; undefined for no alarm. */
+export function freshnessAlarmMinutesOf(entry: SourceEntry, t: SourceTableEntry): number | undefined {
+  return t.freshnessAlarmMinutes ?? entry.curation?.freshnessAlarmMinutes;
 }
 
 /** The table's maintenance: as declared, else `optimizer`. */

@@ -1,5 +1,5 @@
 // The files of a generated source package, rendered from its entry in .projenrc.ts.
-import { SourceEntry, curationEngineOf, curationModeOf, maintenanceOf } from './source-entry';
+import { SourceEntry, curationEngineOf, curationModeOf, freshnessAlarmMinutesOf, maintenanceOf } from './source-entry';
 
 /** Orders import lines by module name, as the generated eslint config's import/order rule wants. */
 export function sortImports(lines: string[]): string[] {
@@ -72,7 +72,28 @@ function renderAthena(entry: SourceEntry): string[] {
   ];
 }
 
-/** Lines creating the orchestration (state machine, triggers, alarms) and the optimizers, after the engine. */
+/** The stack's `monitoring` description for the lakehouse dashboard: replication, state machine, job, tables' freshness alarms. */
+function renderMonitoring(entry: SourceEntry): string[] {
+  const athena = curationEngineOf(entry.curation) === 'athena';
+  const tables = entry.tables.map((t) => {
+    const minutes = freshnessAlarmMinutesOf(entry, t);
+    // the `Table` dimension both engines publish: `<curated database>.<table>`
+    const name = `'curated_${entry.name.replace(/-/g, '_')}.${t.table.toLowerCase()}'`;
+    return minutes === undefined ? `        { name: ${name} },` : `        { name: ${name}, freshnessAlarmAfter: Duration.minutes(${minutes}) },`;
+  });
+  return [
+    '    this.monitoring = {',
+    '      sourceName: SOURCE.name,',
+    '      replicationConfigIdentifier: this.source.replication.replicationConfigIdentifier,',
+    '      stateMachine: this.orchestration.stateMachine,',
+    athena ? '      athenaWorkgroupName: this.athena.workflow.workgroup.workgroupName,' : '      glueJobName: this.curation.job.jobName,',
+    '      tables: [',
+    ...tables,
+    '      ],',
+    '    };',
+  ];
+}
+
 /** The stack's `governance` description: PII columns by curated table name, and the roles that write or maintain its tables. */
 function renderGovernance(entry: SourceEntry): string[] {
   const athena = curationEngineOf(entry.curation) === 'athena';
@@ -94,6 +115,7 @@ function renderGovernance(entry: SourceEntry): string[] {
   ];
 }
 
+/** Lines creating the orchestration (state machine, triggers, alarms) and the optimizers, after the engine. */
 function renderOrchestration(entry: SourceEntry): string[] {
   const c = entry.curation ?? {};
   const athena = curationEngineOf(c) === 'athena';
@@ -156,7 +178,8 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
   const c = entry.curation ?? {};
   const athena = curationEngineOf(c) === 'athena';
   const optimizers = maintenanceTables(entry).optimizer.length > 0;
-  const usesDuration = curation.usesDuration || c.onNewFiles?.debounceSeconds !== undefined || c.stateMachineTimeoutMinutes !== undefined;
+  const usesDuration = curation.usesDuration || c.onNewFiles?.debounceSeconds !== undefined || c.stateMachineTimeoutMinutes !== undefined
+    || entry.tables.some((t) => freshnessAlarmMinutesOf(entry, t) !== undefined);
   const curationAws = [
     ...(athena ? ['AthenaCuration'] : ['CurationEngine', 'GlueCurationJob']), 'LakehouseWarehouse', 'SourceCuration',
     ...(optimizers ? ['TableOptimizers'] : []), 'curatedDatabaseName',
@@ -173,6 +196,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
       `import { ${curationAws.join(', ')} } from '@cdc-lakehouse/curation-aws';`,
       "import { DmsAccountRoles, ReplicationOptions } from '@cdc-lakehouse/dms';",
       "import type { GovernedSource } from '@cdc-lakehouse/governance';",
+      "import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';",
       "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
       "import { RawZone } from '@cdc-lakehouse/raw-zone';",
       `import { ${construct} } from '${pkg}';`,
@@ -231,6 +255,8 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     '  public readonly orchestration: SourceCuration;',
     '  /** What Lake Formation governance needs to know about this source: locations, databases, PII columns, its writers. */',
     '  public readonly governance: GovernedSource;',
+    '  /** What the lakehouse dashboard and its freshness alarms need to know about this source. */',
+    '  public readonly monitoring: LakehouseDashboardSource;',
     '',
     `  constructor(scope: Construct, id: string, props: ${stackClass}Props) {`,
     '    super(scope, id, props);',
@@ -268,6 +294,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     ]),
     ...renderOrchestration(entry),
     ...renderGovernance(entry),
+    ...renderMonitoring(entry),
     '  }',
     '}',
     '',

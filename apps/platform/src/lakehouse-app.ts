@@ -4,6 +4,7 @@ import { GovernanceConfig, PLATFORM_CONFIG, PlatformConfig, governanceFromContex
 import { applyRemoval, environmentEnv, mergeGovernance, selectEnvironment, sourceStackOptions } from './environment';
 import type { LakehouseEnvironment } from './environments.generated';
 import { GovernanceStack } from './governance-stack';
+import { OperationsStack } from './operations-stack';
 import { PlatformStack } from './platform-stack';
 import { SourceStack, addSourceStacks } from './sources.generated';
 
@@ -38,13 +39,14 @@ export interface LakehouseStacks {
   readonly platform: PlatformStack;
   readonly sources: SourceStack[];
   readonly governance: GovernanceStack;
+  readonly operations: OperationsStack;
   /** The environment chosen, if any. */
   readonly environment?: LakehouseEnvironment;
 }
 
 /**
  * Composes the app: the platform stack, one stack per source database, the governance stack over all of
- * them, and the cdk-nag AwsSolutions checks (a policy-validation plugin: any unacknowledged finding fails synth).
+ * them, the operations stack (dashboard, freshness alarms), and the cdk-nag AwsSolutions checks (a policy-validation plugin: any unacknowledged finding fails synth).
  * With an environment (option, or context `lakehouse:environment`), every stack gets its account and region and
  * the environment's settings.
  */
@@ -66,6 +68,14 @@ export function buildLakehouseApp(app: App, options: LakehouseAppOptions = {}): 
     sources: sources.map((s) => s.governance),
     config: options.governance ?? mergeGovernance(environment, governanceFromContext(context)),
   });
+  const access = governance.access;
+  const operations = new OperationsStack(app, 'CdcLakehouseOperations', {
+    env,
+    description: 'CDC lakehouse operations: dashboard (replication, curation, freshness, Athena) and freshness alarms',
+    sources: sources.map((s) => s.monitoring),
+    workgroupNames: [access.analysts.workgroupName, ...(access.piiReaders ? [access.piiReaders.workgroupName] : [])],
+    alarmEmails: environment?.alarmEmails,
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { platform, sources, governance, environment };
+  return { platform, sources, governance, operations, environment };
 }

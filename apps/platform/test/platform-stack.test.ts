@@ -196,7 +196,9 @@ describe('every synthesized template', () => {
   const templates = assembly.stacks.map((stack) => ({ name: stack.stackName, text: JSON.stringify(stack.template) }));
 
   test('covers the platform and every source', () => {
-    expect(templates.map((t) => t.name).sort()).toEqual(['CdcLakehouseGovernance', 'CdcLakehousePlatform', 'LakehouseSource-billing', 'LakehouseSource-orders']);
+    expect(templates.map((t) => t.name).sort()).toEqual([
+      'CdcLakehouseGovernance', 'CdcLakehouseOperations', 'CdcLakehousePlatform', 'LakehouseSource-billing', 'LakehouseSource-orders',
+    ]);
   });
 
   test.each(['CdcLakehousePlatform', 'LakehouseSource-orders', 'LakehouseSource-billing', 'CdcLakehouseGovernance'])('%s holds no password and never drops deletes', (name) => {

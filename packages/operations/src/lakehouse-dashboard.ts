@@ -45,6 +45,8 @@ export interface LakehouseDashboardSource {
   readonly stateMachine: sfn.IStateMachine;
   /** The Glue job, for the Glue engine: adds its task counts (Glue publishes them with job metrics on). @default no Glue graph */
   readonly glueJobName?: string;
+  /** The Athena workgroup the source's curation runs in, for the Athena engine: graphed with the others. @default none */
+  readonly athenaWorkgroupName?: string;
   /** The curated tables. */
   readonly tables: readonly LakehouseDashboardTable[];
 }
@@ -101,7 +103,8 @@ export class LakehouseDashboard extends Construct {
     const period = props.period ?? Duration.minutes(5);
 
     const blocks = props.sources.map((source) => sourceBlock(source, period));
-    const athena = athenaRow(props.workgroupNames, period);
+    const workgroups = [...new Set([...props.workgroupNames, ...props.sources.flatMap((source) => source.athenaWorkgroupName ?? [])])];
+    const athena = athenaRow(workgroups, period);
     const pages = pack(blocks, athena.metrics);
     this.dashboards = pages.map((page, i) => {
       const rows = page.flatMap((b) => b.rows);

@@ -124,6 +124,20 @@ describe('LakehouseDashboard', () => {
   });
 });
 
+describe('LakehouseDashboard and the Athena engine', () => {
+  test('a source\'s curation workgroup is graphed with the given ones, each once', () => {
+    const { template } = synth((s) => ({
+      sources: [
+        source('billing', [{ name: 'curated_billing.invoices' }], { athenaWorkgroupName: 'lakehouse-curation-billing' }, s),
+        source('ledger', [{ name: 'curated_ledger.entries' }], { athenaWorkgroupName: 'lakehouse-analysts' }, s),
+      ],
+      workgroupNames: ['lakehouse-analysts'],
+    }));
+    const workgroups = metricsOf(bodies(template)[0]).filter((m) => m.includes('ProcessedBytes')).map((m) => m[m.indexOf('WorkGroup') + 1]);
+    expect(workgroups).toEqual(['lakehouse-analysts', 'lakehouse-curation-billing']);
+  });
+});
+
 describe('LakehouseDashboard within CloudWatch\'s dashboard quotas', () => {
   const tables = (db: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${db}.t${i}` }));
 

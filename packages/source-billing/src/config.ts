@@ -35,5 +35,6 @@ export const SOURCE = {
     engine: 'athena',
     schedule: 'rate(15 minutes)',
     maxParallelTables: 2,
+    freshnessAlarmMinutes: 60,
   },
 } as const;

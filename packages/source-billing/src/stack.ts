@@ -4,8 +4,9 @@ import { DmsAccountRoles, ReplicationOptions } from '@cdc-lakehouse/dms';
 import { MysqlSource } from '@cdc-lakehouse/dms-mysql';
 import type { GovernedSource } from '@cdc-lakehouse/governance';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
+import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';
 import { RawZone } from '@cdc-lakehouse/raw-zone';
-import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -65,6 +66,8 @@ export class BillingSourceStack extends Stack {
   public readonly orchestration: SourceCuration;
   /** What Lake Formation governance needs to know about this source: locations, databases, PII columns, its writers. */
   public readonly governance: GovernedSource;
+  /** What the lakehouse dashboard and its freshness alarms need to know about this source. */
+  public readonly monitoring: LakehouseDashboardSource;
 
   constructor(scope: Construct, id: string, props: BillingSourceStackProps) {
     super(scope, id, props);
@@ -139,6 +142,16 @@ export class BillingSourceStack extends Stack {
       },
       writers: [this.orchestration.stateMachine.role, this.athena.workflow.curationFunction.function.role!],
       maintainers: Object.values(this.tableOptimizers.roles),
+    };
+    this.monitoring = {
+      sourceName: SOURCE.name,
+      replicationConfigIdentifier: this.source.replication.replicationConfigIdentifier,
+      stateMachine: this.orchestration.stateMachine,
+      athenaWorkgroupName: this.athena.workflow.workgroup.workgroupName,
+      tables: [
+        { name: 'curated_billing.invoices', freshnessAlarmAfter: Duration.minutes(60) },
+        { name: 'curated_billing.payments', freshnessAlarmAfter: Duration.minutes(60) },
+      ],
     };
   }
 }

@@ -53,5 +53,6 @@ export const SOURCE = {
     onNewFiles: {
       debounceSeconds: 120,
     },
+    freshnessAlarmMinutes: 180,
   },
 } as const;

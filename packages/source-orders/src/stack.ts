@@ -4,6 +4,7 @@ import { DmsAccountRoles, ReplicationOptions } from '@cdc-lakehouse/dms';
 import { PostgresSource } from '@cdc-lakehouse/dms-postgres';
 import type { GovernedSource } from '@cdc-lakehouse/governance';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
+import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';
 import { RawZone } from '@cdc-lakehouse/raw-zone';
 import { CfnOutput, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -65,6 +66,8 @@ export class OrdersSourceStack extends Stack {
   public readonly orchestration: SourceCuration;
   /** What Lake Formation governance needs to know about this source: locations, databases, PII columns, its writers. */
   public readonly governance: GovernedSource;
+  /** What the lakehouse dashboard and its freshness alarms need to know about this source. */
+  public readonly monitoring: LakehouseDashboardSource;
 
   constructor(scope: Construct, id: string, props: OrdersSourceStackProps) {
     super(scope, id, props);
@@ -147,6 +150,17 @@ export class OrdersSourceStack extends Stack {
       },
       writers: [this.curation.role, this.orchestration.stateMachine.role],
       maintainers: Object.values(this.tableOptimizers.roles),
+    };
+    this.monitoring = {
+      sourceName: SOURCE.name,
+      replicationConfigIdentifier: this.source.replication.replicationConfigIdentifier,
+      stateMachine: this.orchestration.stateMachine,
+      glueJobName: this.curation.job.jobName,
+      tables: [
+        { name: 'curated_orders.customers', freshnessAlarmAfter: Duration.minutes(180) },
+        { name: 'curated_orders.orders', freshnessAlarmAfter: Duration.minutes(180) },
+        { name: 'curated_orders.order_lines', freshnessAlarmAfter: Duration.minutes(180) },
+      ],
     };
   }
 }
