@@ -116,6 +116,8 @@ const platform = new CdkApp(repo, {
   description: 'The platform: shared network, access logs, DMS account roles and the warehouse, plus one stack per source database',
   workspaceDeps: [networking, rawZone, dms, curationAws, governance, operations],
 });
+// Scale bench: 20 sources × 50 tables generated, compiled and synthesized, every template against CloudFormation's limits
+platform.defineTarget('bench', 'node lib/bench/scale.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
 
 // Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
 const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations });
