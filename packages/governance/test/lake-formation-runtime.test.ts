@@ -79,7 +79,7 @@ describe('PII tagger', () => {
 
   const tagCalls = () => lf.commandCalls(AddLFTagsToResourceCommand).map((c) => c.args[0].input);
 
-  test('CreateTable event: PII columns tagged pii FIRST, then the table general; a missing declared column is reported, not an error', async () => {
+  test('CreateTable event: PII columns tagged pii FIRST, then every other column general; a missing declared column is reported', async () => {
     glue.on(GetTableCommand).resolves({ Table: customers });
     lf.on(GetResourceLFTagsCommand).resolves({});
     lf.on(AddLFTagsToResourceCommand).resolves({ Failures: [] });
@@ -88,30 +88,36 @@ describe('PII tagger', () => {
       'detail': { databaseName: 'curated_orders', typeOfChange: 'CreateTable', changedTables: ['customers'] },
     }, config, clients());
 
+    // the table itself is never tagged: it stays unclassified, so a column added later is hidden until classified
     expect(tagCalls()).toEqual([
       { Resource: { TableWithColumns: { DatabaseName: 'curated_orders', Name: 'customers', ColumnNames: ['email', 'phone'] } }, LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['pii'] }] },
-      { Resource: { Table: { DatabaseName: 'curated_orders', Name: 'customers' } }, LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['general'] }] },
+      { Resource: { TableWithColumns: { DatabaseName: 'curated_orders', Name: 'customers', ColumnNames: ['id', 'region'] } }, LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['general'] }] },
     ]);
-    expect(result.classified).toEqual([{ table: 'curated_orders.customers', piiColumnsTagged: ['email', 'phone'], missingPiiColumns: ['ssn'], tableTagged: true }]);
+    expect(result.classified).toEqual([{
+      table: 'curated_orders.customers', piiColumnsTagged: ['email', 'phone'], generalColumnsTagged: ['id', 'region'], missingPiiColumns: ['ssn'],
+    }]);
     expect((console.warn as jest.Mock).mock.calls.join('\n')).toMatch(/table curated_orders.customers: declared PII column\(s\) ssn not in the table/);
   });
 
   test('idempotent: tags already assigned are not written again', async () => {
     glue.on(GetTableCommand).resolves({ Table: customers });
     lf.on(GetResourceLFTagsCommand).resolves({
-      LFTagsOnTable: [{ TagKey: SENSITIVITY_TAG, TagValues: ['general'], CatalogId: '1' }],
-      LFTagsOnColumns: [{ Name: 'email', LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['pii'], CatalogId: '1' }] }],
+      LFTagsOnColumns: [
+        { Name: 'email', LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['pii'], CatalogId: '1' }] },
+        { Name: 'id', LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['general'], CatalogId: '1' }] },
+        { Name: 'region', LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['general'], CatalogId: '1' }] },
+      ],
     });
     lf.on(AddLFTagsToResourceCommand).resolves({});
     const result = await tag({ 'detail-type': 'Glue Data Catalog Table State Change', 'detail': { databaseName: 'curated_orders', typeOfChange: 'UpdateTable', tableName: 'customers' } }, config, clients());
     expect(tagCalls()).toEqual([
       { Resource: { TableWithColumns: { DatabaseName: 'curated_orders', Name: 'customers', ColumnNames: ['phone'] } }, LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['pii'] }] },
     ]);
-    expect(result.classified[0]).toMatchObject({ piiColumnsTagged: ['phone'], tableTagged: false });
+    expect(result.classified[0]).toMatchObject({ piiColumnsTagged: ['phone'], generalColumnsTagged: [] });
     expect(lf.commandCalls(GetResourceLFTagsCommand)[0].args[0].input).toEqual({ Resource: { Table: { DatabaseName: 'curated_orders', Name: 'customers' } }, ShowAssignedLFTags: true });
   });
 
-  test('reconcile (schedule or deploy) classifies every table of every curated database across GetTables pages; tables without PII get general only', async () => {
+  test('reconcile (schedule or deploy) classifies every table of every curated database across GetTables pages; no PII: general only', async () => {
     glue.on(GetTablesCommand, { DatabaseName: 'curated_orders' })
       .resolvesOnce({ TableList: [customers], NextToken: 'p2' })
       .resolvesOnce({ TableList: [table('curated_orders', 'items', ['id'])] });
@@ -120,25 +126,41 @@ describe('PII tagger', () => {
     lf.on(AddLFTagsToResourceCommand).resolves({});
     const result = await tag(create({}), config, clients());
     expect(result.classified.map((c) => c.table)).toEqual(['curated_orders.customers', 'curated_orders.items', 'curated_billing.invoices']);
-    expect(tagCalls().map((i) => Object.keys(i.Resource!)[0] + ':' + i.LFTags![0].TagValues![0])).toEqual([
-      'TableWithColumns:pii', 'Table:general', 'Table:general', 'Table:general',
+    expect(tagCalls().map((i) => `${i.Resource!.TableWithColumns!.Name}:${i.LFTags![0].TagValues![0]}`)).toEqual([
+      'customers:pii', 'customers:general', 'items:general', 'invoices:general',
     ]);
     expect(glue.commandCalls(GetTablesCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 'p2', undefined]);
     const scheduled = await tag({ action: 'reconcile' }, { databases: { curated_billing: {} } }, clients());
     expect(scheduled.classified.map((c) => c.table)).toEqual(['curated_billing.invoices']);
   });
 
-  test('a failed column tag stops that table before it becomes general; other tables still classified; one error at the end', async () => {
+  test('a failed PII tag stops that table before any column becomes general; other tables still classified; one error at the end', async () => {
     glue.on(GetTablesCommand).resolves({ TableList: [customers, table('curated_orders', 'items', ['id'])] });
     lf.on(GetResourceLFTagsCommand).resolves({});
     lf.on(AddLFTagsToResourceCommand, { Resource: { TableWithColumns: { DatabaseName: 'curated_orders', Name: 'customers', ColumnNames: ['email', 'phone'] } } })
       .resolves({ Failures: [{ Error: { ErrorCode: 'AccessDeniedException', ErrorMessage: 'no ASSOCIATE' } }] });
-    lf.on(AddLFTagsToResourceCommand, { Resource: { Table: { DatabaseName: 'curated_orders', Name: 'items' } } }).resolves({});
+    lf.on(AddLFTagsToResourceCommand, { Resource: { TableWithColumns: { DatabaseName: 'curated_orders', Name: 'items', ColumnNames: ['id'] } } }).resolves({});
     await expect(tag({ action: 'reconcile' }, { databases: { curated_orders: { customers: ['email', 'phone'] } } }, clients())).rejects.toThrow(
       'PII tagger: 1 table(s) not classified: curated_orders.customers: tagging columns email, phone of curated_orders.customers lakehouse:sensitivity=pii failed: AccessDeniedException: no ASSOCIATE',
     );
-    expect(tagCalls().filter((i) => i.Resource?.Table?.Name === 'customers')).toEqual([]);
-    expect(tagCalls().filter((i) => i.Resource?.Table?.Name === 'items')).toHaveLength(1);
+    expect(tagCalls().filter((i) => i.Resource?.TableWithColumns?.Name === 'customers').map((i) => i.LFTags![0].TagValues)).toEqual([['pii']]);
+    expect(tagCalls().filter((i) => i.Resource?.TableWithColumns?.Name === 'items')).toHaveLength(1);
+  });
+
+  test('a column no longer declared PII becomes general; an already general column is left alone', async () => {
+    glue.on(GetTableCommand).resolves({ Table: table('curated_orders', 'customers', ['id', 'email']) });
+    lf.on(GetResourceLFTagsCommand).resolves({
+      LFTagsOnColumns: [
+        { Name: 'email', LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['pii'], CatalogId: '1' }] },
+        { Name: 'id', LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['general'], CatalogId: '1' }] },
+      ],
+    });
+    lf.on(AddLFTagsToResourceCommand).resolves({});
+    const event = { 'detail-type': 'Glue Data Catalog Table State Change', 'detail': { databaseName: 'curated_orders', typeOfChange: 'UpdateTable', tableName: 'customers' } };
+    await tag(event, { databases: { curated_orders: { customers: [] } } }, clients());
+    expect(tagCalls()).toEqual([
+      { Resource: { TableWithColumns: { DatabaseName: 'curated_orders', Name: 'customers', ColumnNames: ['email'] } }, LFTags: [{ TagKey: SENSITIVITY_TAG, TagValues: ['general'] }] },
+    ]);
   });
 
   test('events for other databases, other changes or tables dropped meanwhile do nothing; Delete does nothing', async () => {

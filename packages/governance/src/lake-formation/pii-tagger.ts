@@ -13,8 +13,8 @@ import { CONFIG_VARIABLE, DATABASE_CHANGE, PiiTaggerConfig, TABLE_CHANGE } from 
 const MAX_CONFIG_LENGTH = 3500;
 
 /**
- * The PII tagger: a Lambda that classifies each curated table (declared PII columns `pii` first, then the table
- * `general`) when Glue reports a CreateTable or UpdateTable in a curated database, every day (events are best effort),
+ * The PII tagger: a Lambda that classifies each curated table column by column (declared PII columns `pii` first,
+ * then every other column `general`; the table stays `unclassified`, so a column added later is hidden until seen) when Glue reports a CreateTable or UpdateTable in a curated database, every day (events are best effort),
  * and once at every deploy (a custom resource) so existing tables are classified before anyone reads them.
  *
  * @internal
@@ -35,7 +35,7 @@ export class PiiTagger extends Construct {
     const databaseNames = Object.keys(config.databases);
     const handler = new GovernanceFunction(this, 'Handler', {
       handlerFile: 'pii-tagger',
-      description: 'Classifies curated tables: declared PII columns lakehouse:sensitivity=pii, then the table general',
+      description: 'Classifies curated tables column by column: declared PII columns lakehouse:sensitivity=pii, the others general',
       environment: { [CONFIG_VARIABLE]: configText },
       timeout: Duration.minutes(10),
     });

@@ -13,8 +13,9 @@ export const SENSITIVITY_TAG = 'lakehouse:sensitivity';
 export const ZONES = { raw: 'raw', curated: 'curated' } as const;
 
 /**
- * Values of {@link SENSITIVITY_TAG}. Databases are `unclassified`, so a table nobody has classified yet is invisible
- * to analysts; the PII tagger makes each curated table `general` after tagging its declared PII columns `pii`.
+ * Values of {@link SENSITIVITY_TAG}. Databases (and so their tables) are `unclassified`, so a column nobody has
+ * classified yet is invisible to readers; the PII tagger tags each curated column: declared PII columns `pii`, the
+ * others `general`.
  */
 export const SENSITIVITIES = { unclassified: 'unclassified', general: 'general', pii: 'pii' } as const;
 

@@ -4,9 +4,9 @@
  */
 export const LAKE_FORMATION_VERIFY: readonly string[] = [
   'ALL on the table (by tag) is what Glue 5.0 full table access needs, with AllowFullTableExternalDataAccess on.',
-  'A table inherits its database\'s LF-tags; assigning another value of the same key on the table overrides it.',
-  'Columns inherit the table\'s assigned sensitivity; a column-level value overrides it, so a pii column of a general table'
-    + ' is hidden from an expression on sensitivity=general.',
+  'A table inherits its database\'s LF-tags and a column its table\'s; a column-level value of the same key overrides them.',
+  'A TABLE grant on an expression (zone=curated, sensitivity=general) reaches the matching columns of a table whose own'
+    + ' (inherited) sensitivity is unclassified: the grantee sees the table with those columns only (column-level LF-TBAC).',
   'AddLFTagsToResource on a table and its columns needs ASSOCIATE on the tag values and DESCRIBE on the table (no ALTER).',
   'Revoking IAM_ALLOWED_PRINCIPALS on a database or table needs a data lake admin (the revoking Lambda\'s role is one).',
   'RevokePermissions fails with InvalidInputException "No permissions revoked" when IAM_ALLOWED_PRINCIPALS has nothing.',
