@@ -38,8 +38,9 @@ function workspace() {
   const dmsMysql = lib('dms-mysql');
   const curationAws = lib('curation-aws');
   const governance = lib('governance');
+  const operations = lib('operations');
   const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking] });
-  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance });
+  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations });
   return { repo, catalog };
 }
 
@@ -203,6 +204,12 @@ describe('a bad source entry is refused with the reason', () => {
       'table public.price$list cannot be curated as "price$list"; Glue table names are lowercase letters'],
     ['two tables with one curated name', { tables: [{ schema: 'a', table: 'items', primaryKey: ['id'] }, { schema: 'b', table: 'Items', primaryKey: ['id'] }] },
       'tables a.items and b.Items would both be curated as curated_orders.items'],
+    ['a pii column that is no identifier', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], pii: ['e mail'] }] },
+      'table public.t lists an invalid pii column "e mail"; use the column\'s plain name'],
+    ['a pii column twice', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], pii: ['email', 'EMAIL'] }] }, 'table public.t lists pii column "EMAIL" twice'],
+    ['a freshness alarm under 5 minutes', { tables: [{ schema: 'public', table: 't', primaryKey: ['id'], freshnessAlarmMinutes: 2 }] },
+      'table public.t has freshnessAlarmMinutes 2; use a whole number from 5 to 1440'],
+    ['a source freshness alarm over a day', { curation: { freshnessAlarmMinutes: 2000 } }, 'curation.freshnessAlarmMinutes must be a whole number from 5 to 1440 (got 2000)'],
   ])('%s', (_, change, message) => {
     const { catalog } = workspace();
     expect(() => catalog.add({ ...orders, ...change })).toThrow(message);

@@ -23,11 +23,11 @@ describe('a source added in .projenrc.ts', () => {
 
     const repo = new LakehouseMonorepo({ name: 'generated', description: 'test', outdir });
     const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
-    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance] = [
-      'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance',
+    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations] = [
+      'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance', 'operations',
     ].map(lib);
     const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking, rawZone, dms] });
-    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance }).add({
+    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations }).add({
       name: 'inventory',
       engine: 'aurora-mysql',
       secret: 'lakehouse/sources/inventory',
@@ -35,11 +35,16 @@ describe('a source added in .projenrc.ts', () => {
       tables: [
         { schema: 'inventory', table: 'stock_levels', primaryKey: ['sku', 'warehouse_id'], deletes: 'soft' },
         {
-          schema: 'inventory', table: 'movements', primaryKey: ['movement_id'], partitionBy: [{ column: 'moved_at', transform: 'day' }], pii: ['operator_email'],
+          schema: 'inventory',
+          table: 'movements',
+          primaryKey: ['movement_id'],
+          partitionBy: [{ column: 'moved_at', transform: 'day' }],
+          pii: ['operator_email'],
+          freshnessAlarmMinutes: 45,
         },
         { schema: 'inventory', table: 'audit_log', mode: 'append-only' },
       ],
-      curation: { workerType: 'G.2X', workerCount: 4, timeoutMinutes: 90, maxRetries: 1 },
+      curation: { workerType: 'G.2X', workerCount: 4, timeoutMinutes: 90, maxRetries: 1, freshnessAlarmMinutes: 240 },
     });
     const disablePost = process.env.PROJEN_DISABLE_POST;
     process.env.PROJEN_DISABLE_POST = 'true';
@@ -106,6 +111,15 @@ describe('a source added in .projenrc.ts', () => {
     expect(byTable.stock_levels).toMatchObject({ database: 'curated_inventory', primaryKey: ['sku', 'warehouse_id'], mode: 'merge', deletes: 'soft' });
     expect(byTable.movements).toMatchObject({ partitionBy: [{ column: 'moved_at', transform: 'day' }], deletes: 'hard' });
     expect(byTable.audit_log).toMatchObject({ mode: 'append-only', primaryKey: [] });
+  });
+
+  test('its stack tells the dashboard its replication, job and tables, each with its own or the source\'s freshness threshold', () => {
+    const { stack } = synthGenerated();
+    type Table = { name: string; freshnessAlarmAfter?: { toMinutes(): number } };
+    const tables = stack.monitoring.tables.map((t: Table) => [t.name, t.freshnessAlarmAfter?.toMinutes()]);
+    expect(tables).toEqual([['curated_inventory.stock_levels', 240], ['curated_inventory.movements', 45], ['curated_inventory.audit_log', 240]]);
+    expect(stack.monitoring.sourceName).toBe('inventory');
+    expect(stack.monitoring.glueJobName).toBe(stack.curation.job.jobName);
   });
 
   test('its stack tells governance its PII columns (by curated table), databases and writers', () => {
