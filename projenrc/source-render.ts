@@ -94,24 +94,29 @@ function renderMonitoring(entry: SourceEntry): string[] {
   ];
 }
 
-/** The stack's `governance` description: PII columns by curated table name, and the roles that write or maintain its tables. */
+/** The source's `SourceGovernance`: PII columns by curated table name, its databases, the roles that write or maintain its tables. */
 function renderGovernance(entry: SourceEntry): string[] {
   const athena = curationEngineOf(entry.curation) === 'athena';
   const pii = Object.fromEntries(entry.tables.filter((t) => (t.pii ?? []).length > 0).map((t) => [t.table.toLowerCase(), t.pii ?? []]));
   return [
-    '    this.governance = {',
-    '      sourceName: SOURCE.name,',
-    '      curatedDatabaseName: curatedDatabaseName(SOURCE.name),',
-    ...(athena ? ['      rawDatabaseName: this.athena.workflow.rawTables.databaseName,'] : []),
-    '      rawBucket: this.rawZone.bucket,',
-    '      rawEncryptionKey: this.rawZone.encryptionKey,',
-    `      piiColumns: ${tsLiteral(pii, '      ')},`,
+    '    // this source\'s locations, tags, grants and PII tagger, on the platform\'s shared Lake Formation settings',
+    "    this.governance = new SourceGovernance(this, 'Governance', {",
+    '      settings: props.governance,',
+    '      source: {',
+    '        sourceName: SOURCE.name,',
+    '        curatedDatabaseName: curatedDatabaseName(SOURCE.name),',
+    // the database's Ref (its name) so the tag association and the revocation come after the database
+    ...(athena ? ['        rawDatabaseName: this.athena.workflow.rawTables.database.ref,'] : []),
+    '        rawBucket: this.rawZone.bucket,',
+    '        rawEncryptionKey: this.rawZone.encryptionKey,',
+    `        piiColumns: ${tsLiteral(pii, '        ')},`,
     athena
       // Athena runs the MERGE with the state machine's credentials; the Lambda reads and adds table columns
-      ? '      writers: [this.orchestration.stateMachine.role, this.athena.workflow.curationFunction.function.role!],'
-      : '      writers: [this.curation.role, this.orchestration.stateMachine.role],',
-    ...(maintenanceTables(entry).optimizer.length > 0 ? ['      maintainers: Object.values(this.tableOptimizers.roles),'] : []),
-    '    };',
+      ? '        writers: [this.orchestration.stateMachine.role, this.athena.workflow.curationFunction.function.role!],'
+      : '        writers: [this.curation.role, this.orchestration.stateMachine.role],',
+    ...(maintenanceTables(entry).optimizer.length > 0 ? ['        maintainers: Object.values(this.tableOptimizers.roles),'] : []),
+    '      },',
+    '    });',
   ];
 }
 
@@ -195,7 +200,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
       "import { Construct } from 'constructs';",
       `import { ${curationAws.join(', ')} } from '@cdc-lakehouse/curation-aws';`,
       "import { DmsAccountRoles, ReplicationOptions } from '@cdc-lakehouse/dms';",
-      "import type { GovernedSource } from '@cdc-lakehouse/governance';",
+      "import { ILakeFormationSettings, SourceGovernance } from '@cdc-lakehouse/governance';",
       "import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';",
       "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
       "import { RawZone } from '@cdc-lakehouse/raw-zone';",
@@ -209,6 +214,8 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     '  readonly network: LakehouseNetwork;',
     `  /** The warehouse the curation job writes into; it must hold the curated database of source "${entry.name}". */`,
     '  readonly warehouse: LakehouseWarehouse;',
+    '  /** The shared Lake Formation settings (the platform\'s): this source\'s governance builds on its tags, settings and revocation provider. */',
+    '  readonly governance: ILakeFormationSettings;',
     '  /**',
     '   * Bucket for the raw zone\'s server access logs.',
     '   * @default - the raw zone creates its own',
@@ -253,8 +260,8 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     ...(athena ? ['  public readonly athena: AthenaCuration;'] : ['  public readonly curation: GlueCurationJob;']),
     ...(optimizers ? ['  public readonly tableOptimizers: TableOptimizers;'] : []),
     '  public readonly orchestration: SourceCuration;',
-    '  /** What Lake Formation governance needs to know about this source: locations, databases, PII columns, its writers. */',
-    '  public readonly governance: GovernedSource;',
+    '  /** The source\'s Lake Formation governance: its raw location, database tags, writers\' grants and PII tagger. */',
+    '  public readonly governance: SourceGovernance;',
     '  /** What the lakehouse dashboard and its freshness alarms need to know about this source. */',
     '  public readonly monitoring: LakehouseDashboardSource;',
     '',
@@ -324,6 +331,7 @@ export function renderTest(entry: SourceEntry, stackClass: string): string[] {
   ];
   return [
     `import { LakehouseWarehouse${athena ? '' : ', sourceJobSpec'} } from '@cdc-lakehouse/curation-aws';`,
+    "import { LakeFormationSettings } from '@cdc-lakehouse/governance';",
     "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
     "import { App, Stack } from 'aws-cdk-lib';",
     "import { Match, Template } from 'aws-cdk-lib/assertions';",
@@ -336,7 +344,10 @@ export function renderTest(entry: SourceEntry, stackClass: string): string[] {
     "  const platform = new Stack(app, 'Platform');",
     "  const network = new LakehouseNetwork(platform, 'Network', { sourcePorts: [5432, 3306] });",
     "  const warehouse = new LakehouseWarehouse(platform, 'Warehouse', { sourceNames: [SOURCE.name] });",
-    `  const stack = new ${stackClass}(app, 'Source', { network, warehouse });`,
+    '  const settings = (scope: Stack, bucket: LakehouseWarehouse) => new LakeFormationSettings(scope, \'Governance\', {',
+    '    sourceNames: [SOURCE.name], warehouseBucket: bucket.bucket, warehouseEncryptionKey: bucket.encryptionKey,',
+    '  });',
+    `  const stack = new ${stackClass}(app, 'Source', { network, warehouse, governance: settings(platform, warehouse) });`,
     '  const template = Template.fromStack(stack);',
     "  const definition = JSON.stringify(Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);",
     '',
@@ -385,11 +396,17 @@ export function renderTest(entry: SourceEntry, stackClass: string): string[] {
     ] : ["    expect(definition).not.toContain('aws-sdk:glue:createTableOptimizer');"]),
     '  });',
     '',
-    "  test('describes itself to governance: the PII columns of the entry, its databases, the roles that write its tables', () => {",
-    `    expect(stack.governance.piiColumns).toEqual(${tsLiteral(Object.fromEntries(entry.tables.filter((t) => (t.pii ?? []).length > 0)
-      .map((t) => [t.table.toLowerCase(), t.pii ?? []])), '    ')});`,
-    `    expect(stack.governance.curatedDatabaseName).toBe('curated_${entry.name.replace(/-/g, '_')}');`,
-    '    expect(stack.governance.writers).toHaveLength(2);',
+    "  test('governs itself: its PII tagger knows only its PII columns, its databases, the roles that write its tables', () => {",
+    `    const pii = ${tsLiteral(Object.fromEntries(entry.tables.filter((t) => (t.pii ?? []).length > 0)
+      .map((t) => [t.table.toLowerCase(), t.pii ?? []])), '    ')};`,
+    '    expect(stack.governance.source.piiColumns).toEqual(pii);',
+    `    expect(stack.governance.source.curatedDatabaseName).toBe('curated_${entry.name.replace(/-/g, '_')}');`,
+    '    expect(stack.governance.source.writers).toHaveLength(2);',
+    "    const [tagging] = Object.values(template.findResources('Custom::LakehousePiiTagging'));",
+    `    expect(JSON.parse(tagging.Properties.Config)).toEqual({ databases: { curated_${entry.name.replace(/-/g, '_')}: pii } });`,
+    "    template.resourceCountIs('Custom::LakeFormationIamAllowedPrincipalsRevocation', 1);",
+    "    template.resourceCountIs('AWS::LakeFormation::Resource', 1);",
+    '    expect(stack.dependencies).toContain(platform);',
     '  });',
     '',
     "  test('every alarm, replication and curation, notifies the source\\'s alarm topic', () => {",
@@ -402,9 +419,11 @@ export function renderTest(entry: SourceEntry, stackClass: string): string[] {
     '  // what an environment of the app sets (see apps/platform/src/environment.ts)',
     '  const envApp = new App();',
     "  const envPlatform = new Stack(envApp, 'Platform');",
+    "  const envWarehouse = new LakehouseWarehouse(envPlatform, 'Warehouse', { sourceNames: [SOURCE.name] });",
     `  const envStack = new ${stackClass}(envApp, 'Source', {`,
     "    network: new LakehouseNetwork(envPlatform, 'Network', { sourcePorts: [5432, 3306] }),",
-    "    warehouse: new LakehouseWarehouse(envPlatform, 'Warehouse', { sourceNames: [SOURCE.name] }),",
+    '    warehouse: envWarehouse,',
+    '    governance: settings(envPlatform, envWarehouse),',
     '    replication: { minCapacityUnits: 2, maxCapacityUnits: 16 },',
     "    curationSchedule: 'rate(6 hours)',",
     '    logRetention: RetentionDays.TWO_WEEKS,',
@@ -414,7 +433,9 @@ export function renderTest(entry: SourceEntry, stackClass: string): string[] {
     '',
     "  test('an environment sets the DMS capacity, replaces the curation schedule, keeps logs its retention and mails its recipients', () => {",
     "    envTemplate.hasResourceProperties('AWS::DMS::ReplicationConfig', { ComputeConfig: Match.objectLike({ MinCapacityUnits: 2, MaxCapacityUnits: 16 }) });",
-    "    const schedules = Object.values(envTemplate.findResources('AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression).filter(Boolean);",
+    '    // the curation\'s schedule (the PII tagger\'s daily reconcile, under Governance, aside)',
+    "    const schedules = Object.entries(envTemplate.findResources('AWS::Events::Rule')).filter(([id]) => !id.startsWith('Governance'))",
+    '      .map(([, r]) => r.Properties.ScheduleExpression).filter(Boolean);',
     "    expect(schedules).toEqual(['rate(6 hours)']);",
     "    envTemplate.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('states'), RetentionInDays: 14 });",
     ...(athena ? [] : ["    envTemplate.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('glue'), RetentionInDays: 14 });"]),
