@@ -23,11 +23,11 @@ describe('a source added in .projenrc.ts', () => {
 
     const repo = new LakehouseMonorepo({ name: 'generated', description: 'test', outdir });
     const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
-    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance] = [
-      'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance',
+    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations] = [
+      'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance', 'operations',
     ].map(lib);
     const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking, rawZone, dms] });
-    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance }).add({
+    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations }).add({
       name: 'inventory',
       engine: 'aurora-mysql',
       secret: 'lakehouse/sources/inventory',
