@@ -3,7 +3,8 @@ import type { typescript } from 'projen';
 import { CdkApp, ConstructLibrary } from './kinds';
 import { LakehouseMonorepo } from './monorepo';
 import { SourceEntry, validateEntry } from './source-entry';
-import { pascal, renderConfig, renderReadme, renderStack, renderTest, sortImports } from './source-render';
+import { pascal, renderConfig, renderReadme, renderStack, sortImports } from './source-render';
+import { renderTest } from './source-render-test';
 import { VERSIONS } from './versions';
 import { WorkspaceRoot } from './workspace-package';
 
