@@ -3,7 +3,8 @@ import type { typescript } from 'projen';
 import { CdkApp, ConstructLibrary } from './kinds';
 import { LakehouseMonorepo } from './monorepo';
 import { SourceEntry, validateEntry } from './source-entry';
-import { pascal, renderConfig, renderReadme, renderStack, renderTest, sortImports } from './source-render';
+import { pascal, renderConfig, renderReadme, renderStack, sortImports } from './source-render';
+import { renderTest } from './source-render-test';
 import { VERSIONS } from './versions';
 import { WorkspaceRoot } from './workspace-package';
 
@@ -18,7 +19,7 @@ export interface SourceCatalogOptions {
   readonly dmsMysql: ConstructLibrary;
   /** The warehouse and the Glue curation job every source stack creates. */
   readonly curationAws: ConstructLibrary;
-  /** Lake Formation governance: each source stack describes itself to it (`GovernedSource`). */
+  /** Lake Formation governance: each source stack governs itself (`SourceGovernance`) on the platform's `LakeFormationSettings`. */
   readonly governance: ConstructLibrary;
   /** The lakehouse dashboard: each source stack describes itself to it (`LakehouseDashboardSource`). */
   readonly operations: ConstructLibrary;
@@ -70,15 +71,15 @@ export class SourceCatalog extends Component {
         "import type { RetentionDays } from 'aws-cdk-lib/aws-logs';",
         "import type { ReplicationOptions } from '@cdc-lakehouse/dms';",
         "import { Construct } from 'constructs';",
-        "import type { GovernedSource } from '@cdc-lakehouse/governance';",
+        "import type { SourceGovernance } from '@cdc-lakehouse/governance';",
         "import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';",
         ...this.entries.map((s) => `import { ${s.stackClass} } from '${s.packageName}';`),
       ]),
       "import type { SourceConfig } from './config';",
       "import type { PlatformStack } from './platform-stack';",
       '',
-      '/** A source database\'s stack, and what it tells governance and the dashboard about itself. */',
-      'export type SourceStack = Stack & { readonly governance: GovernedSource; readonly monitoring: LakehouseDashboardSource };',
+      '/** A source database\'s stack: its Lake Formation governance, and what it tells the dashboard about itself. */',
+      'export type SourceStack = Stack & { readonly governance: SourceGovernance; readonly monitoring: LakehouseDashboardSource };',
       '',
       '/** What every source stack takes besides the platform\'s pieces: its environment\'s settings (see environment.ts). */',
       'export interface SourceStackOptions extends StackProps {',
@@ -97,7 +98,7 @@ export class SourceCatalog extends Component {
       ...this.entries.map((s) => `  { name: '${s.entry.name}', engine: '${s.entry.engine}' },`),
       '];',
       '',
-      '/** Adds one stack per source database, each using the platform\'s network, log bucket, DMS account roles and warehouse. */',
+      '/** Adds one stack per source database, each using the platform\'s network, log bucket, DMS account roles, warehouse and Lake Formation settings. */',
       'export function addSourceStacks(scope: Construct, platform: PlatformStack, props: SourceStackOptions = {}): SourceStack[] {',
       '  const shared = platform.sourceStackDependencies();',
       '  return [',

@@ -49,7 +49,7 @@ function renderCurationSettings(entry: SourceEntry): { lines: string[]; usesDura
 }
 
 /** The curated tables each maintenance kind covers. */
-function maintenanceTables(entry: SourceEntry): { optimizer: string[]; sql: string[] } {
+export function maintenanceTables(entry: SourceEntry): { optimizer: string[]; sql: string[] } {
   const of = (kind: string) => entry.tables.filter((t) => maintenanceOf(t) === kind).map((t) => t.table.toLowerCase());
   return { optimizer: of('optimizer'), sql: of('sql') };
 }
@@ -94,24 +94,29 @@ function renderMonitoring(entry: SourceEntry): string[] {
   ];
 }
 
-/** The stack's `governance` description: PII columns by curated table name, and the roles that write or maintain its tables. */
+/** The source's `SourceGovernance`: PII columns by curated table name, its databases, the roles that write or maintain its tables. */
 function renderGovernance(entry: SourceEntry): string[] {
   const athena = curationEngineOf(entry.curation) === 'athena';
   const pii = Object.fromEntries(entry.tables.filter((t) => (t.pii ?? []).length > 0).map((t) => [t.table.toLowerCase(), t.pii ?? []]));
   return [
-    '    this.governance = {',
-    '      sourceName: SOURCE.name,',
-    '      curatedDatabaseName: curatedDatabaseName(SOURCE.name),',
-    ...(athena ? ['      rawDatabaseName: this.athena.workflow.rawTables.databaseName,'] : []),
-    '      rawBucket: this.rawZone.bucket,',
-    '      rawEncryptionKey: this.rawZone.encryptionKey,',
-    `      piiColumns: ${tsLiteral(pii, '      ')},`,
+    '    // this source\'s locations, tags, grants and PII tagger, on the platform\'s shared Lake Formation settings',
+    "    this.governance = new SourceGovernance(this, 'Governance', {",
+    '      settings: props.governance,',
+    '      source: {',
+    '        sourceName: SOURCE.name,',
+    '        curatedDatabaseName: curatedDatabaseName(SOURCE.name),',
+    // the database's Ref (its name) so the tag association and the revocation come after the database
+    ...(athena ? ['        rawDatabaseName: this.athena.workflow.rawTables.database.ref,'] : []),
+    '        rawBucket: this.rawZone.bucket,',
+    '        rawEncryptionKey: this.rawZone.encryptionKey,',
+    `        piiColumns: ${tsLiteral(pii, '        ')},`,
     athena
       // Athena runs the MERGE with the state machine's credentials; the Lambda reads and adds table columns
-      ? '      writers: [this.orchestration.stateMachine.role, this.athena.workflow.curationFunction.function.role!],'
-      : '      writers: [this.curation.role, this.orchestration.stateMachine.role],',
-    ...(maintenanceTables(entry).optimizer.length > 0 ? ['      maintainers: Object.values(this.tableOptimizers.roles),'] : []),
-    '    };',
+      ? '        writers: [this.orchestration.stateMachine.role, this.athena.workflow.curationFunction.function.role!],'
+      : '        writers: [this.curation.role, this.orchestration.stateMachine.role],',
+    ...(maintenanceTables(entry).optimizer.length > 0 ? ['        maintainers: Object.values(this.tableOptimizers.roles),'] : []),
+    '      },',
+    '    });',
   ];
 }
 
@@ -195,7 +200,7 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
       "import { Construct } from 'constructs';",
       `import { ${curationAws.join(', ')} } from '@cdc-lakehouse/curation-aws';`,
       "import { DmsAccountRoles, ReplicationOptions } from '@cdc-lakehouse/dms';",
-      "import type { GovernedSource } from '@cdc-lakehouse/governance';",
+      "import { ILakeFormationSettings, SourceGovernance } from '@cdc-lakehouse/governance';",
       "import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';",
       "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
       "import { RawZone } from '@cdc-lakehouse/raw-zone';",
@@ -209,6 +214,8 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     '  readonly network: LakehouseNetwork;',
     `  /** The warehouse the curation job writes into; it must hold the curated database of source "${entry.name}". */`,
     '  readonly warehouse: LakehouseWarehouse;',
+    '  /** The shared Lake Formation settings (the platform\'s): this source\'s governance builds on its tags, settings and revocation provider. */',
+    '  readonly governance: ILakeFormationSettings;',
     '  /**',
     '   * Bucket for the raw zone\'s server access logs.',
     '   * @default - the raw zone creates its own',
@@ -253,8 +260,8 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     ...(athena ? ['  public readonly athena: AthenaCuration;'] : ['  public readonly curation: GlueCurationJob;']),
     ...(optimizers ? ['  public readonly tableOptimizers: TableOptimizers;'] : []),
     '  public readonly orchestration: SourceCuration;',
-    '  /** What Lake Formation governance needs to know about this source: locations, databases, PII columns, its writers. */',
-    '  public readonly governance: GovernedSource;',
+    '  /** The source\'s Lake Formation governance: its raw location, database tags, writers\' grants and PII tagger. */',
+    '  public readonly governance: SourceGovernance;',
     '  /** What the lakehouse dashboard and its freshness alarms need to know about this source. */',
     '  public readonly monitoring: LakehouseDashboardSource;',
     '',
@@ -297,137 +304,6 @@ export function renderStack(entry: SourceEntry, stackClass: string): string[] {
     ...renderMonitoring(entry),
     '  }',
     '}',
-    '',
-  ];
-}
-
-export function renderTest(entry: SourceEntry, stackClass: string): string[] {
-  const athena = curationEngineOf(entry.curation) === 'athena';
-  const optimizerTables = maintenanceTables(entry).optimizer;
-  const glueTest = [
-    "  test('one Glue 5.0 curation job, one run at a time, with the job spec generated from this entry', () => {",
-    "    template.resourceCountIs('AWS::Glue::Job', 1);",
-    "    template.hasResourceProperties('AWS::Glue::Job', { GlueVersion: '5.0', ExecutionProperty: { MaxConcurrentRuns: 1 } });",
-    '    expect(stack.curation.jobSpec).toEqual(sourceJobSpec(SOURCE.name, SOURCE.tables));',
-    '    expect(stack.curation.jobSpec.tables.map((t) => t.source)).toEqual(SOURCE.tables.map((t) => ({ schema: t.schema, table: t.table })));',
-    '  });',
-    '',
-  ];
-  const athenaTest = [
-    "  test('no Glue job: the state machine runs the Athena workflow in the curation workgroup', () => {",
-    "    template.resourceCountIs('AWS::Glue::Job', 0);",
-    "    template.resourceCountIs('AWS::Athena::WorkGroup', 1);",
-    "    expect(definition).toContain(':states:::athena:startQueryExecution.sync');",
-    "    expect(definition).toContain('Prepare table');",
-    '  });',
-    '',
-  ];
-  return [
-    `import { LakehouseWarehouse${athena ? '' : ', sourceJobSpec'} } from '@cdc-lakehouse/curation-aws';`,
-    "import { LakehouseNetwork } from '@cdc-lakehouse/networking';",
-    "import { App, Stack } from 'aws-cdk-lib';",
-    "import { Match, Template } from 'aws-cdk-lib/assertions';",
-    "import { RetentionDays } from 'aws-cdk-lib/aws-logs';",
-    "import { AwsSolutionsChecks } from 'cdk-nag';",
-    `import { SOURCE, ${stackClass} } from '../src';`,
-    '',
-    `describe('${stackClass}', () => {`,
-    '  const app = new App();',
-    "  const platform = new Stack(app, 'Platform');",
-    "  const network = new LakehouseNetwork(platform, 'Network', { sourcePorts: [5432, 3306] });",
-    "  const warehouse = new LakehouseWarehouse(platform, 'Warehouse', { sourceNames: [SOURCE.name] });",
-    `  const stack = new ${stackClass}(app, 'Source', { network, warehouse });`,
-    '  const template = Template.fromStack(stack);',
-    "  const definition = JSON.stringify(Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0].Properties.DefinitionString);",
-    '',
-    "  test('replicates the declared source with credentials from Secrets Manager only', () => {",
-    "    const endpoints = template.findResources('AWS::DMS::Endpoint', { Properties: { EndpointType: 'source' } });",
-    '    expect(Object.keys(endpoints)).toHaveLength(1);',
-    '    const props = Object.values(endpoints)[0].Properties;',
-    '    expect(JSON.stringify(props)).toContain(SOURCE.secret);',
-    '    expect(JSON.stringify(template.toJSON())).not.toMatch(/password/i);',
-    '  });',
-    '',
-    "  test('selects every declared table and adds the change sequence', () => {",
-    "    const configs = template.findResources('AWS::DMS::ReplicationConfig');",
-    '    const mappings = JSON.stringify(Object.values(configs)[0].Properties.TableMappings);',
-    '    for (const t of SOURCE.tables) {',
-    '      expect(mappings).toContain(`"table-name":"${t.table}"`);',
-    '    }',
-    "    expect(mappings).toContain('$AR_H_CHANGE_SEQ');",
-    '  });',
-    '',
-    "  test('keeps deletes: the S3 target writes every change as Parquet', () => {",
-    "    template.hasResourceProperties('AWS::DMS::Endpoint', {",
-    "      EndpointType: 'target',",
-    "      S3Settings: Match.objectLike({ DataFormat: 'parquet', CdcInsertsOnly: false, CdcInsertsAndUpdates: false }),",
-    '    });',
-    '  });',
-    '',
-    "  test('the raw zone is retained', () => {",
-    "    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });",
-    '  });',
-    '',
-    ...(athena ? athenaTest : glueTest),
-    `  test('one curation state machine (${athena ? 'Athena workflow' : 'Glue job .sync'}) behind the source lock, with its alarms', () => {`,
-    "    template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);",
-    "    expect(definition).toContain(':states:::dynamodb:updateItem');",
-    ...(athena ? [] : ["    expect(definition).toContain(':states:::glue:startJobRun.sync');"]),
-    "    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' });",
-    "    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsTimedOut' });",
-    "    expect(stack.node.findChild('CurationStateMachineArn')).toBeDefined();",
-    '  });',
-    '',
-    `  test('table optimizers: one role per type for ${optimizerTables.length ? optimizerTables.join(', ') : 'no table'}', () => {`,
-    ...(optimizerTables.length ? [
-      `    expect(stack.tableOptimizers.tables).toEqual(${tsLiteral(optimizerTables, '    ')});`,
-      "    expect(definition).toContain('aws-sdk:glue:createTableOptimizer');",
-    ] : ["    expect(definition).not.toContain('aws-sdk:glue:createTableOptimizer');"]),
-    '  });',
-    '',
-    "  test('describes itself to governance: the PII columns of the entry, its databases, the roles that write its tables', () => {",
-    `    expect(stack.governance.piiColumns).toEqual(${tsLiteral(Object.fromEntries(entry.tables.filter((t) => (t.pii ?? []).length > 0)
-      .map((t) => [t.table.toLowerCase(), t.pii ?? []])), '    ')});`,
-    `    expect(stack.governance.curatedDatabaseName).toBe('curated_${entry.name.replace(/-/g, '_')}');`,
-    '    expect(stack.governance.writers).toHaveLength(2);',
-    '  });',
-    '',
-    "  test('every alarm, replication and curation, notifies the source\\'s alarm topic', () => {",
-    "    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));",
-    "    expect(alarms.filter((a) => a.Properties.Namespace === 'AWS/DMS').length).toBeGreaterThanOrEqual(2);",
-    '    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);',
-    "    template.resourceCountIs('AWS::SNS::Subscription', 0);",
-    '  });',
-    '',
-    '  // what an environment of the app sets (see apps/platform/src/environment.ts)',
-    '  const envApp = new App();',
-    "  const envPlatform = new Stack(envApp, 'Platform');",
-    `  const envStack = new ${stackClass}(envApp, 'Source', {`,
-    "    network: new LakehouseNetwork(envPlatform, 'Network', { sourcePorts: [5432, 3306] }),",
-    "    warehouse: new LakehouseWarehouse(envPlatform, 'Warehouse', { sourceNames: [SOURCE.name] }),",
-    '    replication: { minCapacityUnits: 2, maxCapacityUnits: 16 },',
-    "    curationSchedule: 'rate(6 hours)',",
-    '    logRetention: RetentionDays.TWO_WEEKS,',
-    "    alarmEmails: ['data-team@example.com', 'on-call@example.com'],",
-    '  });',
-    '  const envTemplate = Template.fromStack(envStack);',
-    '',
-    "  test('an environment sets the DMS capacity, replaces the curation schedule, keeps logs its retention and mails its recipients', () => {",
-    "    envTemplate.hasResourceProperties('AWS::DMS::ReplicationConfig', { ComputeConfig: Match.objectLike({ MinCapacityUnits: 2, MaxCapacityUnits: 16 }) });",
-    "    const schedules = Object.values(envTemplate.findResources('AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression).filter(Boolean);",
-    "    expect(schedules).toEqual(['rate(6 hours)']);",
-    "    envTemplate.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('states'), RetentionInDays: 14 });",
-    ...(athena ? [] : ["    envTemplate.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: Match.stringLikeRegexp('glue'), RetentionInDays: 14 });"]),
-    "    for (const email of ['data-team@example.com', 'on-call@example.com']) {",
-    "      envTemplate.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: email, TopicArn: { Ref: Match.anyValue() } });",
-    '    }',
-    '  });',
-    '',
-    "  test.each([['defaults', app], ['an environment\\'s settings', envApp]])('cdk-nag AwsSolutions finds nothing unacknowledged (%s)', (_name, scope) => {",
-    '    const report = new AwsSolutionsChecks().validateScope(scope);',
-    '    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);',
-    '  });',
-    '});',
     '',
   ];
 }

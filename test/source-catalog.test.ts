@@ -82,6 +82,16 @@ describe('adding a source from .projenrc.ts', () => {
     expect(registry).toContain("  { name: 'billing-eu', engine: 'mariadb' },");
   });
 
+  test('each source stack governs itself on the platform\'s Lake Formation settings', () => {
+    const stack: string = files['packages/source-orders/src/stack.ts'];
+    expect(stack).toContain("import { ILakeFormationSettings, SourceGovernance } from '@cdc-lakehouse/governance';");
+    expect(stack).toContain('  readonly governance: ILakeFormationSettings;');
+    expect(stack).toContain("    this.governance = new SourceGovernance(this, 'Governance', {\n      settings: props.governance,\n      source: {");
+    expect(files['packages/source-orders/package.json'].dependencies['@cdc-lakehouse/governance']).toBe(WORKSPACE_VERSION);
+    expect(files['apps/platform/src/sources.generated.ts'])
+      .toContain('export type SourceStack = Stack & { readonly governance: SourceGovernance; readonly monitoring: LakehouseDashboardSource };');
+  });
+
   test('generated packages are tagged as sources for Nx', () => {
     expect(files['packages/source-billing-eu/project.json'].tags).toEqual(['type:construct-library', 'type:source', 'engine:mariadb']);
   });
@@ -164,6 +174,8 @@ describe('adding a source from .projenrc.ts', () => {
     expect(stack).not.toContain('GlueCurationJob');
     expect(out['packages/source-orders/README.md']).toContain('Athena MERGE statements');
     expect(out['packages/source-orders/test/stack.test.ts']).toContain("template.resourceCountIs('AWS::Glue::Job', 0);");
+    // its raw database by Ref, so its governance tags and revokes it after the database exists
+    expect(stack).toContain('        rawDatabaseName: this.athena.workflow.rawTables.database.ref,');
   });
 });
 

@@ -80,11 +80,16 @@ describe('a source added in .projenrc.ts', () => {
     const { LakehouseNetwork } = require(require.resolve('@cdc-lakehouse/networking', { paths: [outdir] }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const curationAws = require(require.resolve('@cdc-lakehouse/curation-aws', { paths: [outdir] }));
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { LakeFormationSettings } = require(require.resolve('@cdc-lakehouse/governance', { paths: [outdir] }));
     const app = new App();
     const platform = new Stack(app, 'Platform');
     const network = new LakehouseNetwork(platform, 'Network', { sourcePorts: [3306] });
     const warehouse = new curationAws.LakehouseWarehouse(platform, 'Warehouse', { sourceNames: ['inventory'] });
-    const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { network, warehouse });
+    const governance = new LakeFormationSettings(platform, 'Governance', {
+      sourceNames: ['inventory'], warehouseBucket: warehouse.bucket, warehouseEncryptionKey: warehouse.encryptionKey,
+    });
+    const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { network, warehouse, governance });
     app.synth();
     return { generated, curationAws, stack, template: Template.fromStack(stack) };
   }
@@ -122,12 +127,14 @@ describe('a source added in .projenrc.ts', () => {
     expect(stack.monitoring.glueJobName).toBe(stack.curation.job.jobName);
   });
 
-  test('its stack tells governance its PII columns (by curated table), databases and writers', () => {
-    const { stack } = synthGenerated();
-    expect(stack.governance.piiColumns).toEqual({ movements: ['operator_email'] });
-    expect(stack.governance.curatedDatabaseName).toBe('curated_inventory');
-    expect(stack.governance.rawDatabaseName).toBeUndefined(); // the Glue engine reads the raw files by path
-    const writers = stack.governance.writers.map((r: { node: { path: string } }) => r.node.path);
+  test('its stack governs its PII columns (by curated table), databases and writers on the platform\'s settings', () => {
+    const { stack, template } = synthGenerated();
+    expect(stack.governance.source.piiColumns).toEqual({ movements: ['operator_email'] });
+    expect(stack.governance.source.curatedDatabaseName).toBe('curated_inventory');
+    expect(stack.governance.source.rawDatabaseName).toBeUndefined(); // the Glue engine reads the raw files by path
+    const [tagging] = Object.values(template.findResources('Custom::LakehousePiiTagging'));
+    expect(JSON.parse(tagging.Properties.Config)).toEqual({ databases: { curated_inventory: { movements: ['operator_email'] } } });
+    const writers = stack.governance.source.writers.map((r: { node: { path: string } }) => r.node.path);
     expect(writers).toEqual(['LakehouseSource-inventory/Curation/Role', 'LakehouseSource-inventory/Orchestration/StateMachine/Role']);
   });
 

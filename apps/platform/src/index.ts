@@ -1,6 +1,5 @@
 export * from './config';
 export * from './platform-stack';
-export * from './governance-stack';
 export * from './operations-stack';
 export * from './lakehouse-app';
 export * from './sources.generated';

@@ -3,7 +3,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { GovernanceConfig, PLATFORM_CONFIG, PlatformConfig, governanceFromContext } from './config';
 import { applyRemoval, environmentEnv, mergeGovernance, selectEnvironment, sourceStackOptions } from './environment';
 import type { LakehouseEnvironment } from './environments.generated';
-import { GovernanceStack } from './governance-stack';
 import { OperationsStack } from './operations-stack';
 import { PlatformStack } from './platform-stack';
 import { SourceStack, addSourceStacks } from './sources.generated';
@@ -38,15 +37,14 @@ export interface LakehouseAppOptions {
 export interface LakehouseStacks {
   readonly platform: PlatformStack;
   readonly sources: SourceStack[];
-  readonly governance: GovernanceStack;
   readonly operations: OperationsStack;
   /** The environment chosen, if any. */
   readonly environment?: LakehouseEnvironment;
 }
 
 /**
- * Composes the app: the platform stack, one stack per source database, the governance stack over all of
- * them, the operations stack (dashboard, freshness alarms), and the cdk-nag AwsSolutions checks (a policy-validation plugin: any unacknowledged finding fails synth).
+ * Composes the app: the platform stack (with the shared governance: Lake Formation settings, tags, analysts), one stack
+ * per source database (each with its own Lake Formation governance), the operations stack (dashboard, freshness alarms), and the cdk-nag AwsSolutions checks (a policy-validation plugin: any unacknowledged finding fails synth).
  * With an environment (option, or context `lakehouse:environment`), every stack gets its account and region and
  * the environment's settings.
  */
@@ -57,25 +55,18 @@ export function buildLakehouseApp(app: App, options: LakehouseAppOptions = {}): 
   const env = environment ? environmentEnv(environment) : options.env;
   const platform = new PlatformStack(app, 'CdcLakehousePlatform', {
     env,
-    description: 'CDC lakehouse platform: network, access logs, DMS account roles, warehouse',
+    description: 'CDC lakehouse platform: network, access logs, DMS account roles, warehouse, Lake Formation settings and tags, analysts\' access',
     config: options.config ?? PLATFORM_CONFIG,
+    governance: options.governance ?? mergeGovernance(environment, governanceFromContext(context)),
   });
   const sources = addSourceStacks(app, platform, { env, ...(environment ? sourceStackOptions(environment) : {}) });
-  const governance = new GovernanceStack(app, 'CdcLakehouseGovernance', {
-    env,
-    description: 'CDC lakehouse governance: Lake Formation settings, locations, LF-tags and grants; analysts\' roles and workgroups',
-    platform,
-    sources: sources.map((s) => s.governance),
-    config: options.governance ?? mergeGovernance(environment, governanceFromContext(context)),
-  });
-  const access = governance.access;
   const operations = new OperationsStack(app, 'CdcLakehouseOperations', {
     env,
     description: 'CDC lakehouse operations: dashboard (replication, curation, freshness, Athena) and freshness alarms',
     sources: sources.map((s) => s.monitoring),
-    workgroupNames: [access.analysts.workgroupName, ...(access.piiReaders ? [access.piiReaders.workgroupName] : [])],
+    workgroupNames: platform.workgroupNames,
     alarmEmails: environment?.alarmEmails,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { platform, sources, governance, operations, environment };
+  return { platform, sources, operations, environment };
 }

@@ -21,9 +21,9 @@ describe('environments declared in .projenrc.ts', () => {
   });
 
   test('no environment chosen: every stack stays environment-agnostic, data retained', () => {
-    const { platform, sources, governance, environment } = lakehouseApp();
+    const { platform, sources, operations, environment } = lakehouseApp();
     expect(environment).toBeUndefined();
-    for (const stack of [platform, ...sources, governance]) expect(stack.environment).toBe('aws://unknown-account/unknown-region');
+    for (const stack of [platform, ...sources, operations]) expect(stack.environment).toBe('aws://unknown-account/unknown-region');
     expect(platform.node.tryGetContext(REMOVE_DATA_ON_DESTROY_CONTEXT)).toBeUndefined();
   });
 
@@ -36,24 +36,24 @@ describe('environments declared in .projenrc.ts', () => {
 });
 
 describe('lakehouse:environment=dev', () => {
-  const { app, platform, sources, governance, environment } = lakehouseApp({ [ENVIRONMENT_CONTEXT_KEY]: 'dev' });
+  const { app, platform, sources, operations, environment } = lakehouseApp({ [ENVIRONMENT_CONTEXT_KEY]: 'dev' });
   const sourceTemplates = sources.map((s) => Template.fromStack(s));
 
   test('every stack deploys to the environment\'s account and region', () => {
     expect(environment).toBe(dev);
-    for (const stack of [platform, ...sources, governance]) {
+    for (const stack of [platform, ...sources, operations]) {
       expect(stack.environment).toBe('aws://111111111111/eu-west-1');
     }
   });
 
   test('removal destroy: raw zones, warehouse, access logs and analysts\' results are deleted with their stacks', () => {
     expect(app.node.tryGetContext(REMOVE_DATA_ON_DESTROY_CONTEXT)).toBe(true);
-    for (const stack of [platform, ...sources, governance]) {
+    for (const stack of [platform, ...sources]) {
       const buckets = Template.fromStack(stack).findResources('AWS::S3::Bucket');
       expect(Object.keys(buckets).length).toBeGreaterThan(0);
       expect(Object.values(buckets).map((b) => b.DeletionPolicy)).toEqual(Object.keys(buckets).map(() => 'Delete'));
     }
-    expect(Object.values(Template.fromStack(governance).findResources('AWS::KMS::Key')).map((k) => k.DeletionPolicy)).toContain('Delete');
+    expect(Object.values(Template.fromStack(platform).findResources('AWS::KMS::Key')).map((k) => k.DeletionPolicy)).toContain('Delete');
   });
 
   test('DMS Serverless capacity of every source from the environment', () => {
@@ -64,7 +64,9 @@ describe('lakehouse:environment=dev', () => {
 
   test('the environment\'s curation schedule replaces each source\'s own', () => {
     for (const template of sourceTemplates) {
-      const schedules = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression).filter(Boolean);
+      // the PII tagger's daily reconcile (under Governance) is no curation schedule
+      const schedules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) => !id.startsWith('Governance'))
+        .map(([, r]) => r.Properties.ScheduleExpression).filter(Boolean);
       expect(schedules).toEqual(['rate(6 hours)']);
     }
   });
@@ -98,10 +100,10 @@ describe('lakehouse:environment=dev', () => {
 });
 
 describe('lakehouse:environment=prod', () => {
-  const { platform, sources, governance } = lakehouseApp({ [ENVIRONMENT_CONTEXT_KEY]: 'prod' });
+  const { platform, sources } = lakehouseApp({ [ENVIRONMENT_CONTEXT_KEY]: 'prod' });
 
   test('data retained, without the retained-data warning (the environment decided)', () => {
-    for (const stack of [platform, ...sources, governance]) {
+    for (const stack of [platform, ...sources]) {
       const buckets = Template.fromStack(stack).findResources('AWS::S3::Bucket');
       expect(Object.values(buckets).map((b) => b.DeletionPolicy)).toEqual(Object.keys(buckets).map(() => 'Retain'));
       expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('will be retained'))).toEqual([]);
@@ -109,8 +111,9 @@ describe('lakehouse:environment=prod', () => {
   });
 
   test('no schedule override: each source keeps its own; logs 365 days; two recipients', () => {
-    const schedules = sources.map((s) => Object.values(Template.fromStack(s).findResources('AWS::Events::Rule'))
-      .map((r) => r.Properties.ScheduleExpression).filter(Boolean));
+    // the curation's schedule (the PII tagger's daily reconcile, under Governance, aside)
+    const schedules = sources.map((s) => Object.entries(Template.fromStack(s).findResources('AWS::Events::Rule'))
+      .filter(([id]) => !id.startsWith('Governance')).map(([, r]) => r.Properties.ScheduleExpression).filter(Boolean));
     expect(schedules).toEqual([['rate(1 hour)'], ['rate(15 minutes)']]);
     for (const s of sources) {
       const template = Template.fromStack(s);
@@ -139,8 +142,8 @@ describe('precedence', () => {
       },
     };
     const app = new App({ context: { 'lakehouse:analystPrincipals': 'arn:aws:iam::111111111111:role/FromContext' } });
-    const { governance } = buildLakehouseApp(app, { environment: governed });
-    const template = Template.fromStack(governance);
+    const { platform } = buildLakehouseApp(app, { environment: governed });
+    const template = Template.fromStack(platform);
     const trusts = JSON.stringify(template.findResources('AWS::IAM::Role'));
     expect(trusts).toContain('role/FromContext');
     expect(trusts).not.toContain('role/Analysts');

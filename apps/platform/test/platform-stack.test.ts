@@ -28,7 +28,7 @@ describe('the lakehouse app', () => {
     expect(sources.map((s) => s.stackName)).toEqual(['LakehouseSource-orders', 'LakehouseSource-billing']);
     const template = Template.fromStack(platform);
     template.resourceCountIs('AWS::EC2::VPC', 1);
-    template.resourceCountIs('AWS::S3::Bucket', 2); // access logs, warehouse
+    template.resourceCountIs('AWS::S3::Bucket', 3); // access logs, warehouse, analysts' query results
     template.resourceCountIs('AWS::DMS::ReplicationConfig', 0);
     template.resourceCountIs('AWS::Glue::Job', 0);
   });
@@ -172,11 +172,11 @@ describe('the lakehouse app', () => {
     Template.fromStack(sources[1]).hasResourceProperties('AWS::S3::Bucket', { BucketName: 'acme-lake-billing-raw' });
   });
 
-  test('the platform outputs the VPC, the replication security group and the access log bucket', () => {
+  test('the platform outputs the VPC, the replication security group, the access log bucket and the analysts\' role and workgroup', () => {
     const { platform } = lakehouseApp();
     const outputs = Template.fromStack(platform).toJSON().Outputs;
     expect(Object.keys(outputs).filter(k => !k.startsWith('Bootstrap') && !k.startsWith('ExportsOutput')).sort()).toEqual(
-      ['AccessLogsBucketName', 'ReplicationSecurityGroupId', 'VpcId', 'WarehouseBucketName'],
+      ['AccessLogsBucketName', 'AnalystRoleArn', 'AnalystWorkgroup', 'ReplicationSecurityGroupId', 'VpcId', 'WarehouseBucketName'],
     );
   });
 
@@ -197,11 +197,11 @@ describe('every synthesized template', () => {
 
   test('covers the platform and every source', () => {
     expect(templates.map((t) => t.name).sort()).toEqual([
-      'CdcLakehouseGovernance', 'CdcLakehouseOperations', 'CdcLakehousePlatform', 'LakehouseSource-billing', 'LakehouseSource-orders',
+      'CdcLakehouseOperations', 'CdcLakehousePlatform', 'LakehouseSource-billing', 'LakehouseSource-orders',
     ]);
   });
 
-  test.each(['CdcLakehousePlatform', 'LakehouseSource-orders', 'LakehouseSource-billing', 'CdcLakehouseGovernance'])('%s holds no password and never drops deletes', (name) => {
+  test.each(['CdcLakehousePlatform', 'LakehouseSource-orders', 'LakehouseSource-billing', 'CdcLakehouseOperations'])('%s holds no password and never drops deletes', (name) => {
     const text = templates.find((t) => t.name === name)!.text;
     expect(text).not.toMatch(/password/i);
     expect(text).not.toMatch(/"CdcInserts(Only|AndUpdates)":true/);

@@ -31,7 +31,7 @@ test('PII tagger entry point: the custom resource gets a physical id and the cou
 });
 
 test('PII tagger without its configuration: one line saying who configures it', () => {
-  expect(() => configFromEnvironment({})).toThrow(/^PII_TAGGER_CONFIG is not set; the PII tagger is configured by LakeFormationGovernance$/);
+  expect(() => configFromEnvironment({})).toThrow(/^PII_TAGGER_CONFIG is not set; the PII tagger is configured by SourceGovernance$/);
 });
 
 test('revocation entry point: revokes with the default clients', async () => {

@@ -2,7 +2,7 @@
 import { CurationEngine, GlueCurationJob, LakehouseWarehouse, SourceCuration, TableOptimizers, curatedDatabaseName } from '@cdc-lakehouse/curation-aws';
 import { DmsAccountRoles, ReplicationOptions } from '@cdc-lakehouse/dms';
 import { PostgresSource } from '@cdc-lakehouse/dms-postgres';
-import type { GovernedSource } from '@cdc-lakehouse/governance';
+import { ILakeFormationSettings, SourceGovernance } from '@cdc-lakehouse/governance';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
 import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';
 import { RawZone } from '@cdc-lakehouse/raw-zone';
@@ -20,6 +20,8 @@ export interface OrdersSourceStackProps extends StackProps {
   readonly network: LakehouseNetwork;
   /** The warehouse the curation job writes into; it must hold the curated database of source "orders". */
   readonly warehouse: LakehouseWarehouse;
+  /** The shared Lake Formation settings (the platform's): this source's governance builds on its tags, settings and revocation provider. */
+  readonly governance: ILakeFormationSettings;
   /**
    * Bucket for the raw zone's server access logs.
    * @default - the raw zone creates its own
@@ -64,8 +66,8 @@ export class OrdersSourceStack extends Stack {
   public readonly curation: GlueCurationJob;
   public readonly tableOptimizers: TableOptimizers;
   public readonly orchestration: SourceCuration;
-  /** What Lake Formation governance needs to know about this source: locations, databases, PII columns, its writers. */
-  public readonly governance: GovernedSource;
+  /** The source's Lake Formation governance: its raw location, database tags, writers' grants and PII tagger. */
+  public readonly governance: SourceGovernance;
   /** What the lakehouse dashboard and its freshness alarms need to know about this source. */
   public readonly monitoring: LakehouseDashboardSource;
 
@@ -137,20 +139,24 @@ export class OrdersSourceStack extends Stack {
       value: this.orchestration.alarms.topic.topicArn,
       description: 'SNS topic of the source alarms (replication and curation): subscribe to it',
     });
-    this.governance = {
-      sourceName: SOURCE.name,
-      curatedDatabaseName: curatedDatabaseName(SOURCE.name),
-      rawBucket: this.rawZone.bucket,
-      rawEncryptionKey: this.rawZone.encryptionKey,
-      piiColumns: {
-        customers: [
-          'email',
-          'phone',
-        ],
+    // this source's locations, tags, grants and PII tagger, on the platform's shared Lake Formation settings
+    this.governance = new SourceGovernance(this, 'Governance', {
+      settings: props.governance,
+      source: {
+        sourceName: SOURCE.name,
+        curatedDatabaseName: curatedDatabaseName(SOURCE.name),
+        rawBucket: this.rawZone.bucket,
+        rawEncryptionKey: this.rawZone.encryptionKey,
+        piiColumns: {
+          customers: [
+            'email',
+            'phone',
+          ],
+        },
+        writers: [this.curation.role, this.orchestration.stateMachine.role],
+        maintainers: Object.values(this.tableOptimizers.roles),
       },
-      writers: [this.curation.role, this.orchestration.stateMachine.role],
-      maintainers: Object.values(this.tableOptimizers.roles),
-    };
+    });
     this.monitoring = {
       sourceName: SOURCE.name,
       replicationConfigIdentifier: this.source.replication.replicationConfigIdentifier,

@@ -67,7 +67,7 @@ export interface AnalystAccessProps {
  *
  * The roles can query, read the curated databases' catalog entries and use their results folder; they get no S3 access to
  * raw or warehouse data. What rows and columns they see is granted in Lake Formation by tag (see
- * `LakeFormationGovernance.grantReaders`): pass `analysts.role` with `pii: false` and `piiReaders.role` with `pii: true`.
+ * `LakeFormationSettings.grantReaders`): pass `analysts.role` with `pii: false` and `piiReaders.role` with `pii: true`.
  *
  * The workgroup names are fixed, so there is one `AnalystAccess` per account and region. Because of the bucket policy, not
  * even an administrator reads results through S3 without assuming the folder's role (they can still change the policy).

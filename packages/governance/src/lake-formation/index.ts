@@ -1,4 +1,5 @@
-export * from './lake-formation-governance-props';
-export * from './lake-formation-governance';
+export * from './governed-source';
+export * from './lake-formation-settings';
+export * from './source-governance';
 export { LAKE_FORMATION_VERIFY } from './verify';
 export { DOMAIN_TAG, ZONE_TAG, SENSITIVITY_TAG, ZONES, SENSITIVITIES } from './tags';

@@ -13,9 +13,10 @@ import { CONFIG_VARIABLE, DATABASE_CHANGE, PiiTaggerConfig, TABLE_CHANGE } from 
 const MAX_CONFIG_LENGTH = 3500;
 
 /**
- * The PII tagger: a Lambda that classifies each curated table column by column (declared PII columns `pii` first,
- * then every other column `general`; the table stays `unclassified`, so a column added later is hidden until seen) when Glue reports a CreateTable or UpdateTable in a curated database, every day (events are best effort),
- * and once at every deploy (a custom resource) so existing tables are classified before anyone reads them.
+ * A source's PII tagger: a Lambda that classifies each curated table of the source column by column (declared PII
+ * columns `pii` first, then every other column `general`; the table stays `unclassified`, so a column added later is
+ * hidden until seen) when Glue reports a CreateTable or UpdateTable in its curated database, every day (events are
+ * best effort), and once at every deploy (a custom resource) so existing tables are classified before anyone reads them.
  *
  * @internal
  */
@@ -24,13 +25,13 @@ export class PiiTagger extends Construct {
   /** The deploy-time run; make it depend on the grants and tag associations the tagger needs. */
   public readonly deployRun: CustomResource;
 
-  constructor(scope: Construct, id: string, config: PiiTaggerConfig) {
+  constructor(scope: Construct, id: string, sourceName: string, config: PiiTaggerConfig) {
     super(scope, id);
     const stack = Stack.of(this);
     const configText = JSON.stringify(config);
     if (configText.length > MAX_CONFIG_LENGTH) {
-      throw new Error(`LakeFormationGovernance: the sources' \`piiColumns\` take ${configText.length} characters in the PII tagger's environment`
-        + ` (at most ${MAX_CONFIG_LENGTH}, Lambda's 4 KB limit); shorten them or split the sources over two LakeFormationGovernance stacks`);
+      throw new Error(`SourceGovernance "${sourceName}": its \`piiColumns\` take ${configText.length} characters in the PII tagger's environment`
+        + ` (at most ${MAX_CONFIG_LENGTH}, Lambda's 4 KB limit); shorten the table or column names or declare fewer`);
     }
     const databaseNames = Object.keys(config.databases);
     const handler = new GovernanceFunction(this, 'Handler', {

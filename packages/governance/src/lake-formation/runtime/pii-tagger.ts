@@ -44,7 +44,7 @@ function defaultClients(): TaggerClients {
 /** Reads the configuration the construct put in the environment. */
 export function configFromEnvironment(env: NodeJS.ProcessEnv = process.env): PiiTaggerConfig {
   const text = env[CONFIG_VARIABLE];
-  if (!text) throw new Error(`${CONFIG_VARIABLE} is not set; the PII tagger is configured by LakeFormationGovernance`);
+  if (!text) throw new Error(`${CONFIG_VARIABLE} is not set; the PII tagger is configured by SourceGovernance`);
   return JSON.parse(text) as PiiTaggerConfig;
 }
 

@@ -4,12 +4,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 
 /** One source under Lake Formation governance: its databases, its raw bucket, its PII and who writes it. */
 export interface GovernedSource {
-  /** The source's name; the value of its `lakehouse:domain` LF-tag. */
+  /** The source's name; the value of its `lakehouse:domain` LF-tag (one of the settings' `sourceNames`). */
   readonly sourceName: string;
   /** The curated database, `curated_<source>` (created by curation-aws `LakehouseWarehouse`). */
   readonly curatedDatabaseName: string;
   /**
-   * The raw database, `raw_<source>` (only Athena-curated sources have one).
+   * The raw database, `raw_<source>` (only Athena-curated sources have one). Pass the database's `ref` when it is
+   * created in the same stack, so the tag association and the revocation come after it.
    * @default - the source has no raw tables in the catalog
    */
   readonly rawDatabaseName?: string;
@@ -28,22 +29,7 @@ export interface GovernedSource {
   readonly maintainers?: readonly iam.IRole[];
 }
 
-/** Props of `LakeFormationGovernance`. */
-export interface LakeFormationGovernanceProps {
-  /** The governed sources (at least one; source and database names unique). */
-  readonly sources: readonly GovernedSource[];
-  /** The warehouse bucket (curated Iceberg tables); registered as a Lake Formation location. */
-  readonly warehouseBucket: s3.IBucket;
-  /** The key of {@link warehouseBucket}. */
-  readonly warehouseEncryptionKey: kms.IKey;
-  /**
-   * IAM role/user ARNs added (APPEND) to the data lake admins; the CDK deploy role is always added.
-   * @default - the deploy role and this construct's revoking Lambda only
-   */
-  readonly admins?: readonly string[];
-}
-
-/** Options of `LakeFormationGovernance.grantReaders`. */
+/** Options of `LakeFormationSettings.grantReaders`. */
 export interface ReaderGrantOptions {
   /** `true`: the role also reads columns tagged `pii` (PII readers); `false`: only `general` data (analysts). */
   readonly pii: boolean;

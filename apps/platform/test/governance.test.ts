@@ -8,12 +8,19 @@ const ANALYSTS = 'arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/
 
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 
-/** The app as main.ts builds it, with governance settings given as CDK context (as `cdk deploy -c …` would). */
-function lakehouseApp(context: Record<string, unknown> = {}): LakehouseStacks & { template: Template; resources: Record<string, Resource> } {
+/**
+ * The app as main.ts builds it, with governance settings given as CDK context (as `cdk deploy -c …` would): the
+ * platform's template (shared settings, tags, analysts) and every source's (its own governance).
+ */
+function lakehouseApp(context: Record<string, unknown> = {}) {
   const app = new App({ context });
-  const stacks = buildLakehouseApp(app);
-  const template = Template.fromStack(stacks.governance);
-  return { ...stacks, template, resources: template.toJSON().Resources };
+  const stacks: LakehouseStacks = buildLakehouseApp(app);
+  const template = Template.fromStack(stacks.platform);
+  const sourceTemplates = stacks.sources.map((s) => Template.fromStack(s));
+  // keyed `<stack>/<logical ID>`: the source stacks' logical IDs repeat
+  const sourceResources: Record<string, Resource> = Object.fromEntries(sourceTemplates.flatMap((t, i) =>
+    Object.entries(t.toJSON().Resources as Record<string, Resource>).map(([id, r]) => [`${stacks.sources[i].stackName}/${id}`, r])));
+  return { ...stacks, template, resources: template.toJSON().Resources as Record<string, Resource>, sourceTemplates, sourceResources };
 }
 
 function ofType(resources: Record<string, Resource>, type: string): [string, Resource][] {
@@ -25,7 +32,7 @@ function principalText(stack: Stack, role: { roleArn: string }): string {
   return JSON.stringify(stack.resolve(role.roleArn));
 }
 
-describe('the governance stack of the sample sources', () => {
+describe('the governance of the sample sources: shared on the platform, per source in its stack', () => {
   const app = lakehouseApp({
     [GOVERNANCE_CONTEXT_KEYS.analystPrincipals]: ANALYSTS,
     [GOVERNANCE_CONTEXT_KEYS.piiReaderPrincipals]: PII_READER,
@@ -42,30 +49,39 @@ describe('the governance stack of the sample sources', () => {
     expect(settings[1].Properties.AllowFullTableExternalDataAccess).toBe(true);
   });
 
-  test('every grant is created after the settings (and so removed before them on delete)', () => {
+  test('every grant is created after the settings (and so removed before them on delete): by DependsOn, or the source stack\'s dependency', () => {
     const [[settingsId]] = ofType(app.resources, 'AWS::LakeFormation::DataLakeSettings');
     const grants = ofType(app.resources, 'AWS::LakeFormation::PrincipalPermissions');
     expect(grants.length).toBeGreaterThan(0);
     for (const [id, grant] of grants) {
       expect({ id, dependsOn: grant.DependsOn ?? [] }).toEqual({ id, dependsOn: expect.arrayContaining([settingsId]) });
     }
-  });
-
-  test('registers both raw zones and the warehouse with the custom registration role', () => {
-    const locations = ofType(app.resources, 'AWS::LakeFormation::Resource');
-    expect(locations).toHaveLength(3);
-    for (const [, location] of locations) {
-      expect(location.Properties.UseServiceLinkedRole).toBe(false);
-      expect(location.Properties.RoleArn).toEqual(app.governance.resolve(app.governance.lakeFormation.registrationRole.roleArn));
+    for (const source of app.sources) {
+      expect(ofType(app.sourceTemplates[app.sources.indexOf(source)].toJSON().Resources, 'AWS::LakeFormation::PrincipalPermissions').length).toBeGreaterThan(0);
+      expect(source.dependencies).toContain(app.platform);
     }
   });
 
-  test('tags each lakehouse database with its source domain and zone; PII columns come from the source entries', () => {
-    template('AWS::LakeFormation::TagAssociation', 3);
-    const tagger = ofType(app.resources, 'AWS::Lambda::Function').map(([, f]) => JSON.stringify(f.Properties.Environment ?? {}));
-    const config = tagger.find((env) => env.includes('customers'));
-    expect(config).toBeDefined();
-    for (const column of ['email', 'phone', 'card_holder']) expect(config).toContain(column);
+  test('registers the warehouse (platform) and each raw zone (its source stack), each with a registration role of its own', () => {
+    const [[, warehouse]] = ofType(app.resources, 'AWS::LakeFormation::Resource');
+    expect(warehouse.Properties.RoleArn).toEqual(app.platform.resolve(app.platform.lakeFormation.registrationRole.roleArn));
+    for (const source of app.sources) {
+      const locations = ofType(app.sourceTemplates[app.sources.indexOf(source)].toJSON().Resources, 'AWS::LakeFormation::Resource');
+      expect(locations).toHaveLength(1);
+      expect(locations[0][1].Properties.UseServiceLinkedRole).toBe(false);
+      expect(locations[0][1].Properties.RoleArn).toEqual(source.resolve(source.governance.registrationRole.roleArn));
+    }
+    expect(warehouse.Properties.UseServiceLinkedRole).toBe(false);
+  });
+
+  test('tags each lakehouse database with its source domain and zone; each source\'s tagger knows only its PII columns', () => {
+    expect(ofType(app.sourceResources, 'AWS::LakeFormation::TagAssociation')).toHaveLength(3);
+    template('AWS::LakeFormation::TagAssociation', 0);
+    const configs = app.sourceTemplates.map((t) => Object.values(t.findResources('Custom::LakehousePiiTagging'))[0].Properties.Config);
+    expect(configs.map((c) => JSON.parse(c))).toEqual([
+      { databases: { curated_orders: { customers: ['email', 'phone'] } } },
+      { databases: { curated_billing: { payments: ['card_holder'] } } },
+    ]);
   });
 
   function template(type: string, count: number): void {
@@ -73,9 +89,9 @@ describe('the governance stack of the sample sources', () => {
   }
 
   test('analysts read curated tables tagged general only; the PII role also pii; neither ever raw', () => {
-    const grants = ofType(app.resources, 'AWS::LakeFormation::PrincipalPermissions').map(([, g]) => g.Properties);
-    const analyst = principalText(app.governance, app.governance.access.analysts.role);
-    const piiReader = principalText(app.governance, app.governance.access.piiReaders!.role);
+    const grants = ofType({ ...app.resources, ...app.sourceResources }, 'AWS::LakeFormation::PrincipalPermissions').map(([, g]) => g.Properties);
+    const analyst = principalText(app.platform, app.platform.access.analysts.role);
+    const piiReader = principalText(app.platform, app.platform.access.piiReaders!.role);
     const of = (principal: string) => grants.filter((g) => JSON.stringify(g.Principal.DataLakePrincipalIdentifier) === principal);
     for (const principal of [analyst, piiReader]) {
       const text = JSON.stringify(of(principal));
@@ -92,17 +108,18 @@ describe('the governance stack of the sample sources', () => {
   test('no analyst or PII-reader policy reaches a raw bucket or the warehouse bucket', () => {
     const policies = ofType(app.resources, 'AWS::IAM::Policy').filter(([, p]) => {
       const roles = JSON.stringify(p.Properties.Roles);
-      return [app.governance.access.analysts.role, app.governance.access.piiReaders!.role]
-        .some((role) => roles.includes(app.governance.getLogicalId(role.node.defaultChild as never)));
+      return [app.platform.access.analysts.role, app.platform.access.piiReaders!.role]
+        .some((role) => roles.includes(app.platform.getLogicalId(role.node.defaultChild as never)));
     });
     expect(policies).toHaveLength(2);
     const text = JSON.stringify(policies);
     for (const stack of app.sources) {
       const raw = (stack as unknown as { rawZone: { bucket: { bucketArn: string } } }).rawZone.bucket;
-      expect(text).not.toContain(JSON.stringify(app.governance.resolve(raw.bucketArn)));
+      expect(text).not.toContain(JSON.stringify(stack.resolve(raw.bucketArn)));
       expect(text).not.toMatch(/RawZone/);
     }
     expect(text).not.toMatch(/Warehouse/);
+    expect(text).not.toContain(JSON.stringify(app.platform.resolve(app.platform.warehouse.bucket.bucketArn)));
   });
 
   test('one workgroup per role, enforced, engine v3, each with its own results prefix', () => {
@@ -112,7 +129,7 @@ describe('the governance stack of the sample sources', () => {
         WorkGroupConfiguration: Match.objectLike({ EnforceWorkGroupConfiguration: true, EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' } }),
       });
     }
-    expect(app.governance.access.analysts.resultsPrefix).not.toBe(app.governance.access.piiReaders!.resultsPrefix);
+    expect(app.platform.access.analysts.resultsPrefix).not.toBe(app.platform.access.piiReaders!.resultsPrefix);
   });
 
   test('the roles trust only the configured principals', () => {
@@ -125,7 +142,7 @@ describe('the governance stack of the sample sources', () => {
 describe('governance settings from CDK context', () => {
   test('without any, analysts are this account\'s principals and there is no PII-reader role', () => {
     const app = lakehouseApp();
-    expect(app.governance.access.piiReaders).toBeUndefined();
+    expect(app.platform.access.piiReaders).toBeUndefined();
     app.template.resourceCountIs('AWS::Athena::WorkGroup', 1);
     const trust = JSON.stringify(ofType(app.resources, 'AWS::IAM::Role').map(([, r]) => r.Properties.AssumeRolePolicyDocument));
     expect(trust).toContain(':root');
