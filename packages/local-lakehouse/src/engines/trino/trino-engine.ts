@@ -165,9 +165,9 @@ async function exportTables(
       out.set(`${t.database}.${t.table}`, path.join(location, 'data', '**', '*.parquet'));
     }
   } finally {
-    // the tables were unregistered one by one: only the empty schema is left; a failure to drop it is said, not hidden
+    // a failure to drop the temporary schema leaves it in the warehouse's catalog: said, not hidden
     await client.query(`DROP SCHEMA IF EXISTS ${trinoQuote(schema)}`).catch((err: unknown) => {
-      progress.line(`verify: could not drop the export schema ${schema} (${errorMessage(err)}); it holds no tables and can be dropped by hand`);
+      progress.line(`verify: could not drop the temporary export schema ${schema} (${errorMessage(err)}); drop it by hand`);
     });
   }
   return out;
