@@ -74,7 +74,8 @@ export const GOVERNANCE_CONTEXT_KEYS = {
   bytesScannedCutoffPerQuery: 'lakehouse:bytesScannedCutoffPerQuery',
 } as const;
 
-const ACCOUNT_ID = /^\d{12}$/;
+/** A 12-digit AWS account ID. */
+export const ACCOUNT_ID = /^\d{12}$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/;
 
 function listFromContext(key: string, value: unknown): string[] | undefined {

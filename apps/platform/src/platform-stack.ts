@@ -7,7 +7,7 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { GovernanceConfig, PlatformConfig, sourcePorts, validateConfig } from './config';
+import { ACCOUNT_ID, GovernanceConfig, PlatformConfig, sourcePorts, validateConfig } from './config';
 
 /** Properties of the {@link PlatformStack}. */
 export interface PlatformStackProps extends StackProps {
@@ -40,7 +40,7 @@ export interface SourceStackDependencies {
 
 /** An account ID becomes that account's principal, an ARN that role or user. */
 function principalOf(value: string): iam.IPrincipal {
-  return /^\d{12}$/.test(value) ? new iam.AccountPrincipal(value) : new iam.ArnPrincipal(value);
+  return ACCOUNT_ID.test(value) ? new iam.AccountPrincipal(value) : new iam.ArnPrincipal(value);
 }
 
 /**

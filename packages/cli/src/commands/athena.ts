@@ -86,13 +86,8 @@ const QUERY_OPTIONS = {
   'help': { type: 'boolean', short: 'h' },
 } as const;
 
-const HISTORY_OPTIONS = {
-  'workgroup': { type: 'string' },
-  'database': { type: 'string' },
-  'format': { type: 'string' },
-  'price-per-tb': { type: 'string' },
-  'help': { type: 'boolean', short: 'h' },
-} as const;
+/** `lakehouse history` takes the query options but --athena (it only runs there) and --at (it lists every snapshot). */
+const { athena: _athena, at: _at, ...HISTORY_OPTIONS } = QUERY_OPTIONS;
 
 const VALUE_EXAMPLES: Readonly<Record<string, string>> = {
   'workgroup': 'lakehouse-analysts',
