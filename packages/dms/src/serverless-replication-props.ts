@@ -1,4 +1,4 @@
-import { LakehouseNetwork } from '@cdc-lakehouse/networking';
+import { IReplicationNetwork } from '@cdc-lakehouse/networking';
 import { Duration, Size } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { DmsAccountRoles } from './account-roles';
@@ -107,7 +107,7 @@ export interface DmsServerlessReplicationProps extends ReplicationOptions {
   readonly sourceName: string;
 
   /** The network: the replication runs in its private subnets with its replication security group. */
-  readonly network: LakehouseNetwork;
+  readonly network: IReplicationNetwork;
 
   /** ARN of the source endpoint. */
   readonly sourceEndpointArn: string;

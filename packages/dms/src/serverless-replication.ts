@@ -85,7 +85,7 @@ export class DmsServerlessReplication extends Construct {
       // DMS stores identifiers in lowercase; a generated mixed-case name would not match its own Ref.
       replicationSubnetGroupIdentifier: `${props.sourceName}-replication-subnets`,
       replicationSubnetGroupDescription: `DMS replication of source ${props.sourceName}: private subnets of the lakehouse network`,
-      subnetIds: props.network.vpc.selectSubnets(props.network.privateSubnets).subnetIds,
+      subnetIds: props.network.replicationSubnetIds,
     });
 
     this.replicationConfig = new dms.CfnReplicationConfig(this, 'Resource', {

@@ -1,4 +1,4 @@
-import { LakehouseNetwork } from '@cdc-lakehouse/networking';
+import { IReplicationNetwork } from '@cdc-lakehouse/networking';
 import { RawZone } from '@cdc-lakehouse/raw-zone';
 import { DmsAccountRoles } from './account-roles';
 import { S3TargetOptions } from './s3-target-props';
@@ -20,7 +20,7 @@ export interface DmsSourceProps extends DmsSourceTlsProps {
   readonly sourceName: string;
 
   /** The lakehouse network: the replication runs in its private subnets behind its replication security group. */
-  readonly network: LakehouseNetwork;
+  readonly network: IReplicationNetwork;
 
   /** The raw zone the changes are written into. */
   readonly rawZone: RawZone;

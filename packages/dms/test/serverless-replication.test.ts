@@ -1,7 +1,10 @@
-import { Duration, Size } from 'aws-cdk-lib';
+import { IReplicationNetwork, ReplicationNetwork } from '@cdc-lakehouse/networking';
+import { RawZone } from '@cdc-lakehouse/raw-zone';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import {
   DMS_SERVERLESS_METRIC_DIMENSION,
   DmsAccountRoles,
@@ -12,7 +15,10 @@ import {
 } from '../src';
 import { sourceEndpoint, testStack, TestStack } from './helpers';
 
-function replication(t: TestStack, props: Partial<DmsServerlessReplicationProps> = {}): DmsServerlessReplication {
+/** What {@link replication} builds on: a test stack's, or an imported network in a stack of another app. */
+type ReplicationBase = Pick<TestStack, 'stack' | 'rawZone'> & { readonly network: IReplicationNetwork };
+
+function replication(t: ReplicationBase, props: Partial<DmsServerlessReplicationProps> = {}): DmsServerlessReplication {
   const target = new DmsS3Target(t.stack, 'Target', { sourceName: 'billing', rawZone: t.rawZone });
   return new DmsServerlessReplication(t.stack, 'Replication', {
     sourceName: 'billing',
@@ -232,5 +238,32 @@ describe('DmsServerlessReplication', () => {
     template.resourceCountIs('Custom::DmsAccountRole', 0);
     const [config] = Object.values(template.findResources('AWS::DMS::ReplicationConfig'));
     expect(config.DependsOn).toBeUndefined();
+  });
+
+  test('on a network imported from SSM parameters (another app), the subnet group and the security group reference the parameters', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Source');
+    const subnetIds = ssm.StringListParameter.valueForTypedListParameter(stack, '/lakehouse/network/replication-subnet-ids',
+      ssm.ParameterValueType.AWS_EC2_SUBNET_ID);
+    const securityGroupId = ssm.StringParameter.valueForStringParameter(stack, '/lakehouse/network/replication-security-group-id');
+    const network = ReplicationNetwork.fromAttributes(stack, 'Network', { subnetIds, securityGroupId });
+    replication({ stack, network, rawZone: new RawZone(stack, 'RawZone', { sourceName: 'billing' }) });
+    const template = Template.fromStack(stack);
+
+    const parameters = template.toJSON().Parameters as Record<string, { Type: string; Default: string }>;
+    const parameterOf = (name: string) => Object.keys(parameters).find(id => parameters[id].Default === name);
+    const subnetParameter = parameterOf('/lakehouse/network/replication-subnet-ids');
+    const securityGroupParameter = parameterOf('/lakehouse/network/replication-security-group-id');
+    expect(parameters[subnetParameter!].Type).toBe('AWS::SSM::Parameter::Value<List<AWS::EC2::Subnet::Id>>');
+    template.hasResourceProperties('AWS::DMS::ReplicationSubnetGroup', {
+      ReplicationSubnetGroupIdentifier: 'billing-replication-subnets',
+      SubnetIds: { Ref: subnetParameter },
+    });
+    template.hasResourceProperties('AWS::DMS::ReplicationConfig', {
+      ComputeConfig: Match.objectLike({ VpcSecurityGroupIds: [{ Ref: securityGroupParameter }] }),
+    });
+    template.resourceCountIs('AWS::EC2::VPC', 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
   });
 });

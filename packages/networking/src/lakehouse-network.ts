@@ -11,6 +11,7 @@ import {
   LakehouseInterfaceEndpoint,
 } from './interface-endpoint';
 import { ExistingVpcLookup, LakehouseNetworkProps } from './lakehouse-network-props';
+import { IReplicationNetwork } from './replication-network';
 
 const HTTPS = 443;
 const DEFAULT_VPC_CIDR = '10.40.0.0/16';
@@ -28,7 +29,7 @@ const PREFIX_LIST_ID = /^pl-[0-9a-f]{8,17}$/;
  * the replication needs is reached through an endpoint, and source databases through the VPC
  * or whatever the owner attaches to it (peering, VPN, Transit Gateway).
  */
-export class LakehouseNetwork extends Construct {
+export class LakehouseNetwork extends Construct implements IReplicationNetwork {
   /** The VPC, created or looked up. */
   public readonly vpc: ec2.IVpc;
   /** The private subnets replication instances and endpoints go into. */
@@ -112,6 +113,11 @@ export class LakehouseNetwork extends Construct {
       this.replicationSecurityGroup.addEgressRule(this.endpointSecurityGroup, ec2.Port.tcp(HTTPS), 'HTTPS to the interface endpoints');
     }
     this.allowS3Egress(props.s3PrefixListId);
+  }
+
+  /** IDs of the private subnets the replication runs in: those of `privateSubnets`. */
+  public get replicationSubnetIds(): string[] {
+    return this.vpc.selectSubnets(this.privateSubnets).subnetIds;
   }
 
   /**
