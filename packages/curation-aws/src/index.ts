@@ -1,5 +1,5 @@
 export { LakehouseWarehouse } from './warehouse/lakehouse-warehouse';
-export type { LakehouseWarehouseProps } from './warehouse/lakehouse-warehouse-props';
+export type { LakehouseWarehouseAttributes, LakehouseWarehouseProps } from './warehouse/lakehouse-warehouse-props';
 export { GlueCurationJob } from './glue/glue-curation-job';
 export type { GlueCurationJobProps } from './glue/glue-curation-job-props';
 export { sourceJobSpec, curatedTableName, type CurationTable, type CurationPartitionTransform } from './glue/job-spec';

@@ -44,3 +44,23 @@ export interface LakehouseWarehouseProps {
    */
   readonly abortIncompleteMultipartUploadAfter?: Duration;
 }
+
+/**
+ * Attributes of a warehouse deployed elsewhere (e.g. by the platform app), for
+ * {@link LakehouseWarehouse.fromAttributes}. Literal values or tokens (e.g. read from SSM parameters).
+ */
+export interface LakehouseWarehouseAttributes {
+  /** Name of the warehouse bucket. */
+  readonly bucketName: string;
+
+  /** ARN of the KMS key encrypting the warehouse bucket. */
+  readonly encryptionKeyArn: string;
+
+  /**
+   * Sources whose curated database the importing stack creates from the start (`curated_<source>`
+   * each, located in the imported bucket); more can be added with `addSource()`.
+   *
+   * @default - none
+   */
+  readonly sourceNames?: string[];
+}

@@ -5,15 +5,24 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { LakehouseWarehouseProps } from './lakehouse-warehouse-props';
+import { LakehouseWarehouseAttributes, LakehouseWarehouseProps } from './lakehouse-warehouse-props';
 import { curatedDatabaseName } from '../private/names';
 
 const BUCKET_NAME = /^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/;
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
 /** Glue Data Catalog actions that read curated tables (Iceberg keeps no Glue partitions). */
 const CATALOG_READ_ACTIONS = ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables'];
 /** Catalog actions an Iceberg writer needs: create a table once, then commit by updating its metadata pointer. */
 const CATALOG_WRITE_ACTIONS = [...CATALOG_READ_ACTIONS, 'glue:CreateTable', 'glue:UpdateTable'];
+
+/** Marks the props of an imported warehouse; module-private, so only `fromAttributes` can set it. */
+const IMPORTED = Symbol('LakehouseWarehouse.imported');
+
+/** Props as `fromAttributes` passes them to the constructor. */
+interface InternalProps extends LakehouseWarehouseProps {
+  readonly [IMPORTED]?: LakehouseWarehouseAttributes;
+}
 
 /**
  * The lakehouse warehouse: one S3 bucket holding every curated Iceberg table, encrypted with a
@@ -23,62 +32,60 @@ const CATALOG_WRITE_ACTIONS = [...CATALOG_READ_ACTIONS, 'glue:CreateTable', 'glu
  *
  * Bucket, key and databases are retained on stack deletion unless the raw zone's context flag
  * `@cdc-lakehouse/raw-zone:removeDataOnDestroy` is `true` (one flag for all lakehouse data).
+ *
+ * A stack of another app reaches the same warehouse through {@link LakehouseWarehouse.fromAttributes}:
+ * the bucket and key are imported, the source's curated database is created in the importing stack.
  */
 export class LakehouseWarehouse extends Construct {
-  /** The warehouse bucket. */
-  public readonly bucket: s3.Bucket;
-  /** The key encrypting the warehouse bucket. */
-  public readonly encryptionKey: kms.Key;
-  /** The bucket receiving the warehouse bucket's server access logs. */
-  public readonly serverAccessLogsBucket: s3.IBucket;
-  /** Whether bucket, key and databases are deleted with the stack (the context flag is `true`). */
+  /**
+   * Imports a warehouse deployed elsewhere (e.g. by the platform app) from its bucket name and key
+   * ARN, so that a stack of another app can curate into it. Nothing of the warehouse itself is
+   * created: no bucket, no key, no access-log bucket. `addSource()` still creates the curated Glue
+   * database of a source, here, located in the imported bucket; grants work as on a created warehouse.
+   *
+   * @param scope the importing construct: the curated databases go under it
+   * @param id ID of the imported warehouse
+   * @param attrs the bucket name, the key ARN and the sources to create curated databases for
+   */
+  public static fromAttributes(scope: Construct, id: string, attrs: LakehouseWarehouseAttributes): LakehouseWarehouse {
+    const props: InternalProps = { sourceNames: attrs.sourceNames, [IMPORTED]: attrs };
+    return new LakehouseWarehouse(scope, id, props);
+  }
+
+  /** The warehouse bucket: created, or imported by name. */
+  public readonly bucket: s3.IBucket;
+  /** The key encrypting the warehouse bucket: created, or imported by ARN. */
+  public readonly encryptionKey: kms.IKey;
+  /** The bucket receiving the warehouse bucket's server access logs; undefined for an imported warehouse. */
+  public readonly serverAccessLogsBucket?: s3.IBucket;
+  /** Whether bucket, key and databases (of an imported warehouse: its databases) are deleted with the stack (the context flag is `true`). */
   public readonly removeDataOnDestroy: boolean;
   private readonly databases = new Map<string, glue.Database>();
 
   constructor(scope: Construct, id: string, props: LakehouseWarehouseProps = {}) {
     super(scope, id);
-    if (props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) && !BUCKET_NAME.test(props.bucketName)) {
-      throw new Error(`bucketName: '${props.bucketName}' is not allowed; use 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
-    }
-    if (props.serverAccessLogsBucket?.encryptionKey) {
-      throw new Error('serverAccessLogsBucket: S3 server access logs cannot be delivered to an SSE-KMS bucket; use an SSE-S3 bucket such as AccessLogsBucket');
-    }
+    const imported = (props as InternalProps)[IMPORTED];
+    if (imported) validateAttributes(imported);
+    else validateProps(props);
     const removal = dataRemoval(this);
     this.removeDataOnDestroy = removal.removeData;
-    this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? new AccessLogsBucket(this, 'AccessLogs').bucket;
-
-    this.encryptionKey = new kms.Key(this, 'Key', {
-      description: 'Encrypts the lakehouse warehouse (curated Iceberg tables)',
-      enableKeyRotation: true,
-      removalPolicy: removal.removalPolicy,
-      pendingWindow: removal.removeData ? Duration.days(7) : undefined,
-    });
-
-    this.bucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.bucketName,
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.encryptionKey,
-      // one data key per bucket rather than per object: Iceberg writes many small metadata files
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      serverAccessLogsBucket: this.serverAccessLogsBucket,
-      serverAccessLogsPrefix: 'warehouse/',
-      // no expiry of current objects: Iceberg decides which files are live, a lifecycle rule would corrupt tables
-      lifecycleRules: [{
-        id: 'noncurrent-versions-and-uploads',
-        noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
-        abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(3),
-      }],
-      removalPolicy: removal.removalPolicy,
-      autoDeleteObjects: removal.removeData,
-    });
+    if (imported) {
+      this.encryptionKey = kms.Key.fromKeyArn(this, 'Key', imported.encryptionKeyArn);
+      this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', { bucketName: imported.bucketName, encryptionKey: this.encryptionKey });
+    } else {
+      this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? new AccessLogsBucket(this, 'AccessLogs').bucket;
+      this.encryptionKey = new kms.Key(this, 'Key', {
+        description: 'Encrypts the lakehouse warehouse (curated Iceberg tables)',
+        enableKeyRotation: true,
+        removalPolicy: removal.removalPolicy,
+        pendingWindow: removal.removeData ? Duration.days(7) : undefined,
+      });
+      this.bucket = this.createBucket(props, this.encryptionKey, this.serverAccessLogsBucket);
+    }
 
     for (const name of props.sourceNames ?? []) this.addSource(name);
-    if (!removal.flagSet) warnDataRetained(this, 'The lakehouse warehouse (bucket, KMS key and curated databases)');
+    // an imported warehouse has no bucket or key here; its databases alone are no reason to warn
+    if (!imported && !removal.flagSet) warnDataRetained(this, 'The lakehouse warehouse (bucket, KMS key and curated databases)');
   }
 
   /** The warehouse root, `s3://<bucket>/`: Iceberg's `warehouse` setting. */
@@ -201,5 +208,49 @@ export class LakehouseWarehouse extends Construct {
       resourceArns: this.catalogArns(sourceName),
     });
     return location.combine(listing).combine(objects).combine(key).combine(catalog);
+  }
+
+  private createBucket(props: LakehouseWarehouseProps, encryptionKey: kms.IKey, serverAccessLogsBucket: s3.IBucket): s3.Bucket {
+    const removal = dataRemoval(this);
+    return new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey,
+      // one data key per bucket rather than per object: Iceberg writes many small metadata files
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      serverAccessLogsBucket,
+      serverAccessLogsPrefix: 'warehouse/',
+      // no expiry of current objects: Iceberg decides which files are live, a lifecycle rule would corrupt tables
+      lifecycleRules: [{
+        id: 'noncurrent-versions-and-uploads',
+        noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
+        abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(3),
+      }],
+      removalPolicy: removal.removalPolicy,
+      autoDeleteObjects: removal.removeData,
+    });
+  }
+}
+
+function validateProps(props: LakehouseWarehouseProps): void {
+  if (props.bucketName !== undefined && !Token.isUnresolved(props.bucketName) && !BUCKET_NAME.test(props.bucketName)) {
+    throw new Error(`bucketName: '${props.bucketName}' is not allowed; use 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
+  }
+  if (props.serverAccessLogsBucket?.encryptionKey) {
+    throw new Error('serverAccessLogsBucket: S3 server access logs cannot be delivered to an SSE-KMS bucket; use an SSE-S3 bucket such as AccessLogsBucket');
+  }
+}
+
+function validateAttributes(attrs: LakehouseWarehouseAttributes): void {
+  if (!Token.isUnresolved(attrs.bucketName) && !BUCKET_NAME.test(attrs.bucketName)) {
+    throw new Error(`bucketName: '${attrs.bucketName}' is not a bucket name; expected 3-63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`);
+  }
+  if (!Token.isUnresolved(attrs.encryptionKeyArn) && !KEY_ARN.test(attrs.encryptionKeyArn)) {
+    throw new Error(`encryptionKeyArn: '${attrs.encryptionKeyArn}' is not a KMS key ARN; expected arn:<partition>:kms:<region>:<account>:key/<key-id>`);
   }
 }
