@@ -44,6 +44,21 @@ export interface ILakeFormationSettings {
 }
 
 /**
+ * Attributes of settings deployed by another app (the platform's), for {@link LakeFormationSettings.fromAttributes};
+ * apart from `domains`, literal values or tokens (e.g. read from SSM parameters).
+ */
+export interface LakeFormationSettingsAttributes {
+  /** The `lakehouse:domain` values, as the settings were created with (`sourceNames`): literal names, checked at synth time. */
+  readonly domains: readonly string[];
+  /** Name of the warehouse bucket. */
+  readonly warehouseBucketName: string;
+  /** The service token of the shared `IAM_ALLOWED_PRINCIPALS` revocation provider (the provider's function ARN). */
+  readonly revocationServiceToken: string;
+  /** ARN of the revocation provider's role. */
+  readonly revocationRoleArn: string;
+}
+
+/**
  * The Lake Formation settings the whole lakehouse shares: data lake settings (APPEND; the CDK deploy role, the given
  * admins and the revoking Lambda's role added, nobody removed; full table access for Glue 5.0 allowed), the warehouse
  * registered with a role of its own, the three LF-tags, the `IAM_ALLOWED_PRINCIPALS` revocation provider each source
@@ -51,6 +66,22 @@ export interface ILakeFormationSettings {
  * `SourceGovernance`. Unproven Lake Formation behaviour is listed in `LAKE_FORMATION_VERIFY`.
  */
 export class LakeFormationSettings extends Construct implements ILakeFormationSettings {
+  /**
+   * Imports settings created by another app (the platform's), so that a source's `SourceGovernance` can live in a
+   * stack of an app of its own. Nothing is created: the warehouse bucket is imported by name and the revocation
+   * provider's role by ARN, immutable (each source's revocation still attaches its own read policy to it). The
+   * imported settings have no `grantDependencies`: the settings and tags exist because the platform is deployed
+   * first. A source, database or raw bucket governed twice through the same imported settings is refused as by the
+   * real ones.
+   *
+   * @param scope the importing construct
+   * @param id ID of the imported settings
+   * @param attrs the domains, the warehouse bucket's name and the revocation provider's service token and role ARN
+   */
+  public static fromAttributes(scope: Construct, id: string, attrs: LakeFormationSettingsAttributes): ILakeFormationSettings {
+    return new ImportedLakeFormationSettings(scope, id, attrs);
+  }
+
   /** The data lake settings: APPEND, the deploy role an admin, full table access for Glue 5.0 allowed. */
   public readonly settings: lakeformation.CfnDataLakeSettings;
   /** The role Lake Formation uses for the warehouse bucket (trusts lakeformation.amazonaws.com). */
@@ -63,9 +94,7 @@ export class LakeFormationSettings extends Construct implements ILakeFormationSe
   public readonly revocationRole: iam.IRole;
   public readonly grantDependencies: readonly CfnResource[];
   private readonly readerRoles = new Set<string>();
-  private readonly claimedSources = new Set<string>();
-  private readonly claimedDatabases = new Map<string, string>();
-  private readonly claimedBuckets = new Map<s3.IBucket, string>();
+  private readonly claims = new SourceClaims();
 
   constructor(scope: Construct, id: string, props: LakeFormationSettingsProps) {
     super(scope, id);
@@ -122,23 +151,58 @@ export class LakeFormationSettings extends Construct implements ILakeFormationSe
   }
 
   public claimSource(source: GovernedSource): void {
-    const where = `SourceGovernance source "${source.sourceName}"`;
-    if (this.claimedSources.has(source.sourceName.toLowerCase())) {
-      throw new Error(`${where}: governed twice (LF-tag values ignore case); create one SourceGovernance per source`);
-    }
-    this.claimedSources.add(source.sourceName.toLowerCase());
-    const owner = this.claimedBuckets.get(source.rawBucket);
-    if (owner !== undefined) throw new Error(`${where}: its raw bucket is also source "${owner}"'s (a location is registered once); give each source its own raw zone`);
-    this.claimedBuckets.set(source.rawBucket, source.sourceName);
-    for (const database of [source.curatedDatabaseName, source.rawDatabaseName]) {
-      if (database === undefined || Token.isUnresolved(database)) continue;
-      const databaseOwner = this.claimedDatabases.get(database);
-      if (databaseOwner !== undefined) throw new Error(`${where}: database "${database}" also belongs to source "${databaseOwner}"; give each source its own databases`);
-      this.claimedDatabases.set(database, source.sourceName);
-    }
+    this.claims.claim(source);
   }
 
   private grantOnTags(id: string, grant: TagGrant): lakeformation.CfnPrincipalPermissions {
     return grantOnTags(this, id, grant, this.grantDependencies);
+  }
+}
+
+/** {@link LakeFormationSettings.fromAttributes}: the settings of another app, imported. */
+class ImportedLakeFormationSettings extends Construct implements ILakeFormationSettings {
+  public readonly domains: readonly string[];
+  public readonly warehouseBucket: s3.IBucket;
+  public readonly revocationServiceToken: string;
+  public readonly revocationRole: iam.IRole;
+  public readonly grantDependencies: readonly CfnResource[] = [];
+  private readonly claims = new SourceClaims();
+
+  constructor(scope: Construct, id: string, attrs: LakeFormationSettingsAttributes) {
+    super(scope, id);
+    validateSourceNames(attrs.domains, 'LakeFormationSettings.fromAttributes', 'domains');
+    this.domains = [...attrs.domains];
+    this.warehouseBucket = s3.Bucket.fromBucketName(this, 'WarehouseBucket', attrs.warehouseBucketName);
+    this.revocationServiceToken = attrs.revocationServiceToken;
+    this.revocationRole = iam.Role.fromRoleArn(this, 'RevocationRole', attrs.revocationRoleArn, { mutable: false });
+  }
+
+  public claimSource(source: GovernedSource): void {
+    this.claims.claim(source);
+  }
+}
+
+/** Which sources, databases and raw buckets a set of settings governs; each at most once. */
+class SourceClaims {
+  private readonly sources = new Set<string>();
+  private readonly databases = new Map<string, string>();
+  private readonly buckets = new Map<s3.IBucket, string>();
+
+  /** Records the source, its raw bucket and its databases; throws, naming the fix, if one of them is already claimed. */
+  public claim(source: GovernedSource): void {
+    const where = `SourceGovernance source "${source.sourceName}"`;
+    if (this.sources.has(source.sourceName.toLowerCase())) {
+      throw new Error(`${where}: governed twice (LF-tag values ignore case); create one SourceGovernance per source`);
+    }
+    this.sources.add(source.sourceName.toLowerCase());
+    const owner = this.buckets.get(source.rawBucket);
+    if (owner !== undefined) throw new Error(`${where}: its raw bucket is also source "${owner}"'s (a location is registered once); give each source its own raw zone`);
+    this.buckets.set(source.rawBucket, source.sourceName);
+    for (const database of [source.curatedDatabaseName, source.rawDatabaseName]) {
+      if (database === undefined || Token.isUnresolved(database)) continue;
+      const databaseOwner = this.databases.get(database);
+      if (databaseOwner !== undefined) throw new Error(`${where}: database "${database}" also belongs to source "${databaseOwner}"; give each source its own databases`);
+      this.databases.set(database, source.sourceName);
+    }
   }
 }

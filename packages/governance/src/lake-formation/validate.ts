@@ -6,14 +6,24 @@ const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@%]{1,256}$/u;
 /** Glue database names. */
 const DATABASE_NAME = /^[a-z0-9_]{1,255}$/;
 
-/** Validates the settings' source names (the `lakehouse:domain` values) at synth time. @internal */
-export function validateSourceNames(sourceNames: readonly string[]): void {
-  if (sourceNames.length === 0) throw new Error('LakeFormationSettings: `sourceNames` is empty; pass the name of every governed source');
+/**
+ * Validates the settings' source names (the `lakehouse:domain` values) at synth time.
+ *
+ * @param sourceNames the names
+ * @param owner what takes them, first in every message
+ * @param prop the prop that holds them
+ * @internal
+ */
+export function validateSourceNames(sourceNames: readonly string[], owner = 'LakeFormationSettings', prop = 'sourceNames'): void {
+  if (Token.isUnresolved(sourceNames)) {
+    throw new Error(`${owner}: \`${prop}\` is a token; pass the literal source names (each source is checked against them at synth time)`);
+  }
+  if (sourceNames.length === 0) throw new Error(`${owner}: \`${prop}\` is empty; pass the name of every governed source`);
   const seen = new Set<string>();
   for (const name of sourceNames) {
-    const where = `LakeFormationSettings source "${name}"`;
-    if (!TAG_VALUE.test(name)) throw new Error(`${where}: \`sourceNames\` are lakehouse:domain LF-tag values; use 1-256 letters, digits or _.:/=+-@%`);
-    if (seen.has(name.toLowerCase())) throw new Error(`${where}: given twice in \`sourceNames\` (LF-tag values ignore case); name each source once`);
+    const where = `${owner} source "${name}"`;
+    if (!TAG_VALUE.test(name)) throw new Error(`${where}: \`${prop}\` are lakehouse:domain LF-tag values; use 1-256 letters, digits or _.:/=+-@%`);
+    if (seen.has(name.toLowerCase())) throw new Error(`${where}: given twice in \`${prop}\` (LF-tag values ignore case); name each source once`);
     seen.add(name.toLowerCase());
   }
 }
