@@ -1,4 +1,5 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
@@ -64,5 +65,20 @@ export class AccessLogsBucket extends Construct {
       reason: 'This bucket is the server access log target; logging it would need yet another log bucket, and logging it into itself loops.',
     });
     if (!removal.flagSet) warnDataRetained(this, 'The S3 server access log bucket');
+  }
+
+  /**
+   * Lets S3 deliver server access logs here from every bucket of this bucket's account. A bucket in this app gets its
+   * own statement (naming it) when it is given this bucket as its log target; a bucket in a stack of another app (the
+   * lakehouse app's raw zones) cannot add one to this policy, so the owner accepts the account's buckets instead.
+   */
+  public acceptLogsFromAccount(): void {
+    this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogsFromThisAccount',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [this.bucket.arnForObjects('*')],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+    }));
   }
 }

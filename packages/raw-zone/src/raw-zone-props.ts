@@ -49,7 +49,8 @@ export interface RawZoneProps {
 
   /**
    * Bucket receiving the raw bucket's server access logs, under `<sourceName>/`. It must accept
-   * S3 log delivery: SSE-S3 (not SSE-KMS), for example an `AccessLogsBucket`.
+   * S3 log delivery: SSE-S3 (not SSE-KMS), for example an `AccessLogsBucket`. An imported bucket (another app's)
+   * must accept it by its own policy, e.g. `AccessLogsBucket.acceptLogsFromAccount()` in its stack.
    *
    * @default - an `AccessLogsBucket` is created in this construct
    */

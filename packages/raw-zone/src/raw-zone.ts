@@ -1,4 +1,4 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -80,6 +80,11 @@ export class RawZone extends Construct {
       autoDeleteObjects: removal.removeData,
     });
 
+    if (!(this.serverAccessLogsBucket instanceof s3.Bucket)) {
+      // an imported log bucket's policy is its owner's: the platform's accepts log delivery from the account
+      Annotations.of(this.bucket).acknowledgeWarning('@aws-cdk/aws-s3:accessLogsPolicyNotAdded',
+        'The log bucket is imported; its owner accepts S3 log delivery from this account (AccessLogsBucket.acceptLogsFromAccount).');
+    }
     if (!removal.flagSet) warnDataRetained(this, `The raw zone of source '${props.sourceName}' (bucket and KMS key)`);
   }
 

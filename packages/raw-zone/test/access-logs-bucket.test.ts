@@ -1,8 +1,8 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
-import { AccessLogsBucket, REMOVE_DATA_ON_DESTROY_CONTEXT } from '../src';
+import { AccessLogsBucket, REMOVE_DATA_ON_DESTROY_CONTEXT, RawZone } from '../src';
 
 function synth(props = {}, context: Record<string, unknown> = {}) {
   const stack = new Stack(new App({ context }), 'Logs');
@@ -75,5 +75,31 @@ describe('AccessLogsBucket', () => {
   test('rejects an invalid bucketName and a fractional expireAfter', () => {
     expect(() => synth({ bucketName: 'Access_Logs' })).toThrow(/^bucketName: 'Access_Logs' is not allowed; use lowercase letters/);
     expect(() => synth({ expireAfter: Duration.hours(12) })).toThrow(/^expireAfter: .* is not allowed; use a whole number of days, at least 1$/);
+  });
+
+  test('acceptLogsFromAccount lets S3 log delivery write for this account\'s buckets only (buckets of another app)', () => {
+    const stack = new Stack(new App(), 'Logs', { env: { account: '111111111111', region: 'eu-west-1' } });
+    new AccessLogsBucket(stack, 'AccessLogs').acceptLogsFromAccount();
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'S3ServerAccessLogsFromThisAccount',
+          Effect: 'Allow',
+          Principal: { Service: 'logging.s3.amazonaws.com' },
+          Action: 's3:PutObject',
+          Condition: { StringEquals: { 'aws:SourceAccount': '111111111111' } },
+        })]),
+      },
+    });
+  });
+
+  test('a raw zone logging to an imported bucket acknowledges that it cannot add itself to that bucket\'s policy', () => {
+    const warning = Match.stringLikeRegexp('Unable to add necessary logging permissions');
+    const plain = new Stack(new App(), 'Plain'); // what the CDK says of any bucket logging to an imported one
+    new s3.Bucket(plain, 'Bucket', { serverAccessLogsBucket: s3.Bucket.fromBucketName(plain, 'Logs', 'platform-logs') });
+    expect(Annotations.fromStack(plain).findWarning('*', warning)).toHaveLength(1);
+    const stack = new Stack(new App(), 'Source');
+    new RawZone(stack, 'RawZone', { sourceName: 'orders', serverAccessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'platform-logs') });
+    expect(Annotations.fromStack(stack).findWarning('*', warning)).toEqual([]);
   });
 });
