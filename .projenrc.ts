@@ -1,6 +1,6 @@
 import {
   CdkApp, ConstructLibrary, EnvironmentCatalog, GlueScripts, IntegrationTestSuite, LakehouseMonorepo, RuntimeLibrary, SourceCatalog, TrinoRehearsal,
-  VERSIONS,
+  VERSIONS, WORKSPACE_VERSION,
 } from './projenrc';
 
 const repo = new LakehouseMonorepo({
@@ -110,17 +110,48 @@ const operations = new ConstructLibrary(repo, {
   workspaceDeps: [dms, curationAws, nagSupport],
 });
 
-// Apps
+// How the apps find each other: the platform publishes its shared pieces as SSM parameters, each source stack reads them
+const platformLink = new ConstructLibrary(repo, {
+  name: 'platform-link',
+  description: "The platform's shared pieces as SSM parameters: published by the platform app, imported by each source stack, checked before a deploy",
+  workspaceDeps: [networking, rawZone, curationAws, governance],
+  deps: [`@aws-sdk/client-ssm@${VERSIONS.awsSdkSsm}`], // the pre-deploy check
+  devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`],
+});
+
+// What both apps are configured from: the sources and environments declared below, governance context, CloudFormation's limits
+const appConfig = new ConstructLibrary(repo, {
+  name: 'app-config',
+  description: 'Configuration of the platform and lakehouse apps: sources and environments from .projenrc.ts, governance context, template limits',
+  workspaceDeps: [rawZone],
+});
+
+// Apps: the platform (once per account and region), then the lakehouse composing the sources on it
 const platform = new CdkApp(repo, {
   name: 'platform',
-  description: 'The platform: shared network, access logs, DMS account roles and the warehouse, plus one stack per source database',
-  workspaceDeps: [networking, rawZone, dms, curationAws, governance, operations],
+  description: 'The platform: network, access logs, DMS account roles, warehouse, Lake Formation settings, analysts\' workgroups, alarm topic',
+  workspaceDeps: [appConfig, platformLink, networking, rawZone, dms, curationAws, governance],
+});
+const lakehouse = new CdkApp(repo, {
+  name: 'lakehouse',
+  description: 'The lakehouse: one stack per source database (raw zone, replication, curation, governance) and its dashboard, on the platform',
+  workspaceDeps: [appConfig, platformLink, curationAws, governance, operations],
+  deps: [`@aws-sdk/client-ssm@${VERSIONS.awsSdkSsm}`],
+  // stops with "deploy the platform first" when the platform's parameters are missing in the account and region
+  preDeploy: 'node lib/check-platform.js',
 });
 // Scale bench: 20 sources × 50 tables generated, compiled and synthesized, every template against CloudFormation's limits
-platform.defineTarget('bench', 'node lib/bench/scale.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
+lakehouse.defineTarget('bench', 'node lib/bench/scale.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
+
+// the root's tests build both apps together (test/apps-*.test.ts): governance and environments across the two
+repo.nx.addImplicitDependency(platform.nxName);
+repo.nx.addImplicitDependency(lakehouse.nxName);
+repo.addDevDeps(...[appConfig, platform, lakehouse, governance, rawZone].map((p) => `${p.packageName}@${WORKSPACE_VERSION}`), `cdk-nag@${VERSIONS.cdkNag}`);
 
 // Source databases. Adding one: a new entry here, then `npx projen` (see README "Add a source").
-const sources = new SourceCatalog(repo, { app: platform, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations });
+const sources = new SourceCatalog(repo, {
+  app: lakehouse, config: appConfig, platformLink, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations,
+});
 sources.add({
   name: 'orders',
   engine: 'postgres',
@@ -149,9 +180,9 @@ sources.add({
   curation: { engine: 'athena', schedule: 'rate(15 minutes)', maxParallelTables: 2, freshnessAlarmMinutes: 60 },
 });
 
-// Environments the platform deploys to: `npx nx deploy platform --configuration=<name>` (see README "Environments").
+// Environments both apps deploy to: `npx nx deploy platform -c <name>`, then `npx nx deploy lakehouse -c <name>` (README "Environments").
 // One account and region each; every field but those has a default.
-const environments = new EnvironmentCatalog({ app: platform });
+const environments = new EnvironmentCatalog({ apps: [platform, lakehouse], config: appConfig });
 environments.add({
   name: 'dev',
   account: '111111111111',
@@ -174,9 +205,10 @@ environments.add({
 
 // Suites and scripts
 const integrationTests = new IntegrationTestSuite(repo, {
-  description: 'Integration tests against real PostgreSQL and MySQL servers',
-  deps: [`pg@${VERSIONS.pg}`, `mysql2@${VERSIONS.mysql2}`, `testcontainers@${VERSIONS.testcontainers}`],
-  workspaceDeps: [curation, sourceSetup, localLakehouse, cli, query],
+  description: 'Integration tests against real PostgreSQL and MySQL servers, and moto_server',
+  deps: [`pg@${VERSIONS.pg}`, `mysql2@${VERSIONS.mysql2}`, `testcontainers@${VERSIONS.testcontainers}`, `@aws-sdk/client-ssm@${VERSIONS.awsSdkSsm}`],
+  // the lakehouse app's pre-deploy check runs as `nx deploy lakehouse` runs it
+  workspaceDeps: [curation, sourceSetup, localLakehouse, cli, query, appConfig, platformLink, lakehouse],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`],
   // Also run in containers (podman here, or the caller's Docker): every suite that starts a database server, except the Spark ones.
   containerSuites: [

@@ -1,6 +1,6 @@
 // The environments (dev, prod, …) an app deploys to, declared in .projenrc.ts, and the checks `npx projen` runs on them.
 import { Component, TextFile } from 'projen';
-import { CdkApp } from './kinds';
+import { CdkApp, ConstructLibrary } from './kinds';
 import { EVENTBRIDGE_SCHEDULE } from './source-entry';
 import { tsLiteral } from './source-render';
 
@@ -143,32 +143,35 @@ function validateGovernance(where: string, g: EnvironmentGovernanceEntry): void 
 
 /** Options of {@link EnvironmentCatalog}. */
 export interface EnvironmentCatalogOptions {
-  /** The CDK app deployed to each environment: gets one Nx configuration per environment and `src/environments.generated.ts`. */
-  readonly app: CdkApp;
+  /** The CDK apps deployed to each environment: each gets one Nx configuration per environment. */
+  readonly apps: CdkApp[];
+  /** The package both apps are configured from: gets `src/config/environments.generated.ts`. */
+  readonly config: ConstructLibrary;
 }
 
 /**
- * The environments an app deploys to, from one typed list in .projenrc.ts: `environments.add({...})` then
- * `npx projen` writes the app's `src/environments.generated.ts` and the configuration `<name>` of its `synth`,
- * `diff`, `deploy` and `cfn-lint` targets (`npx nx deploy platform --configuration=prod`).
+ * The environments the apps deploy to, from one typed list in .projenrc.ts: `environments.add({...})` then
+ * `npx projen` writes the config package's `src/config/environments.generated.ts` and, in every app, the
+ * configuration `<name>` of its `synth`, `diff`, `deploy` and `cfn-lint` targets (`npx nx deploy platform -c prod`).
  */
 export class EnvironmentCatalog extends Component {
   private readonly entries: EnvironmentEntry[] = [];
   private readonly file: TextFile;
 
-  private readonly app: CdkApp;
+  private readonly apps: CdkApp[];
 
   constructor(options: EnvironmentCatalogOptions) {
-    super(options.app);
-    this.app = options.app;
-    this.file = new TextFile(options.app, 'src/environments.generated.ts', { lines: [], readonly: true });
+    super(options.config);
+    if (options.apps.length === 0) throw new Error('EnvironmentCatalog: give at least one app');
+    this.apps = options.apps;
+    this.file = new TextFile(options.config, 'src/config/environments.generated.ts', { lines: [], readonly: true });
   }
 
   /** Adds an environment; throws a one-line error when the entry is wrong. */
   public add(entry: EnvironmentEntry): void {
     validateEnvironment(entry, this.entries);
     this.entries.push(entry);
-    this.app.addEnvironment(entry.name);
+    for (const app of this.apps) app.addEnvironment(entry.name);
   }
 
   /** The environments, in the order they were added. */
@@ -194,7 +197,7 @@ export class EnvironmentCatalog extends Component {
       '',
       '/** An environment the app deploys to, as declared in .projenrc.ts (`environments.add({...})`). */',
       'export interface LakehouseEnvironment {',
-      `  /** Chosen with \`-c ${CdkApp.ENVIRONMENT_CONTEXT}=<name>\`, or \`npx nx <synth|diff|deploy> ${this.app.nxName} --configuration=<name>\`. */`,
+      `  /** Chosen with \`-c ${CdkApp.ENVIRONMENT_CONTEXT}=<name>\`, or \`npx nx <synth|diff|deploy> <${this.apps.map((a) => a.nxName).join('|')}> -c <name>\`. */`,
       '  readonly name: string;',
       '  /** Account of every stack. */',
       '  readonly account: string;',

@@ -73,6 +73,16 @@ function launcherScript(nxName: string, entry: string): string[] {
   ];
 }
 
+/** Options of a {@link CdkApp}. */
+export interface CdkAppOptions extends WorkspacePackageOptions {
+  /**
+   * A command run before every `cdk deploy` of the app (plain and per environment, which gets `--environment <name>`);
+   * a non-zero exit stops the deploy. E.g. the lakehouse app's check that its platform is deployed.
+   * @default - none
+   */
+  readonly preDeploy?: string;
+}
+
 /**
  * A deployable CDK app in `apps/`: compiled once, synthesized from `lib/main.js` (no ts-node on
  * the hot path), with Nx targets `synth`, `diff`, `deploy` and `cfn-lint`. Each environment added
@@ -89,8 +99,9 @@ export class CdkApp extends WorkspacePackage {
 
   private static readonly ENV = { CDK_DISABLE_CLI_TELEMETRY: 'true' };
   private readonly environmentNames: string[] = [];
+  private readonly preDeploy?: string;
 
-  constructor(root: Root, options: WorkspacePackageOptions) {
+  constructor(root: Root, options: CdkAppOptions) {
     super(root, {
       ...options,
       folder: 'apps',
@@ -130,7 +141,13 @@ export class CdkApp extends WorkspacePackage {
       inputs: ['production', '^production'],
     }, 'cfn-lint', {}, false);
     this.defineTarget('diff', 'cdk diff', { dependsOn: ['build'], cache: false }, 'diff', env);
+    this.preDeploy = options.preDeploy;
     this.defineTarget('deploy', 'cdk deploy --all', { dependsOn: ['build'], cache: false }, 'deploy', env);
+    if (this.preDeploy) {
+      const prefix = Object.entries(env).map(([k, v]) => `${k}=${v} `).join('');
+      this.tasks.tryFind('deploy')!.prependExec(this.preDeploy);
+      this.nx.addTarget('deploy', { dependsOn: ['build'], cache: false, command: `${this.preDeploy} && ${prefix}npx cdk deploy --all` });
+    }
   }
 
   /**
@@ -147,7 +164,8 @@ export class CdkApp extends WorkspacePackage {
     this.nx.addConfiguration('synth', name, { command: `${prefix}npx cdk synth --quiet ${context}`, output });
     this.nx.addConfiguration('cfn-lint', name, { command: `cfn-lint --non-zero-exit-code error ${output}/*.template.json` });
     this.nx.addConfiguration('diff', name, { command: `${prefix}npx cdk diff ${context} --output ${output}` });
-    this.nx.addConfiguration('deploy', name, { command: `${prefix}npx cdk deploy --all ${context} --output ${output}` });
+    const check = this.preDeploy ? `${this.preDeploy} --environment ${name} && ` : '';
+    this.nx.addConfiguration('deploy', name, { command: `${check}${prefix}npx cdk deploy --all ${context} --output ${output}` });
   }
 
   /** The environments added so far, in order. */

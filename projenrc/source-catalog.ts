@@ -10,9 +10,12 @@ import { WorkspaceRoot } from './workspace-package';
 
 /** The packages generated source packages build on. */
 export interface SourceCatalogOptions {
-  /** The CDK app that deploys every source (gets one stack per source). */
+  /** The CDK app that deploys every source (gets one stack per source, `src/sources.generated.ts`). */
   readonly app: CdkApp;
-  readonly networking: ConstructLibrary;
+  /** The apps' configuration package: gets the list of sources, `src/config/sources.generated.ts`. */
+  readonly config: ConstructLibrary;
+  /** How a source stack finds the platform (`IPlatformLink`). */
+  readonly platformLink: ConstructLibrary;
   readonly rawZone: ConstructLibrary;
   readonly dms: ConstructLibrary;
   readonly dmsPostgres: ConstructLibrary;
@@ -32,6 +35,7 @@ export interface SourceCatalogOptions {
 export class SourceCatalog extends Component {
   private readonly entries: SourcePackage[] = [];
   private readonly registry: TextFile;
+  private readonly list: TextFile;
 
   constructor(private readonly root: typescript.TypeScriptProject & WorkspaceRoot, private readonly options: SourceCatalogOptions) {
     super(root);
@@ -42,7 +46,9 @@ export class SourceCatalog extends Component {
       root.nx.addImplicitDependency(options.curationAws.nxName);
       root.nx.addImplicitDependency(options.governance.nxName);
       root.nx.addImplicitDependency(options.operations.nxName);
+      root.nx.addImplicitDependency(options.platformLink.nxName);
     }
+    this.list = new TextFile(options.config, 'src/config/sources.generated.ts', { lines: [], readonly: true });
     this.registry = new TextFile(options.app, 'src/sources.generated.ts', {
       lines: [], // filled in preSynthesize, once every source is known
       readonly: true,
@@ -64,45 +70,41 @@ export class SourceCatalog extends Component {
   }
 
   public preSynthesize(): void {
-    const lines = [
-      `// ${this.registry.marker}`,
-      ...sortImports([
-        "import { Stack, StackProps } from 'aws-cdk-lib';",
-        "import type { RetentionDays } from 'aws-cdk-lib/aws-logs';",
-        "import type { ReplicationOptions } from '@cdc-lakehouse/dms';",
-        "import { Construct } from 'constructs';",
-        "import type { SourceGovernance } from '@cdc-lakehouse/governance';",
-        "import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';",
-        ...this.entries.map((s) => `import { ${s.stackClass} } from '${s.packageName}';`),
-      ]),
+    const list = [
+      `// ${this.list.marker}`,
       "import type { SourceConfig } from './config';",
-      "import type { PlatformStack } from './platform-stack';",
-      '',
-      '/** A source database\'s stack: its Lake Formation governance, and what it tells the dashboard about itself. */',
-      'export type SourceStack = Stack & { readonly governance: SourceGovernance; readonly monitoring: LakehouseDashboardSource };',
-      '',
-      '/** What every source stack takes besides the platform\'s pieces: its environment\'s settings (see environment.ts). */',
-      'export interface SourceStackOptions extends StackProps {',
-      '  /** DMS Serverless capacity of the replication. */',
-      '  readonly replication?: ReplicationOptions;',
-      '  /** Replaces the source\'s curation schedule. */',
-      '  readonly curationSchedule?: string;',
-      '  /** Retention of the curation logs. */',
-      '  readonly logRetention?: RetentionDays;',
-      '  /** Subscribed to the source\'s alarm topic. */',
-      '  readonly alarmEmails?: string[];',
-      '}',
       '',
       '/** The source databases listed in .projenrc.ts. */',
       'export const SOURCE_DATABASES: SourceConfig[] = [',
       ...this.entries.map((s) => `  { name: '${s.entry.name}', engine: '${s.entry.engine}' },`),
       '];',
       '',
-      '/** Adds one stack per source database, each using the platform\'s network, log bucket, DMS account roles, warehouse and Lake Formation settings. */',
-      'export function addSourceStacks(scope: Construct, platform: PlatformStack, props: SourceStackOptions = {}): SourceStack[] {',
-      '  const shared = platform.sourceStackDependencies();',
+    ];
+    for (const line of list) this.list.addLine(line);
+    const lines = [
+      `// ${this.registry.marker}`,
+      ...sortImports([
+        "import type { SourceStackOptions } from '@cdc-lakehouse/app-config';",
+        "import type { SourceGovernance } from '@cdc-lakehouse/governance';",
+        "import type { LakehouseDashboardSource } from '@cdc-lakehouse/operations';",
+        "import type { IPlatformLink } from '@cdc-lakehouse/platform-link';",
+        "import { Stack } from 'aws-cdk-lib';",
+        "import { Construct } from 'constructs';",
+        ...this.entries.map((s) => `import { ${s.stackClass} } from '${s.packageName}';`),
+      ]),
+      '',
+      '/** A source database\'s stack: its Lake Formation governance, and what it tells the dashboard about itself. */',
+      'export type SourceStack = Stack & { readonly governance: SourceGovernance; readonly monitoring: LakehouseDashboardSource };',
+      '',
+      '/** The stack ids of the sources listed in .projenrc.ts, in order. */',
+      'export const SOURCE_STACK_IDS: readonly string[] = [',
+      ...this.entries.map((s) => `  '${s.stackId}',`),
+      '];',
+      '',
+      '/** Adds one stack per source database, each importing the platform\'s network, log bucket, warehouse and Lake Formation settings. */',
+      'export function addSourceStacks(scope: Construct, platform: IPlatformLink, props: SourceStackOptions = {}): SourceStack[] {',
       '  return [',
-      ...this.entries.map((s) => `    new ${s.stackClass}(scope, '${s.stackId}', { ...props, ...shared }),`),
+      ...this.entries.map((s) => `    new ${s.stackClass}(scope, '${s.stackId}', { ...props, platform }),`),
       '  ];',
       '}',
       '',
@@ -123,7 +125,7 @@ export class SourcePackage extends ConstructLibrary {
     super(root, {
       name: `source-${entry.name}`,
       description: `Source "${entry.name}" (${entry.engine}): raw zone, DMS replication and curation (${entry.curation?.engine ?? 'glue'}), generated from .projenrc.ts`,
-      workspaceDeps: [options.networking, options.rawZone, options.dms, enginePackage, options.curationAws, options.governance, options.operations],
+      workspaceDeps: [options.platformLink, options.rawZone, options.dms, enginePackage, options.curationAws, options.governance, options.operations],
       tags: ['type:source', `engine:${entry.engine}`],
       devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`],
     });

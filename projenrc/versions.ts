@@ -35,6 +35,7 @@ export const VERSIONS = {
   awsSdkAthena: '^3.1164.0',
   awsSdkCloudWatch: '^3.1164.0',
   awsSdkLakeFormation: '^3.1048.0',
+  awsSdkSsm: '^3.1164.0',
   awsSdkClientMock: '^4.1.0',
   aslValidator: '^4.0.0',
 } as const;

@@ -1,13 +1,19 @@
+import { ENVIRONMENTS, ENVIRONMENT_CONTEXT_KEY, LakehouseEnvironment, selectEnvironment } from '@cdc-lakehouse/app-config';
+import { buildLakehouseApp } from '@cdc-lakehouse/lakehouse';
+import { buildPlatformApp } from '@cdc-lakehouse/platform';
 import { REMOVE_DATA_ON_DESTROY_CONTEXT } from '@cdc-lakehouse/raw-zone';
 import { App } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ENVIRONMENTS, ENVIRONMENT_CONTEXT_KEY, LakehouseEnvironment, buildLakehouseApp, selectEnvironment } from '../src';
 
-/** The app as main.ts builds it, with `-c key=value` context (strings, as the CLI gives them). */
+/**
+ * Both apps as their main.ts build them, with the same `-c key=value` context (strings, as the CLI gives them), as
+ * `npx nx deploy platform -c <env>` and `npx nx deploy lakehouse -c <env>` do; `app` is the lakehouse app.
+ */
 function lakehouseApp(context: Record<string, string> = {}) {
+  const { platform } = buildPlatformApp(new App({ context }));
   const app = new App({ context });
-  return { app, ...buildLakehouseApp(app) };
+  return { app, platform, ...buildLakehouseApp(app) };
 }
 
 const dev = ENVIRONMENTS.find((e) => e.name === 'dev')!;
@@ -86,13 +92,16 @@ describe('lakehouse:environment=dev', () => {
     }
   });
 
-  test('cdk-nag AwsSolutions finds nothing unacknowledged', () => {
-    const report = new AwsSolutionsChecks().validateScope(app);
-    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);
+  test('cdk-nag AwsSolutions finds nothing unacknowledged, in either app', () => {
+    for (const scope of [app, platform.node.root]) {
+      const report = new AwsSolutionsChecks().validateScope(scope);
+      expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} @ ${r.constructPath}`))).toEqual([]);
+    }
   });
 
-  test('synth records the lookups a deploy resolves with credentials (none is faked)', () => {
-    const assembly = app.synth();
+  test('the platform\'s synth records the lookups a deploy resolves with credentials (none is faked); the lakehouse has none', () => {
+    expect(app.synth().manifest.missing ?? []).toEqual([]);
+    const assembly = (platform.node.root as App).synth();
     const missing = assembly.manifest.missing ?? [];
     expect(missing.length).toBeGreaterThan(0);
     for (const m of missing) expect(m.props).toMatchObject({ account: '111111111111', region: 'eu-west-1' });
@@ -142,7 +151,7 @@ describe('precedence', () => {
       },
     };
     const app = new App({ context: { 'lakehouse:analystPrincipals': 'arn:aws:iam::111111111111:role/FromContext' } });
-    const { platform } = buildLakehouseApp(app, { environment: governed });
+    const { platform } = buildPlatformApp(app, { environment: governed });
     const template = Template.fromStack(platform);
     const trusts = JSON.stringify(template.findResources('AWS::IAM::Role'));
     expect(trusts).toContain('role/FromContext');

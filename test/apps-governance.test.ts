@@ -1,7 +1,9 @@
+import { GOVERNANCE_CONTEXT_KEYS, GovernanceConfig, governanceFromContext } from '@cdc-lakehouse/app-config';
 import { ANALYSTS_WORKGROUP_NAME, PII_READERS_WORKGROUP_NAME, SENSITIVITY_TAG, ZONE_TAG } from '@cdc-lakehouse/governance';
+import { buildLakehouseApp } from '@cdc-lakehouse/lakehouse';
+import { buildPlatformApp } from '@cdc-lakehouse/platform';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { GOVERNANCE_CONTEXT_KEYS, GovernanceConfig, LakehouseStacks, buildLakehouseApp, governanceFromContext } from '../src';
 
 const PII_READER = 'arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PiiReaders_0123456789abcdef';
 const ANALYSTS = 'arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Analysts_0123456789abcdef';
@@ -9,12 +11,12 @@ const ANALYSTS = 'arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 
 /**
- * The app as main.ts builds it, with governance settings given as CDK context (as `cdk deploy -c …` would): the
+ * Both apps as their main.ts build them, with governance settings given as CDK context (as `cdk deploy -c …` would): the
  * platform's template (shared settings, tags, analysts) and every source's (its own governance).
  */
 function lakehouseApp(context: Record<string, unknown> = {}) {
-  const app = new App({ context });
-  const stacks: LakehouseStacks = buildLakehouseApp(app);
+  const { platform } = buildPlatformApp(new App({ context }));
+  const stacks = { ...buildLakehouseApp(new App({ context })), platform };
   const template = Template.fromStack(stacks.platform);
   const sourceTemplates = stacks.sources.map((s) => Template.fromStack(s));
   // keyed `<stack>/<logical ID>`: the source stacks' logical IDs repeat
@@ -32,7 +34,7 @@ function principalText(stack: Stack, role: { roleArn: string }): string {
   return JSON.stringify(stack.resolve(role.roleArn));
 }
 
-describe('the governance of the sample sources: shared on the platform, per source in its stack', () => {
+describe('the governance of the sample sources: shared on the platform app\'s stack, per source in its stack of the lakehouse app', () => {
   const app = lakehouseApp({
     [GOVERNANCE_CONTEXT_KEYS.analystPrincipals]: ANALYSTS,
     [GOVERNANCE_CONTEXT_KEYS.piiReaderPrincipals]: PII_READER,
@@ -49,7 +51,7 @@ describe('the governance of the sample sources: shared on the platform, per sour
     expect(settings[1].Properties.AllowFullTableExternalDataAccess).toBe(true);
   });
 
-  test('every grant is created after the settings (and so removed before them on delete): by DependsOn, or the source stack\'s dependency', () => {
+  test('every platform grant is created after the settings (DependsOn); a source\'s grants come after by deploy order (platform first)', () => {
     const [[settingsId]] = ofType(app.resources, 'AWS::LakeFormation::DataLakeSettings');
     const grants = ofType(app.resources, 'AWS::LakeFormation::PrincipalPermissions');
     expect(grants.length).toBeGreaterThan(0);
@@ -58,7 +60,7 @@ describe('the governance of the sample sources: shared on the platform, per sour
     }
     for (const source of app.sources) {
       expect(ofType(app.sourceTemplates[app.sources.indexOf(source)].toJSON().Resources, 'AWS::LakeFormation::PrincipalPermissions').length).toBeGreaterThan(0);
-      expect(source.dependencies).toContain(app.platform);
+      expect(source.dependencies).toEqual([]); // the lakehouse app is deployed after the platform app, whose settings exist by then
     }
   });
 

@@ -1,5 +1,5 @@
 import { Testing } from 'projen';
-import { CdkApp, EnvironmentCatalog, EnvironmentEntry, LakehouseMonorepo } from '../projenrc';
+import { CdkApp, ConstructLibrary, EnvironmentCatalog, EnvironmentEntry, LakehouseMonorepo } from '../projenrc';
 import { sampleOutdir } from './sample-outdir';
 
 const dev: EnvironmentEntry = {
@@ -16,9 +16,11 @@ const prod: EnvironmentEntry = { name: 'prod', account: '222222222222', region: 
 
 function workspace() {
   const repo = new LakehouseMonorepo({ name: 'sample', description: 'test', outdir: sampleOutdir('environments') });
-  const app = new CdkApp(repo, { name: 'platform', description: 'app' });
-  const environments = new EnvironmentCatalog({ app });
-  return { repo, app, environments };
+  const config = new ConstructLibrary(repo, { name: 'app-config', description: 'config' });
+  const platform = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [config] });
+  const lakehouse = new CdkApp(repo, { name: 'lakehouse', description: 'app', workspaceDeps: [config], preDeploy: 'node lib/check-platform.js' });
+  const environments = new EnvironmentCatalog({ apps: [platform, lakehouse], config });
+  return { repo, platform, lakehouse, environments };
 }
 
 describe('environments declared in .projenrc.ts', () => {
@@ -27,6 +29,7 @@ describe('environments declared in .projenrc.ts', () => {
   environments.add(prod);
   const files = Testing.synth(repo);
   const targets = files['apps/platform/project.json'].targets;
+  const lakehouseTargets = files['apps/lakehouse/project.json'].targets;
 
   test('each is a configuration of synth, diff, deploy and cfn-lint passing -c lakehouse:environment=<name>', () => {
     expect(Object.keys(targets.synth.configurations)).toEqual(['dev', 'prod']);
@@ -40,6 +43,36 @@ describe('environments declared in .projenrc.ts', () => {
     expect(targets['cfn-lint'].configurations.dev.command).toBe('cfn-lint --non-zero-exit-code error cdk.out.dev/*.template.json');
   });
 
+  test('every app deploys to every environment', () => {
+    for (const target of ['synth', 'diff', 'deploy', 'cfn-lint']) {
+      expect(Object.keys(targets[target].configurations)).toEqual(['dev', 'prod']);
+      expect(Object.keys(lakehouseTargets[target].configurations)).toEqual(['dev', 'prod']);
+    }
+    expect(lakehouseTargets.synth.configurations.prod).toEqual({
+      command: 'CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet -c lakehouse:environment=prod',
+      output: 'cdk.out.prod',
+    });
+  });
+
+  test('an app with a pre-deploy check runs it, for the environment deployed, before every cdk deploy', () => {
+    expect(lakehouseTargets.deploy.configurations.dev.command).toBe(
+      'node lib/check-platform.js --environment dev && CDK_DISABLE_CLI_TELEMETRY=true npx cdk deploy --all -c lakehouse:environment=dev --output cdk.out.dev',
+    );
+    expect(lakehouseTargets.deploy.configurations.prod.command).toBe(
+      'node lib/check-platform.js --environment prod && CDK_DISABLE_CLI_TELEMETRY=true npx cdk deploy --all -c lakehouse:environment=prod --output cdk.out.prod',
+    );
+    // the plain deploy checks the platform deployed without an environment
+    expect(lakehouseTargets.deploy).toMatchObject({ dependsOn: ['build'], cache: false });
+    expect(lakehouseTargets.deploy.options.command).toBe('node lib/check-platform.js && CDK_DISABLE_CLI_TELEMETRY=true npx cdk deploy --all');
+    const steps = files['apps/lakehouse/.projen/tasks.json'].tasks.deploy.steps.map((s: { exec: string }) => s.exec);
+    expect(steps).toEqual(['node lib/check-platform.js', 'cdk deploy --all']);
+    // only the app that asks for one
+    expect(targets.deploy.configurations.dev.command).not.toContain('check-platform');
+    expect(targets.deploy.options.command).toBe('CDK_DISABLE_CLI_TELEMETRY=true npx cdk deploy --all');
+    expect(targets.synth.configurations.dev.command).not.toContain('check-platform');
+    expect(lakehouseTargets.diff.configurations.dev.command).not.toContain('check-platform');
+  });
+
   test('a configured synth caches its own cloud assembly, never the environment-agnostic cdk.out', () => {
     expect(targets.synth.outputs).toEqual(['{projectRoot}/{options.output}']);
     expect(targets.synth.options).toMatchObject({ command: 'CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet', output: 'cdk.out' });
@@ -48,14 +81,23 @@ describe('environments declared in .projenrc.ts', () => {
     expect(files['apps/platform/.gitignore']).toMatch(/^cdk\.out\.\*$/m);
   });
 
-  test('the app gets the environments as a typed literal, with the removal default filled in', () => {
-    const generated: string = files['apps/platform/src/environments.generated.ts'];
+  test('the config package gets the environments as a typed literal, with the removal default filled in', () => {
+    expect(files['apps/platform/src/environments.generated.ts']).toBeUndefined();
+    expect(files['apps/lakehouse/src/environments.generated.ts']).toBeUndefined();
+    const generated: string = files['packages/app-config/src/config/environments.generated.ts'];
     expect(generated).toContain('export interface LakehouseEnvironment {');
     expect(generated).toContain('export const ENVIRONMENTS: readonly LakehouseEnvironment[] = [');
     expect(generated).toContain("    removal: 'destroy',");
     expect(generated).toMatch(/name: 'prod',\n {4}account: '222222222222',\n {4}region: 'eu-west-1',\n {4}removal: 'retain',\n {4}logRetentionDays: 365,/);
     expect(generated).not.toContain('allowDestroyInProduction');
+    expect(generated).toContain('`npx nx <synth|diff|deploy> <platform|lakehouse> -c <name>`');
   });
+});
+
+test('an environment catalog without an app is refused', () => {
+  const repo = new LakehouseMonorepo({ name: 'sample', description: 'test', outdir: sampleOutdir('environments') });
+  const config = new ConstructLibrary(repo, { name: 'app-config', description: 'config' });
+  expect(() => new EnvironmentCatalog({ apps: [], config })).toThrow('EnvironmentCatalog: give at least one app');
 });
 
 describe('a wrong environment stops npx projen with one line naming the environment and the field', () => {

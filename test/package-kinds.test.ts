@@ -152,6 +152,24 @@ describe('package kinds', () => {
     expect(targets['cfn-lint']).toMatchObject({ dependsOn: ['synth'], options: { command: 'cfn-lint --non-zero-exit-code error cdk.out/*.template.json' } });
     expect(targets.diff.cache).toBe(false);
     expect(targets.deploy.cache).toBe(false);
+    // no pre-deploy command unless the app gives one (test/environments.test.ts)
+    expect(targets.deploy.options.command).toBe('CDK_DISABLE_CLI_TELEMETRY=true npx cdk deploy --all');
+    expect(files['apps/platform/.projen/tasks.json'].tasks.deploy.steps).toEqual([{ exec: 'cdk deploy --all' }]);
+  });
+
+  test('an app\'s pre-deploy command runs before cdk deploy, from Nx and from projen, and stops it when it fails', () => {
+    const repo = new LakehouseMonorepo({ name: 'sample-lakehouse', description: 'test', outdir: sampleOutdir('package-kinds') });
+    new CdkApp(repo, { name: 'lakehouse', description: 'app', preDeploy: 'node lib/check-platform.js' });
+    const out = Testing.synth(repo);
+    const deploy = out['apps/lakehouse/project.json'].targets.deploy;
+    expect(deploy).toMatchObject({ dependsOn: ['build'], cache: false });
+    expect(deploy.options).toEqual({ command: 'node lib/check-platform.js && CDK_DISABLE_CLI_TELEMETRY=true npx cdk deploy --all', cwd: 'apps/lakehouse' });
+    expect(deploy.configurations).toBeUndefined();
+    expect(out['apps/lakehouse/.projen/tasks.json'].tasks.deploy.steps).toEqual([{ exec: 'node lib/check-platform.js' }, { exec: 'cdk deploy --all' }]);
+    // synth and diff are not checked: they need no deployed platform
+    const targets = out['apps/lakehouse/project.json'].targets;
+    expect(targets.synth.options.command).toBe('CDK_DISABLE_CLI_TELEMETRY=true npx cdk synth --quiet');
+    expect(targets.diff.options.command).toBe('CDK_DISABLE_CLI_TELEMETRY=true npx cdk diff');
   });
 
   test('glue scripts are an Nx project tested with pytest on the installed Spark, not an npm workspace', () => {

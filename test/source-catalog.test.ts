@@ -31,7 +31,6 @@ const billing: SourceEntry = {
 function workspace() {
   const repo = new LakehouseMonorepo({ name: 'sample', description: 'test', outdir: sampleOutdir('source-catalog') });
   const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
-  const networking = lib('networking');
   const rawZone = lib('raw-zone');
   const dms = lib('dms');
   const dmsPostgres = lib('dms-postgres');
@@ -39,8 +38,12 @@ function workspace() {
   const curationAws = lib('curation-aws');
   const governance = lib('governance');
   const operations = lib('operations');
-  const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking] });
-  const catalog = new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations });
+  const platformLink = lib('platform-link');
+  const config = lib('app-config');
+  const app = new CdkApp(repo, { name: 'lakehouse', description: 'app', workspaceDeps: [config, platformLink] });
+  const catalog = new SourceCatalog(repo, {
+    app, config, platformLink, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations,
+  });
   return { repo, catalog };
 }
 
@@ -71,24 +74,71 @@ describe('adding a source from .projenrc.ts', () => {
     expect(mariadb).toContain('export class BillingEuSourceStack extends Stack');
   });
 
-  test('the app deploying sources depends on every source package and adds one stack each', () => {
-    expect(files['apps/platform/package.json'].dependencies).toMatchObject({
+  test('the app deploying sources depends on every source package and adds one stack each, on the platform it is given', () => {
+    expect(files['apps/lakehouse/package.json'].dependencies).toMatchObject({
       '@cdc-lakehouse/source-orders': WORKSPACE_VERSION,
       '@cdc-lakehouse/source-billing-eu': WORKSPACE_VERSION,
     });
-    const registry: string = files['apps/platform/src/sources.generated.ts'];
-    expect(registry).toContain("new OrdersSourceStack(scope, 'LakehouseSource-orders', { ...props, ...shared }),");
-    expect(registry).toContain("new BillingEuSourceStack(scope, 'LakehouseSource-billing-eu', { ...props, ...shared }),");
-    expect(registry).toContain("  { name: 'billing-eu', engine: 'mariadb' },");
+    const registry: string = files['apps/lakehouse/src/sources.generated.ts'];
+    expect(registry).toContain("new OrdersSourceStack(scope, 'LakehouseSource-orders', { ...props, platform }),");
+    expect(registry).toContain("new BillingEuSourceStack(scope, 'LakehouseSource-billing-eu', { ...props, platform }),");
+    expect(registry).toContain("export const SOURCE_STACK_IDS: readonly string[] = [\n  'LakehouseSource-orders',\n  'LakehouseSource-billing-eu',\n];");
+    expect(registry).toContain("import type { SourceStackOptions } from '@cdc-lakehouse/app-config';");
+    expect(registry).toContain("import type { IPlatformLink } from '@cdc-lakehouse/platform-link';");
+    // the options are the config package's now, and the list of sources too
+    expect(registry).not.toContain('interface SourceStackOptions');
+    expect(registry).not.toContain('SOURCE_DATABASES');
+  });
+
+  test('the config package lists the sources, name and engine, in order', () => {
+    const list: string = files['packages/app-config/src/config/sources.generated.ts'];
+    expect(list).toContain("import type { SourceConfig } from './config';");
+    expect(list).toContain([
+      'export const SOURCE_DATABASES: SourceConfig[] = [',
+      "  { name: 'orders', engine: 'postgres' },",
+      "  { name: 'billing-eu', engine: 'mariadb' },",
+      '];',
+    ].join('\n'));
+    expect(files['apps/lakehouse/src/config/sources.generated.ts']).toBeUndefined();
+  });
+
+  test('each source stack finds the platform through the platform link, not the platform\'s constructs', () => {
+    const stack: string = files['packages/source-orders/src/stack.ts'];
+    expect(stack).toContain("import type { IPlatformLink, SourcePlatform } from '@cdc-lakehouse/platform-link';");
+    expect(stack).toContain('  readonly platform: IPlatformLink;');
+    expect(stack).toContain('  public readonly platform: SourcePlatform;');
+    expect(stack).toContain('    this.platform = props.platform.bind(this, SOURCE.name);\n    const platform = this.platform;');
+    expect(stack).toContain([
+      "    this.rawZone = new RawZone(this, 'RawZone', {",
+      '      sourceName: SOURCE.name,',
+      '      serverAccessLogsBucket: platform.serverAccessLogsBucket,',
+      '      bucketNamePrefix: platform.bucketNamePrefix,',
+      '    });',
+    ].join('\n'));
+    expect(stack).toContain('      network: platform.network,\n');
+    expect(stack).toContain('      warehouse: platform.warehouse,\n');
+    // the platform app creates the account-wide DMS roles once; no source stack creates or adopts them
+    expect(stack).toContain('      createAccountRoles: false,');
+    for (const gone of ['props.network', 'props.warehouse', 'props.governance', 'props.accountRoles', 'props.serverAccessLogsBucket', '@cdc-lakehouse/networking']) {
+      expect(stack).not.toContain(gone);
+    }
+    const deps = files['packages/source-orders/package.json'].dependencies;
+    expect(deps['@cdc-lakehouse/platform-link']).toBe(WORKSPACE_VERSION);
+    expect(deps).not.toHaveProperty('@cdc-lakehouse/networking');
+    // its generated test reads the platform as the platform app publishes it
+    const test: string = files['packages/source-orders/test/stack.test.ts'];
+    expect(test).toContain("  const platform = new PlatformParameters({ environmentName: 'test', domains: [SOURCE.name] });");
+    expect(test).toContain("const stack = new OrdersSourceStack(app, 'Source', { platform });");
+    expect(test).not.toContain("new Stack(app, 'Platform')");
+    expect(files['packages/source-orders/README.md']).toContain('- stack: `OrdersSourceStack`, deployed by the lakehouse app as `LakehouseSource-orders`');
   });
 
   test('each source stack governs itself on the platform\'s Lake Formation settings', () => {
     const stack: string = files['packages/source-orders/src/stack.ts'];
-    expect(stack).toContain("import { ILakeFormationSettings, SourceGovernance } from '@cdc-lakehouse/governance';");
-    expect(stack).toContain('  readonly governance: ILakeFormationSettings;');
-    expect(stack).toContain("    this.governance = new SourceGovernance(this, 'Governance', {\n      settings: props.governance,\n      source: {");
+    expect(stack).toContain("import { SourceGovernance } from '@cdc-lakehouse/governance';");
+    expect(stack).toContain("    this.governance = new SourceGovernance(this, 'Governance', {\n      settings: platform.governance,\n      source: {");
     expect(files['packages/source-orders/package.json'].dependencies['@cdc-lakehouse/governance']).toBe(WORKSPACE_VERSION);
-    expect(files['apps/platform/src/sources.generated.ts'])
+    expect(files['apps/lakehouse/src/sources.generated.ts'])
       .toContain('export type SourceStack = Stack & { readonly governance: SourceGovernance; readonly monitoring: LakehouseDashboardSource };');
   });
 
@@ -105,7 +155,7 @@ describe('adding a source from .projenrc.ts', () => {
 
   test('the stack curates the source with a GlueCurationJob fed by the entry; job settings only where the entry sets them', () => {
     const stack: string = files['packages/source-orders/src/stack.ts'];
-    expect(stack).toContain("import { CurationEngine, GlueCurationJob, LakehouseWarehouse, SourceCuration, TableOptimizers, curatedDatabaseName } from '@cdc-lakehouse/curation-aws';");
+    expect(stack).toContain("import { CurationEngine, GlueCurationJob, SourceCuration, TableOptimizers, curatedDatabaseName } from '@cdc-lakehouse/curation-aws';");
     expect(stack).toContain('      tables: SOURCE.tables,\n      logRetention: props.logRetention,\n    });');
     expect(stack).toContain('      rawPrefix: this.source.target.bucketFolder,');
     expect(stack).toContain("new CfnOutput(this, 'CurationJobName', {\n      value: this.curation.job.jobName,");
@@ -155,11 +205,11 @@ describe('adding a source from .projenrc.ts', () => {
     for (const prop of ['replication?: ReplicationOptions', 'curationSchedule?: string', 'logRetention?: RetentionDays', 'alarmEmails?: string[]']) {
       expect(stack).toContain(`  readonly ${prop};`);
     }
-    expect(stack).toContain('      accountRoles: props.accountRoles,\n      replication: props.replication,\n    });');
+    expect(stack).toContain('      createAccountRoles: false, // the platform creates the account-wide DMS roles once\n      replication: props.replication,\n    });');
     expect(stack).toContain('this.orchestration.alarms.topic.addSubscription(new EmailSubscription(email));');
     expect(stack).toContain('replication.failureAlarm]) {\n      alarm.addAlarmAction(alarmAction);');
-    expect(files['apps/platform/src/sources.generated.ts'])
-      .toContain('export function addSourceStacks(scope: Construct, platform: PlatformStack, props: SourceStackOptions = {}): SourceStack[] {');
+    expect(files['apps/lakehouse/src/sources.generated.ts'])
+      .toContain('export function addSourceStacks(scope: Construct, platform: IPlatformLink, props: SourceStackOptions = {}): SourceStack[] {');
   });
 
   test('an Athena source gets the Athena engine and no Glue job', () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CdkApp, ConstructLibrary, LakehouseMonorepo, SourceCatalog } from '../projenrc';
 
 const ROOT = path.join(__dirname, '..');
@@ -23,11 +23,13 @@ describe('a source added in .projenrc.ts', () => {
 
     const repo = new LakehouseMonorepo({ name: 'generated', description: 'test', outdir });
     const lib = (name: string) => new ConstructLibrary(repo, { name, description: name });
-    const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations] = [
-      'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance', 'operations',
+    const [rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations, platformLink, config] = [
+      'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance', 'operations', 'platform-link', 'app-config',
     ].map(lib);
-    const app = new CdkApp(repo, { name: 'platform', description: 'app', workspaceDeps: [networking, rawZone, dms] });
-    new SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations }).add({
+    const app = new CdkApp(repo, { name: 'lakehouse', description: 'app', workspaceDeps: [config, platformLink, dms] });
+    new SourceCatalog(repo, {
+      app, config, platformLink, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations,
+    }).add({
       name: 'inventory',
       engine: 'aurora-mysql',
       secret: 'lakehouse/sources/inventory',
@@ -71,27 +73,20 @@ describe('a source added in .projenrc.ts', () => {
     expect(fs.existsSync(path.join(pkg, 'lib/stack.d.ts'))).toBe(true);
   });
 
-  /** The generated stack, built against the real packages the way the platform app builds it. */
+  /** The generated stack, built against the real packages the way the lakehouse app builds it: on the platform's SSM parameters. */
   function synthGenerated() {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const generated = require(path.join(outdir, 'packages/source-inventory/lib/index.js'));
     // resolved the way the generated package resolves them
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { LakehouseNetwork } = require(require.resolve('@cdc-lakehouse/networking', { paths: [outdir] }));
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const curationAws = require(require.resolve('@cdc-lakehouse/curation-aws', { paths: [outdir] }));
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { LakeFormationSettings } = require(require.resolve('@cdc-lakehouse/governance', { paths: [outdir] }));
+    const { PlatformParameters } = require(require.resolve('@cdc-lakehouse/platform-link', { paths: [outdir] }));
     const app = new App();
-    const platform = new Stack(app, 'Platform');
-    const network = new LakehouseNetwork(platform, 'Network', { sourcePorts: [3306] });
-    const warehouse = new curationAws.LakehouseWarehouse(platform, 'Warehouse', { sourceNames: ['inventory'] });
-    const governance = new LakeFormationSettings(platform, 'Governance', {
-      sourceNames: ['inventory'], warehouseBucket: warehouse.bucket, warehouseEncryptionKey: warehouse.encryptionKey,
-    });
-    const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { network, warehouse, governance });
+    const platform = new PlatformParameters({ environmentName: 'test', domains: ['inventory'] });
+    const stack = new generated.InventorySourceStack(app, 'LakehouseSource-inventory', { platform });
     app.synth();
-    return { generated, curationAws, stack, template: Template.fromStack(stack) };
+    return { generated, curationAws, app, stack, template: Template.fromStack(stack) };
   }
 
   test('its stack synthesizes an Aurora MySQL source replicating the declared tables', () => {
@@ -138,9 +133,36 @@ describe('a source added in .projenrc.ts', () => {
     expect(writers).toEqual(['LakehouseSource-inventory/Curation/Role', 'LakehouseSource-inventory/Orchestration/StateMachine/Role']);
   });
 
-  test('the platform app registry adds its stack', () => {
-    const registry = fs.readFileSync(path.join(outdir, 'apps/platform/src/sources.generated.ts'), 'utf8');
+  test('its stack reads the platform from the SSM parameters the platform app publishes, and creates its own curated database', () => {
+    const { app, stack, template } = synthGenerated();
+    const parameters = Object.values(template.toJSON().Parameters ?? {}) as { Type: string; Default?: string }[];
+    const read = parameters.filter((p) => p.Type.startsWith('AWS::SSM::Parameter::Value')).map((p) => p.Default);
+    expect(read).toEqual(expect.arrayContaining([
+      '/cdc-lakehouse/test/platform/network/replication-subnet-ids',
+      '/cdc-lakehouse/test/platform/network/replication-security-group-id',
+      '/cdc-lakehouse/test/platform/access-logs/bucket-name',
+      '/cdc-lakehouse/test/platform/warehouse/bucket-name',
+      '/cdc-lakehouse/test/platform/warehouse/key-arn',
+      '/cdc-lakehouse/test/platform/lake-formation/revocation-service-token',
+      '/cdc-lakehouse/test/platform/lake-formation/revocation-role-arn',
+    ]));
+    // every other parameter is the test environment's platform's (besides the CDK's bootstrap version)
+    for (const name of read.filter((n) => n !== '/cdk-bootstrap/hnb659fds/version')) expect(name).toMatch(/^\/cdc-lakehouse\/test\/platform\//);
+    template.resourceCountIs('AWS::Glue::Database', 1); // its curated one (the Glue engine reads the raw files by path)
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'curated_inventory' }) });
+    // no platform stack in the app: nothing is exported to or depended on
+    expect(app.node.children.filter((c) => Stack.isStack(c)).map((c) => c.node.id)).toEqual(['LakehouseSource-inventory']);
+    expect(stack.dependencies).toEqual([]);
+    expect(JSON.stringify(template.toJSON())).not.toContain('Fn::ImportValue');
+    // the platform creates the account-wide DMS roles once, never a source stack
+    template.resourceCountIs('Custom::DmsAccountRole', 0);
+  });
+
+  test('the lakehouse app registry adds its stack on the platform it is given', () => {
+    const registry = fs.readFileSync(path.join(outdir, 'apps/lakehouse/src/sources.generated.ts'), 'utf8');
     expect(registry).toContain("import { InventorySourceStack } from '@cdc-lakehouse/source-inventory';");
-    expect(registry).toContain("new InventorySourceStack(scope, 'LakehouseSource-inventory', { ...props, ...shared }),");
+    expect(registry).toContain("new InventorySourceStack(scope, 'LakehouseSource-inventory', { ...props, platform }),");
+    const list = fs.readFileSync(path.join(outdir, 'packages/app-config/src/config/sources.generated.ts'), 'utf8');
+    expect(list).toContain("  { name: 'inventory', engine: 'aurora-mysql' },");
   });
 });

@@ -1,5 +1,5 @@
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { findFreePort } from '../src';
+import { spawn } from 'node:child_process';
+import { MotoServer, startMotoServer } from '../src';
 import { LAKEHOUSE_CLI, REPO, run, RunResult } from '../src/lakehouse-cli';
 
 /**
@@ -19,9 +19,8 @@ interface QueuedResult {
 }
 
 describe('lakehouse query --athena against moto_server', () => {
-  let server: ChildProcess;
+  let moto: MotoServer | undefined;
   let endpoint: string;
-  let output = '';
 
   const env = (): NodeJS.ProcessEnv => {
     const vars: NodeJS.ProcessEnv = {
@@ -77,36 +76,11 @@ describe('lakehouse query --athena against moto_server', () => {
   }
 
   beforeAll(async () => {
-    if (spawnSync('moto_server', ['--help']).status !== 0) {
-      throw new Error('moto_server is not on PATH: it comes with the machine image\'s Python (pip install "moto[server]")');
-    }
-    const port = await findFreePort();
-    endpoint = `http://127.0.0.1:${port}`;
-    server = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    server.stdout!.on('data', (chunk) => { output = (output + chunk).slice(-2000); });
-    server.stderr!.on('data', (chunk) => { output = (output + chunk).slice(-2000); });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (server.exitCode !== null) {
-        throw new Error(`moto_server exited with ${server.exitCode}: ${output}`);
-      }
-      try {
-        await fetch(`${endpoint}/moto-api/`);
-        break;
-      } catch {
-        if (Date.now() > deadline) {
-          throw new Error(`moto_server did not answer on ${endpoint} within 30 s: ${output}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+    moto = await startMotoServer();
+    endpoint = moto.endpoint;
   }, 60_000);
 
-  afterAll(() => {
-    if (server?.pid !== undefined && server.exitCode === null) {
-      process.kill(server.pid, 'SIGTERM');
-    }
-  });
+  afterAll(() => moto?.stop());
 
   test('a SELECT: typed rows as JSON lines on stdout, the summary on stderr', async () => {
     await queue({

@@ -1,5 +1,5 @@
+import { platformEnv } from '@cdc-lakehouse/app-config';
 import { App } from 'aws-cdk-lib';
-import { platformEnv } from './config';
-import { buildLakehouseApp } from './lakehouse-app';
+import { buildPlatformApp } from './platform-app';
 
-buildLakehouseApp(new App(), { env: platformEnv() });
+buildPlatformApp(new App(), { env: platformEnv() });

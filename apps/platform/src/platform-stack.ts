@@ -1,13 +1,16 @@
+import { ACCOUNT_ID, GovernanceConfig, PlatformConfig, sourcePorts, validateConfig } from '@cdc-lakehouse/app-config';
 import { LakehouseWarehouse, curatedDatabaseName } from '@cdc-lakehouse/curation-aws';
 import { DmsAccountRoles } from '@cdc-lakehouse/dms';
-import { AnalystAccess, ILakeFormationSettings, LakeFormationSettings } from '@cdc-lakehouse/governance';
+import { AnalystAccess, LakeFormationSettings } from '@cdc-lakehouse/governance';
 import { LakehouseNetwork } from '@cdc-lakehouse/networking';
+import { PublishedPlatform, platformParameterPrefix } from '@cdc-lakehouse/platform-link';
 import { AccessLogsBucket, dataRemoval } from '@cdc-lakehouse/raw-zone';
 import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { IBucket } from 'aws-cdk-lib/aws-s3';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { ACCOUNT_ID, GovernanceConfig, PlatformConfig, sourcePorts, validateConfig } from './config';
 
 /** Properties of the {@link PlatformStack}. */
 export interface PlatformStackProps extends StackProps {
@@ -25,17 +28,13 @@ export interface PlatformStackProps extends StackProps {
    * @default - no added admins; this account may assume the analyst role; no PII-reader role
    */
   readonly governance?: GovernanceConfig;
-}
-
-/** What every source stack takes from the platform. */
-export interface SourceStackDependencies {
-  readonly network: LakehouseNetwork;
-  readonly serverAccessLogsBucket: IBucket;
-  readonly accountRoles?: DmsAccountRoles;
-  readonly bucketNamePrefix?: string;
-  readonly warehouse: LakehouseWarehouse;
-  /** The shared Lake Formation settings each source's governance builds on. */
-  readonly governance: ILakeFormationSettings;
+  /**
+   * The environment the platform is deployed as: names the path of its SSM parameters, `/cdc-lakehouse/<name>/platform`.
+   * @default - `/cdc-lakehouse/default/platform`
+   */
+  readonly environmentName?: string;
+  /** Who is e-mailed when an alarm of the lakehouse fires (the environment's alarm recipients). @default nobody */
+  readonly alarmEmails?: readonly string[];
 }
 
 /** An account ID becomes that account's principal, an ARN that role or user. */
@@ -44,14 +43,14 @@ function principalOf(value: string): iam.IPrincipal {
 }
 
 /**
- * The shared platform: the lakehouse network, whose replication security group reaches the
- * configured sources' ports; one access log bucket for every raw zone and the warehouse; the
- * account-wide DMS roles, created once here rather than by each source; the warehouse, with
- * one curated database per source, that every source's curation job writes into; and the shared
- * governance: Lake Formation settings (admins appended, the deploy role kept), the warehouse
- * location, the LF-tags, the revocation provider, and the analysts' side (an analyst role and,
- * when configured, a PII-reader role, each with its own Athena workgroup and results prefix,
- * granted by tag). Each source stack governs its own raw zone, databases and writers on these.
+ * The shared platform, deployed once per account and region by the platform app: the lakehouse network, whose
+ * replication security group reaches the configured sources' ports; one access log bucket for every raw zone and the
+ * warehouse; the account-wide DMS roles, created once here rather than by each source; the warehouse every source's
+ * curation writes into (each source creates its own curated database in it); the shared governance (Lake Formation
+ * settings with admins appended and the deploy role kept, the warehouse location, the LF-tags, the revocation
+ * provider, and the analysts' side: an analyst role and, when configured, a PII-reader role, each with its own Athena
+ * workgroup and results prefix, granted by tag); and the lakehouse's alarm topic. Its pieces are published as SSM
+ * parameters (`PublishedPlatform`), where the lakehouse app's source stacks find them.
  */
 export class PlatformStack extends Stack {
   /** The lakehouse network. */
@@ -66,6 +65,10 @@ export class PlatformStack extends Stack {
   public readonly lakeFormation: LakeFormationSettings;
   /** The analysts' and PII readers' roles, workgroups and results bucket. */
   public readonly access: AnalystAccess;
+  /** The topic every alarm of the lakehouse's dashboard notifies (KMS-encrypted, TLS only). */
+  public readonly alarmTopic: sns.Topic;
+  /** The SSM parameters the lakehouse app's source stacks read. */
+  public readonly published: PublishedPlatform;
   private readonly config: PlatformConfig;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
@@ -85,14 +88,16 @@ export class PlatformStack extends Stack {
 
     // one log bucket for all sources, each under its own prefix: fewer buckets to govern
     this.accessLogs = new AccessLogsBucket(this, 'AccessLogs');
+    // the raw zones live in the lakehouse app's stacks and cannot add themselves to this bucket's policy
+    this.accessLogs.acceptLogsFromAccount();
     new CfnOutput(this, 'AccessLogsBucketName', { value: this.accessLogs.bucket.bucketName, description: 'Server access logs of every raw zone' });
 
     if (props.createDmsAccountRoles ?? true) {
       this.dmsAccountRoles = new DmsAccountRoles(this, 'DmsAccountRoles');
     }
 
+    // the curated databases belong to the sources' stacks (each creates its own in this warehouse)
     this.warehouse = new LakehouseWarehouse(this, 'Warehouse', {
-      sourceNames: props.config.sources.map((s) => s.name),
       serverAccessLogsBucket: this.accessLogs.bucket,
       bucketName: props.config.bucketNamePrefix ? `${props.config.bucketNamePrefix}-warehouse` : undefined,
     });
@@ -105,6 +110,34 @@ export class PlatformStack extends Stack {
       admins: governance.lakeFormationAdmins,
     });
     this.access = this.analystAccess(governance);
+    this.alarmTopic = this.createAlarmTopic(props.alarmEmails ?? []);
+    this.published = new PublishedPlatform(this, 'Parameters', {
+      prefix: platformParameterPrefix(props.environmentName),
+      network: this.network,
+      serverAccessLogsBucket: this.accessLogs.bucket,
+      warehouse: this.warehouse,
+      lakeFormation: this.lakeFormation,
+      alarmTopic: this.alarmTopic,
+    });
+    new CfnOutput(this, 'ParameterPrefix', {
+      value: this.published.prefix,
+      description: 'SSM path of the parameters the lakehouse app reads: aws ssm get-parameters-by-path --recursive --path <value>',
+    });
+  }
+
+  /** The alarm topic, encrypted with a key CloudWatch may use for this account's alarms, with the recipients subscribed. */
+  private createAlarmTopic(emails: readonly string[]): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', { enableKeyRotation: true, description: 'Encrypts the lakehouse alarm topic' });
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+    }));
+    const topic = new sns.Topic(this, 'AlarmTopic', { masterKey: key, enforceSSL: true, displayName: 'CDC lakehouse alarms' });
+    for (const email of emails) topic.addSubscription(new EmailSubscription(email));
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'SNS topic of the lakehouse alarms: subscribe to it' });
+    return topic;
   }
 
   /** The analysts' (and PII readers') roles and workgroups, granted the curated zone by tag, with their outputs. */
@@ -136,17 +169,5 @@ export class PlatformStack extends Stack {
   /** The analysts' workgroups (the analysts' and, when configured, the PII readers'). */
   public get workgroupNames(): string[] {
     return [this.access.analysts.workgroupName, ...(this.access.piiReaders ? [this.access.piiReaders.workgroupName] : [])];
-  }
-
-  /** The shared pieces a source stack is built on. */
-  public sourceStackDependencies(): SourceStackDependencies {
-    return {
-      network: this.network,
-      serverAccessLogsBucket: this.accessLogs.bucket,
-      accountRoles: this.dmsAccountRoles,
-      bucketNamePrefix: this.config.bucketNamePrefix,
-      warehouse: this.warehouse,
-      governance: this.lakeFormation,
-    };
   }
 }

@@ -15,13 +15,15 @@ const loaded = performance.now();
 
 const repo = new projenrc.LakehouseMonorepo({ name: 'scale-bench', description: 'scale bench', outdir });
 const lib = (name: string) => new projenrc.ConstructLibrary(repo, { name, description: name });
-const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations] = [
-  'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance', 'operations',
+const [networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations, platformLink, config] = [
+  'networking', 'raw-zone', 'dms', 'dms-postgres', 'dms-mysql', 'curation-aws', 'governance', 'operations', 'platform-link', 'app-config',
 ].map(lib);
-const app = new projenrc.CdkApp(repo, {
-  name: 'platform', description: 'app', workspaceDeps: [networking, rawZone, dms, curationAws, governance, operations],
+const platform = new projenrc.CdkApp(repo, { name: 'platform', description: 'platform', workspaceDeps: [config, platformLink, networking, rawZone, dms, curationAws, governance] });
+const app = new projenrc.CdkApp(repo, { name: 'lakehouse', description: 'lakehouse', workspaceDeps: [config, platformLink, dms, governance, operations] });
+new projenrc.EnvironmentCatalog({ apps: [platform, app], config }); // none declared: the apps are synthesized environment-agnostic
+const catalog = new projenrc.SourceCatalog(repo, {
+  app, config, platformLink, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations,
 });
-const catalog = new projenrc.SourceCatalog(repo, { app, networking, rawZone, dms, dmsPostgres, dmsMysql, curationAws, governance, operations });
 for (const entry of JSON.parse(fs.readFileSync(entriesFile, 'utf8'))) catalog.add(entry);
 process.env.PROJEN_DISABLE_POST = 'true'; // no npm install: node_modules is the real workspace's
 repo.synth();

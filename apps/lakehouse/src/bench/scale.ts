@@ -2,7 +2,7 @@
 // generated source packages and a copy of this app with one tsc run, synthesizes the app environment-agnostic and checks
 // every template against CloudFormation's limits (and each state machine and Lambda environment against theirs).
 //
-//   npx nx run platform:bench            the baseline (platform + 3 sources × 3 tables) and 20 sources × 50 tables
+//   npx nx run lakehouse:bench           the baseline (platform + 3 sources × 3 tables) and 20 sources × 50 tables
 //   node lib/bench/scale.js --keep       keeps the temporary workspaces under <root>/.tmp
 //
 // Exits 1 naming the stack and the limit when a template exceeds one, 2 when a step fails.
@@ -10,7 +10,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CFN_LIMITS, StackLimitReport, checkAssemblyDirectory, formatLimitsTable } from '../cfn-limits';
+import { CFN_LIMITS, StackLimitReport, checkAssemblyDirectory, formatLimitsTable } from '@cdc-lakehouse/app-config';
 import { SyntheticSource, syntheticSources } from './synthetic-sources';
 
 interface Scenario {
@@ -81,9 +81,16 @@ function runNode<T>(what: string, args: string[], cwd: string): { seconds: numbe
 
 class BenchError extends Error {}
 
-/** tsconfig compiling every generated source package and the platform copy in one program, emitting into build/. */
+/** The workspace packages compiled from the generated workspace (with its generated files) rather than taken from this one. */
+const COPIED = [
+  { module: '@cdc-lakehouse/app-config', dir: 'packages/app-config' },
+  { module: '@cdc-lakehouse/platform', dir: 'apps/platform' },
+  { module: '@cdc-lakehouse/lakehouse', dir: 'apps/lakehouse' },
+];
+
+/** tsconfig compiling every generated source package, the apps' configuration and both apps in one program, emitting into build/. */
 function writeCompileConfig(root: string, workspace: string, sources: SyntheticSource[]): void {
-  const generated = JSON.parse(fs.readFileSync(path.join(workspace, 'apps/platform/tsconfig.json'), 'utf8').replace(/^\/\/.*$/m, ''));
+  const generated = JSON.parse(fs.readFileSync(path.join(workspace, 'apps/lakehouse/tsconfig.json'), 'utf8').replace(/^\/\/.*$/m, ''));
   const compilerOptions = {
     ...generated.compilerOptions,
     rootDir: '.',
@@ -93,38 +100,47 @@ function writeCompileConfig(root: string, workspace: string, sources: SyntheticS
     inlineSources: false,
     types: ['node'],
     typeRoots: [path.join(root, 'node_modules/@types')],
-    paths: { '@cdc-lakehouse/source-*': ['./packages/source-*/src'] },
+    paths: {
+      '@cdc-lakehouse/source-*': ['./packages/source-*/src'],
+      ...Object.fromEntries(COPIED.map((c) => [c.module, [`./${c.dir}/src`]])),
+    },
   };
   fs.writeFileSync(path.join(workspace, 'tsconfig.bench.json'), JSON.stringify({
     compilerOptions,
-    include: [...sources.map((s) => `packages/source-${s.name}/src/**/*.ts`), 'apps/platform/src/**/*.ts'],
+    include: [...sources.map((s) => `packages/source-${s.name}/src/**/*.ts`), ...COPIED.map((c) => `${c.dir}/src/**/*.ts`)],
+    exclude: ['apps/lakehouse/src/bench/**'],
   }, undefined, 2));
 }
 
-/** This app's sources, except the bench and the registry, which the workspace generated for its own sources. */
-function copyPlatformSources(root: string, workspace: string): void {
-  const from = path.join(root, 'apps/platform/src');
-  const to = path.join(workspace, 'apps/platform/src');
-  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name === 'sources.generated.ts') continue;
-    fs.copyFileSync(path.join(from, entry.name), path.join(to, entry.name));
-  }
+/** This repository's hand-written sources of the copied packages; their generated files are the workspace's, for its own sources. */
+function copyAppSources(root: string, workspace: string): void {
+  const copy = (from: string, to: string) => {
+    fs.mkdirSync(to, { recursive: true });
+    for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+      if (entry.isDirectory() && entry.name !== 'bench') {copy(path.join(from, entry.name), path.join(to, entry.name));} else if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.generated.ts')) {
+        fs.copyFileSync(path.join(from, entry.name), path.join(to, entry.name));
+      }
+    }
+  };
+  for (const c of COPIED) copy(path.join(root, c.dir, 'src'), path.join(workspace, c.dir, 'src'));
 }
 
-/** Makes build/ resolvable: `@cdc-lakehouse/source-<name>` is the compiled package; every other module is the workspace's. */
+/** Makes build/ resolvable: the source packages and the copied ones are compiled here; every other module is the workspace's. */
 function linkCompiledSources(workspace: string, sources: SyntheticSource[]): void {
   const scope = path.join(workspace, 'build/node_modules/@cdc-lakehouse');
   fs.mkdirSync(scope, { recursive: true });
-  for (const s of sources) {
-    const pkg = path.join(workspace, 'build/packages', `source-${s.name}`);
-    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: `@cdc-lakehouse/source-${s.name}`, main: 'src/index.js' }));
-    fs.symlinkSync(pkg, path.join(scope, `source-${s.name}`), 'dir');
-  }
+  const link = (module: string, dir: string) => {
+    const pkg = path.join(workspace, 'build', dir);
+    fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: module, main: 'src/index.js' }));
+    fs.symlinkSync(pkg, path.join(scope, module.split('/')[1]), 'dir');
+  };
+  for (const s of sources) link(`@cdc-lakehouse/source-${s.name}`, `packages/source-${s.name}`);
+  for (const c of COPIED) link(c.module, c.dir);
 }
 
 /** The context `cdk synth` gives the app: the app's cdk.json, path and asset metadata, version reporting. */
 function cliContext(root: string): Record<string, unknown> {
-  const cdkJson = JSON.parse(fs.readFileSync(path.join(root, 'apps/platform/cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(fs.readFileSync(path.join(root, 'apps/lakehouse/cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
   return {
     ...cdkJson.context,
     'aws:cdk:enable-path-metadata': true,
@@ -146,7 +162,7 @@ function runScenario(root: string, base: string, scenario: Scenario): ScenarioRe
   const generate = runNode<{ loadMs: number; synthMs: number }>(
     'projen', [path.join(__dirname, 'generate.js'), root, workspace, entriesFile], workspace);
 
-  copyPlatformSources(root, workspace);
+  copyAppSources(root, workspace);
   writeCompileConfig(root, workspace, scenario.sources);
   const compile = runNode<undefined>('tsc', [require.resolve('typescript/bin/tsc', { paths: [root] }), '-p', 'tsconfig.bench.json'], workspace);
   linkCompiledSources(workspace, scenario.sources);
@@ -161,7 +177,8 @@ function runScenario(root: string, base: string, scenario: Scenario): ScenarioRe
   if (synth.result?.sources !== scenario.sources.length) {
     throw new BenchError(`${scenario.label}: the app has ${synth.result?.sources} source stacks, expected ${scenario.sources.length}`);
   }
-  return { ...measured, synthDetail: synth.result, reports: checkAssemblyDirectory(outdir) };
+  const reports = ['platform', 'lakehouse'].flatMap((app) => checkAssemblyDirectory(path.join(outdir, app)));
+  return { ...measured, synthDetail: synth.result, reports };
 }
 
 const s1 = (n: number) => n.toFixed(1);
@@ -171,7 +188,7 @@ function printScenario(r: ScenarioResult): void {
   const total = r.generateSeconds + r.compileSeconds + r.synthSeconds;
   const d = r.synthDetail;
   console.log(`\n== ${r.scenario.label} (${r.scenario.sources.length} sources, ${tables} tables) ==`);
-  console.log(`generate (projen) ${s1(r.generateSeconds)} s | compile (one tsc, ${r.scenario.sources.length} packages + app) ${s1(r.compileSeconds)} s`);
+  console.log(`generate (projen) ${s1(r.generateSeconds)} s | compile (one tsc, ${r.scenario.sources.length} packages + both apps) ${s1(r.compileSeconds)} s`);
   if (!d) {
     console.log(`synth STOPPED after ${s1(r.synthSeconds)} s: ${r.synthError}`);
     return;

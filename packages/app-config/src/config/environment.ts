@@ -1,9 +1,20 @@
 import { REMOVE_DATA_ON_DESTROY_CONTEXT } from '@cdc-lakehouse/raw-zone';
-import { App, Environment } from 'aws-cdk-lib';
+import { App, Environment, StackProps } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { GovernanceConfig } from './config';
 import { ENVIRONMENTS, ENVIRONMENTS_DEFINED_IN, LakehouseEnvironment } from './environments.generated';
-import type { SourceStackOptions } from './sources.generated';
+
+/** What every source stack of the lakehouse app takes from its environment, besides where the platform is. */
+export interface SourceStackOptions extends StackProps {
+  /** DMS Serverless capacity of the replication. */
+  readonly replication?: { readonly minCapacityUnits?: number; readonly maxCapacityUnits?: number };
+  /** Replaces the source's curation schedule. */
+  readonly curationSchedule?: string;
+  /** Retention of the curation logs. */
+  readonly logRetention?: RetentionDays;
+  /** Subscribed to the source's alarm topic. */
+  readonly alarmEmails?: string[];
+}
 
 /** The CDK context key that chooses an environment: `cdk synth -c lakehouse:environment=dev`, or `npx nx synth platform -c dev`. */
 export const ENVIRONMENT_CONTEXT_KEY = 'lakehouse:environment';

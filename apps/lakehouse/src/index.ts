@@ -1,0 +1,3 @@
+export * from './lakehouse-app';
+export * from './operations-stack';
+export * from './sources.generated';
