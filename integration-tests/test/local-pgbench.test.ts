@@ -64,6 +64,8 @@ describe('a live pgbench run, captured while it runs, then verified', () => {
     const lake = path.join(work, 'lake.duckdb');
     const source = pg.connectionString();
 
+    // curate --follow refuses a --raw that does not exist (a mistyped path); in an empty one it waits for capture
+    fs.mkdirSync(raw);
     const capture = spawnLakehouse(['local', 'capture', '--source', source, '--raw', raw, '--interval', '1s']);
     const curate = spawnLakehouse(['local', 'curate', '--raw', raw, '--lake', lake, '--follow', '--interval', '500ms']);
     children.push(capture.child, curate.child);

@@ -189,6 +189,8 @@ async function benchLag(ctx: BenchContext): Promise<void> {
   const raw = path.join(ctx.work, 'raw-lag');
   const lake = path.join(ctx.work, 'lag.duckdb');
   const env = { ...process.env, CI: 'true' };
+  // curate --follow waits in an existing (empty) raw directory for capture's first files; a missing one is refused
+  fs.mkdirSync(raw, { recursive: true });
   const capture = spawn(process.execPath, [BIN, 'local', 'capture', '--source', ctx.url, '--raw', raw, '--tables', 'public.bench_lag', '--interval', '1s'],
     { stdio: 'ignore', env });
   const curate = spawn(process.execPath, [BIN, 'local', 'curate', '--raw', raw, '--lake', lake, '--follow', '--interval', '200ms'], { stdio: 'ignore', env });

@@ -1,9 +1,11 @@
-import { CurationSql, LocalCurationRunner, RawZoneError, SchemaEvolutionError } from '@cdc-lakehouse/curation';
+import * as fs from 'node:fs';
+import { CurationPlanProps, CurationSql, LocalCurationRunner, RawZoneError, SchemaEvolutionError } from '@cdc-lakehouse/curation';
 import { lakeRows, openLake, registerTables } from './lake-database';
+import { checkLakeFile } from './lake-file';
 import { LakeTable, discoverLakeTables, readPlanOverrides } from './plans';
 import { registryEntry } from './warehouse-registry';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../cli/progress';
-import { LakehouseError, errorMessage } from '../errors';
+import { LakehouseError, UsageError, errorMessage } from '../errors';
 
 /** Options of {@link curateOnce} and {@link curateFollow}. */
 export interface CurateOptions {
@@ -53,6 +55,8 @@ export async function curateOnce(options: CurateOptions): Promise<CuratedTableRe
 
 /** {@link curateOnce} for tables (and plans) the caller has already found. */
 export async function curateLakeTables(tables: readonly LakeTable[], options: Omit<CurateOptions, 'plansFile'>): Promise<CuratedTableResult[]> {
+  // before any runner opens it: DuckDB would open a .csv or .json "lake" as an in-memory view and keep nothing
+  checkLakeFile(options.lakeFile);
   const results: CuratedTableResult[] = [];
   for (const table of tables) {
     results.push(await curateTable(table, options));
@@ -116,29 +120,86 @@ async function register(tables: readonly LakeTable[], lakeFile: string): Promise
   }
 }
 
+/** Options of {@link curateFollow}. */
+export interface CurateFollowOptions extends CurateOptions {
+  /**
+   * Pause between two rounds.
+   * @default 500
+   */
+  readonly intervalMs?: number;
+  /** Ends the rounds (the pause between two rounds ends at once). */
+  readonly signal: AbortSignal;
+  /**
+   * Called after each round with its number (from 1) and what it did; not called for rounds that only waited for
+   * the raw zone's first files.
+   * @default none
+   */
+  readonly onRound?: (round: number, results: readonly CuratedTableResult[]) => void;
+}
+
 /**
  * Curates in rounds until `signal` aborts: each round applies what is new and lets go of the lake
- * file, so `lakehouse local query` can read it in between.
+ * file, so `lakehouse local query` can read it in between. Returns the number of rounds that curated.
+ *
+ * The raw directory must exist (a mistyped `--raw` is refused at once); while it holds no raw zone yet
+ * (capture has not written its first table), it says once that it waits and tries again every interval.
+ *
+ * @throws UsageError (exit 2) when the raw directory does not exist; LakehouseError for a lake or raw zone that
+ * cannot be curated
  */
-export async function curateFollow(options: CurateOptions & { readonly intervalMs?: number; readonly signal: AbortSignal }): Promise<number> {
+export async function curateFollow(options: CurateFollowOptions): Promise<number> {
+  const { rawDir, signal } = options;
+  if (!fs.existsSync(rawDir)) {
+    throw new UsageError(`--raw ${rawDir} does not exist; check the path, or create the directory (or start \`lakehouse local capture --raw ${rawDir}\`) `
+      + 'first: curate --follow then waits there for the first capture files');
+  }
+  if (!fs.statSync(rawDir).isDirectory()) {
+    throw new UsageError(`--raw ${rawDir} is a file; give the raw zone directory \`lakehouse local capture --raw\` writes`);
+  }
+  checkLakeFile(options.lakeFile);
+  const progress = options.progress ?? SILENT_PROGRESS;
   let rounds = 0;
-  let started = false;
-  while (!options.signal.aborted) {
-    try {
-      await curateOnce(options);
-      started = true;
-    } catch (err) {
-      // the raw zone may not exist yet while capture starts its full load: wait for it
-      if (started || !(err instanceof LakehouseError) || !/does not exist|not a DMS raw zone/.test(err.message)) throw err;
+  let waitingSaid = false;
+  while (!signal.aborted) {
+    const tables = rounds === 0 ? findFirstTables(options) : discoverLakeTables(rawDir, readOverrides(options.plansFile));
+    if (tables === undefined) {
+      if (!waitingSaid) progress.line(`curate: waiting for the first capture files in ${rawDir}`);
+      waitingSaid = true;
+    } else {
+      const results = await curateLakeTables(tables, options);
+      rounds++;
+      options.onRound?.(rounds, results);
     }
-    rounds++;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, options.intervalMs ?? 500);
-      options.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await pause(options.intervalMs ?? 500, signal);
   }
   return rounds;
+}
+
+function readOverrides(plansFile: string | undefined): Map<string, Partial<CurationPlanProps>> {
+  return plansFile ? readPlanOverrides(plansFile) : new Map();
+}
+
+/** The raw zone's tables, or undefined while the directory holds none yet (capture is starting). */
+function findFirstTables(options: CurateFollowOptions): LakeTable[] | undefined {
+  const overrides = readOverrides(options.plansFile);
+  try {
+    return discoverLakeTables(options.rawDir, overrides);
+  } catch (err) {
+    if (err instanceof LakehouseError && /is not a DMS raw zone/.test(err.message)) return undefined;
+    throw err;
+  }
+}
+
+/** Sleeps `ms`, or less when `signal` aborts; leaves no listener on the signal behind (one per round would pile up). */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { checkLakeFile } from './lake-file';
 import { LakehouseError, errorMessage } from '../errors';
 
 /** The table in the lake file that lists the curated tables and where they come from. */
@@ -36,6 +37,7 @@ export async function openLake(file: string, options: { readOnly: boolean; waitM
   if (options.readOnly && !fs.existsSync(file)) {
     throw new LakehouseError(`--lake ${file} does not exist; create it with \`lakehouse local curate --raw <dir> --lake ${file}\``);
   }
+  checkLakeFile(file);
   const deadline = Date.now() + (options.waitMs ?? 30_000);
   for (;;) {
     try {
