@@ -5,6 +5,7 @@ import { parseCommandArgs, parseCount, parseDuration, parseList, parseSize, requ
 import { CommandIo, helpRequested, onStopSignal } from './cli/command-io';
 import { USAGE } from './cli/help';
 import { curateCommand, queryCommand, verifyCommand } from './cli/lake-commands';
+import { COMMAND_OPTIONS } from './cli/options';
 import { createProgress } from './cli/progress';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
@@ -59,18 +60,7 @@ async function dispatch(argv: readonly string[], io: CommandIo): Promise<number>
 
 async function captureCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = 'local capture';
-  const { values } = parseCommandArgs(command, argv, {
-    'source': { type: 'string' },
-    'raw': { type: 'string' },
-    'tables': { type: 'string' },
-    'slot': { type: 'string' },
-    'until-caught-up': { type: 'boolean' },
-    'interval': { type: 'string' },
-    'max-file-size': { type: 'string' },
-    'compression': { type: 'string' },
-    'stats': { type: 'string' },
-    'chunk-rows': { type: 'string' },
-  });
+  const { values } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command]);
   if (helpRequested(command, values, io)) return 0;
   const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
   const raw = requireOption(command, values, 'raw', './raw');
@@ -107,7 +97,7 @@ async function captureCommand(argv: readonly string[], io: CommandIo): Promise<n
 }
 
 async function demoCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  const { values } = parseCommandArgs('demo', argv, { rows: { type: 'string' }, keep: { type: 'string' } });
+  const { values } = parseCommandArgs('demo', argv, COMMAND_OPTIONS.demo);
   if (helpRequested('demo', values, io)) return 0;
   const rows = values.rows ? parseCount('rows', values.rows as string) : undefined;
   return runDemo({ rows, keepDir: values.keep as string | undefined, io });

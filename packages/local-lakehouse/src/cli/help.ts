@@ -33,7 +33,8 @@ table and a sample analyst query, then stops everything it started.
 
 Options:
   --rows N      size of the sample data and workload (default 20000)
-  --keep DIR    keep the raw zone and the lake in DIR (default: a temp dir, removed at the end)`,
+  --keep DIR    keep the raw zone and the lake in DIR (default: a temp dir, removed at the end)
+  -h, --help    show this help`,
   'local capture': `Usage: lakehouse local capture --source URL --raw DIR [options]
 
 Writes what AWS DMS writes for a PostgreSQL source: LOAD files from one consistent snapshot, then
@@ -50,7 +51,9 @@ Options:
   --interval DURATION   longest time before a CDC file is written (default 1s; DMS cdcMaxBatchInterval)
   --max-file-size SIZE  staged bytes that close a CDC file early (default 32MB; DMS cdcMinFileSize)
   --compression C       none (DMS default) or gzip
-  --stats FILE          write the run's figures (rows, files, peak memory) as JSON to FILE`,
+  --chunk-rows N        about how many rows go into one LOAD file (default 250000)
+  --stats FILE          write the run's figures (rows, files, peak memory) as JSON to FILE
+  -h, --help            show this help`,
   get 'local curate'(): string {
     return `Usage: lakehouse local curate --raw DIR --lake FILE [--follow] [--plans FILE]
        lakehouse local curate --engine spark|trino --raw DIR --warehouse DIR [--plans FILE]
@@ -70,15 +73,25 @@ Options:
   --warehouse DIR      Iceberg warehouse directory (created when missing), with --engine spark or trino
                        (one engine per warehouse: query and verify tell them apart by the table registry
                        each writes, _lakehouse_tables.json or _lakehouse_trino_tables.json)
-  --follow             keep curating new files until SIGINT/SIGTERM (duckdb only)
+  --follow             keep curating new files until SIGINT/SIGTERM (duckdb only); --raw must exist: while it
+                       holds no raw zone yet, curate says once that it waits for capture's first files
   --interval DURATION  pause between rounds with --follow (default 500ms)
-  --plans FILE         explicit plans that override the metadata (e.g. a partition spec)`;
+  --plans FILE         explicit plans that override the metadata (e.g. a partition spec)
+  -h, --help           show this help
+
+An existing --lake file must be a DuckDB database (curate refuses e.g. a .csv or .json, which DuckDB would open
+as an in-memory view that keeps nothing).`;
   },
   'local query': `Usage: lakehouse local query --lake FILE|--warehouse DIR [--engine NAME] [--format table|csv|json] "SQL"
 
-Runs one SQL statement on the curated tables, named <database>.<table>:
-  --lake FILE      the DuckDB lake (DuckDB dialect), e.g.
-                   lakehouse local query --lake lake.duckdb "SELECT count(*) FROM public.orders"
+Runs one SQL statement on the curated tables, named <database>.<table>, e.g.
+  lakehouse local query --lake lake.duckdb "SELECT count(*) FROM public.orders"
+Several statements (a ; between two) or an empty SQL string are a usage error (exit 2), found before an engine starts.
+Rows are written as the engine produces them, so results of any size stream in bounded memory; a
+reader that stops early (| head) ends the query quietly.
+
+Options:
+  --lake FILE      the DuckDB lake (DuckDB dialect)
   --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` or \`curate --engine trino\` wrote, in
                    that engine's SQL: Spark SQL (tables also as glue_catalog.<database>.<table>; starting
                    Spark takes about 10 s) or Trino SQL (column names in lower case; starting Trino takes
@@ -87,13 +100,20 @@ Runs one SQL statement on the curated tables, named <database>.<table>:
                    --warehouse holds (--lake: duckdb)
   --format F       table (default: widths from the first 1,000 rows, longer text cut with …), csv (RFC 4180
                    quoting, NULL empty) or json (one object per line, exact integers and decimals)
-Rows are written as the engine produces them, so results of any size stream in bounded memory; a
-reader that stops early (| head) ends the query quietly.`,
+  -h, --help       show this help`,
   'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR [--engine NAME]
 
 For every curated table: row count and an order-independent checksum over all columns, source
 against lake, under the DMS type mapping. Exits 1 on any mismatch, naming the tables and the first
 differing keys. With --warehouse, each Iceberg table is exported to Parquet by the engine that wrote
 the warehouse (spark or trino; --engine names it, by default its table registry does) and compared
-by the same code as the DuckDB lake.`,
+by the same code as the DuckDB lake.
+
+Options:
+  --source URL     the source database, postgres://user:password@host:5432/database
+  --lake FILE      the DuckDB lake curate wrote
+  --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` or \`curate --engine trino\` wrote
+  --engine NAME    ${CURATION_ENGINES.map((e) => e.name).join(' | ')}; by default the one whose table registry the
+                   --warehouse holds (--lake: duckdb)
+  -h, --help       show this help`,
 };

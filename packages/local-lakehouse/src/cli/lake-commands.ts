@@ -1,20 +1,19 @@
 import { OutputFormat, renderRows, streamSink } from '@cdc-lakehouse/query';
 import { parseCommandArgs, parseDuration, requireOption } from './args';
 import { CommandIo, helpRequested, onStopSignal } from './command-io';
+import { COMMAND_OPTIONS } from './options';
 import { createProgress } from './progress';
 import { engineAndTarget } from '../engines/registry';
 import { UsageError } from '../errors';
 import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
+import { oneStatementMessage } from '../lake/query';
+import { countSqlStatements } from '../lake/sql-statements';
 import { formatVerification, verificationFailure, verifyCuratedTables } from '../lake/verify';
-
-const TARGET_OPTIONS = { lake: { type: 'string' }, warehouse: { type: 'string' }, engine: { type: 'string' } } as const;
 
 /** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
 export async function curateCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = 'local curate';
-  const { values } = parseCommandArgs(command, argv, {
-    ...TARGET_OPTIONS, raw: { type: 'string' }, follow: { type: 'boolean' }, interval: { type: 'string' }, plans: { type: 'string' },
-  });
+  const { values } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command]);
   if (helpRequested(command, values, io)) return 0;
   const rawDir = requireOption(command, values, 'raw', './raw');
   const { engine, target } = engineAndTarget(command, values, false);
@@ -31,7 +30,8 @@ export async function curateCommand(argv: readonly string[], io: CommandIo): Pro
     const uninstall = onStopSignal(() => controller.abort());
     try {
       const intervalMs = values.interval ? parseDuration('interval', values.interval as string) : undefined;
-      await engine.follow({ rawDir, target, plansFile, intervalMs, progress, signal: controller.signal });
+      const rounds = await engine.follow({ rawDir, target, plansFile, intervalMs, progress, signal: controller.signal });
+      progress.line(`curate: stopped after ${rounds} round${rounds === 1 ? '' : 's'}`);
       return 0;
     } finally {
       uninstall();
@@ -56,7 +56,7 @@ export async function curateCommand(argv: readonly string[], io: CommandIo): Pro
 /** `lakehouse local query`: one statement on the lake or the warehouse, in the engine's dialect. */
 export async function queryCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = 'local query';
-  const { values, positionals } = parseCommandArgs(command, argv, { ...TARGET_OPTIONS, format: { type: 'string' } }, true);
+  const { values, positionals } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command], true);
   if (helpRequested(command, values, io)) return 0;
   const { engine, target } = engineAndTarget(command, values, true);
   if (positionals.length !== 1) {
@@ -64,6 +64,10 @@ export async function queryCommand(argv: readonly string[], io: CommandIo): Prom
   }
   const format = (values.format as string | undefined) ?? 'table';
   if (!['table', 'csv', 'json'].includes(format)) throw new UsageError(`--format ${JSON.stringify(format)}: use table, csv or json`);
+  // checked before any engine starts (Spark and Trino take seconds to start); DuckDB would run several statements
+  // and print only the last result. Spark SQL strings take backslash escapes.
+  const statements = countSqlStatements(positionals[0], { backslashEscapes: engine.name === 'spark' });
+  if (statements !== 1) throw new UsageError(`${command}: ${oneStatementMessage(statements)}`);
   // rows go out as the engine produces them: memory stays bounded whatever the result's size
   const sink = streamSink(io.stdout);
   await engine.query(target, positionals[0], (rows) => renderRows(rows, sink, { format: format as OutputFormat }));
@@ -73,7 +77,7 @@ export async function queryCommand(argv: readonly string[], io: CommandIo): Prom
 /** `lakehouse local verify`: the one comparison, over the tables the engine exposes. */
 export async function verifyCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = 'local verify';
-  const { values } = parseCommandArgs(command, argv, { ...TARGET_OPTIONS, source: { type: 'string' } });
+  const { values } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command]);
   if (helpRequested(command, values, io)) return 0;
   const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
   const { engine, target } = engineAndTarget(command, values, true);

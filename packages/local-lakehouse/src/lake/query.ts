@@ -3,7 +3,8 @@ import {
   DuckDBBlobValue, DuckDBConnection, DuckDBResult, DuckDBTypeId, DuckDBValueConverter, Json, JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
 import { openLake } from './lake-database';
-import { LakehouseError, errorMessage } from '../errors';
+import { countSqlStatements } from './sql-statements';
+import { LakehouseError, UsageError, errorMessage } from '../errors';
 
 /** A whole query result in memory: column names and rows (small results only; `query` streams a {@link RowStream}). */
 export interface QueryResult {
@@ -31,6 +32,13 @@ const toCell: DuckDBValueConverter<Cell> = (value, type, converter) => {
   return JsonDuckDBValueConverter(value, type, converter as unknown as DuckDBValueConverter<Json>) as Cell;
 };
 
+/** What is wrong with SQL that holds `statements` statements (0 or more than 1): `query` runs exactly one. */
+export function oneStatementMessage(statements: number): string {
+  return statements === 0
+    ? 'the SQL is empty; give one SQL statement, e.g. "SELECT count(*) FROM <database>.<table>"'
+    : `the SQL holds ${statements} statements; give one SQL statement per query (run the others one by one)`;
+}
+
 function queryFailed(err: unknown): LakehouseError {
   return err instanceof LakehouseError ? err : new LakehouseError(`query failed: ${errorMessage(err)}`);
 }
@@ -51,10 +59,18 @@ export function duckdbRowStream(result: DuckDBResult): RowStream {
   return { columns, batches: batches() };
 }
 
-/** Runs one statement on an open DuckDB connection and hands its streamed rows to `consume`. */
+/**
+ * Runs one statement on an open DuckDB connection and hands its streamed rows to `consume`.
+ *
+ * @throws UsageError (exit 2) when `sql` holds no statement or more than one (DuckDB would run them all and show
+ * only the last result)
+ */
 export async function streamDuckdb<T>(connection: DuckDBConnection, sql: string, consume: RowConsumer<T>): Promise<T> {
   let result: DuckDBResult;
   try {
+    // DuckDB's own parser counts (its extractStatements fails on SQL without any statement, so that is found first)
+    const statements = countSqlStatements(sql) === 0 ? 0 : (await connection.extractStatements(sql)).count;
+    if (statements !== 1) throw new UsageError(oneStatementMessage(statements));
     result = await connection.stream(sql);
   } catch (err) {
     throw queryFailed(err);
