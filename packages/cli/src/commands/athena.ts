@@ -76,7 +76,8 @@ Options:
 Example:
   lakehouse history --workgroup lakehouse-analysts curated_orders.items`;
 
-const QUERY_OPTIONS = {
+/** The options `lakehouse query` parses (its help lists each). */
+export const QUERY_OPTIONS = {
   'athena': { type: 'boolean' },
   'workgroup': { type: 'string' },
   'database': { type: 'string' },
@@ -87,7 +88,10 @@ const QUERY_OPTIONS = {
 } as const;
 
 /** `lakehouse history` takes the query options but --athena (it only runs there) and --at (it lists every snapshot). */
-const { athena: _athena, at: _at, ...HISTORY_OPTIONS } = QUERY_OPTIONS;
+const { athena: _athena, at: _at, ...historyOptions } = QUERY_OPTIONS;
+
+/** The options `lakehouse history` parses (its help lists each). */
+export const HISTORY_OPTIONS = historyOptions;
 
 const VALUE_EXAMPLES: Readonly<Record<string, string>> = {
   'workgroup': 'lakehouse-analysts',

@@ -1,5 +1,6 @@
 import { CURATION_ENGINES, main as localLakehouse } from '@cdc-lakehouse/local-lakehouse';
-import { CliCommand } from '../command';
+import { CliCommand, ExitCode } from '../command';
+import { versionLine } from '../version';
 
 /**
  * `lakehouse demo` and `lakehouse local …` are implemented by @cdc-lakehouse/local-lakehouse, which
@@ -11,7 +12,14 @@ function delegate(name: string, summary: string): CliCommand {
     name,
     summary,
     help: `Run \`lakehouse ${name} --help\`.`,
-    run: async (args) => localLakehouse([name, ...args]),
+    run: async (args, io) => {
+      // `lakehouse local --version`: the same version as `lakehouse --version` (local-lakehouse ships inside the CLI)
+      if (name === 'local' && args.length === 1 && args[0] === '--version') {
+        io.out(versionLine());
+        return ExitCode.OK;
+      }
+      return localLakehouse([name, ...args]);
+    },
   };
 }
 

@@ -56,7 +56,8 @@ Examples:
 /** Accepted --engine values. */
 const ENGINE_ALIASES = new Map<string, SourceEngine>([['postgres', 'postgres'], ['postgresql', 'postgres'], ['mysql', 'mysql'], ['mariadb', 'mysql']]);
 
-const OPTIONS = {
+/** The options `lakehouse preflight` parses (its help lists each). */
+export const PREFLIGHT_OPTIONS = {
   engine: { type: 'string' },
   url: { type: 'string' },
   tables: { type: 'string' },
@@ -86,7 +87,7 @@ function parseArgsMessage(err: unknown, args: readonly string[]): string {
       : `--${option} needs a value, e.g. --${option} ${VALUE_EXAMPLES.get(option) ?? '<value>'}`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
-    const { tokens } = parseArgs({ args: [...args], options: OPTIONS, strict: false, allowPositionals: true, tokens: true });
+    const { tokens } = parseArgs({ args: [...args], options: PREFLIGHT_OPTIONS, strict: false, allowPositionals: true, tokens: true });
     const stray = tokens.find((token) => token.kind === 'positional')?.value;
     const shown = stray === undefined ? 'an argument' : JSON.stringify(maskConnectionUrl(stray));
     return `unexpected argument ${shown}; every value needs its option, e.g. --url <connection url>`;
@@ -101,7 +102,7 @@ function parseArgsMessage(err: unknown, args: readonly string[]): string {
 export function parsePreflightArgs(args: readonly string[]): PreflightRequest | 'help' {
   let values: { engine?: string; url?: string; tables?: string; tasks?: string; help?: boolean };
   try {
-    values = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: [...args], options: PREFLIGHT_OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (err) {
     throw new UsageError(parseArgsMessage(err, args));
   }
