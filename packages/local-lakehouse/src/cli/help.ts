@@ -1,3 +1,4 @@
+import { SLOT_HELP, SLOT_USAGE_LINES } from './slot-help';
 import { CURATION_ENGINES } from '../engines/registry';
 
 /** `lakehouse --help`. */
@@ -15,6 +16,7 @@ Usage:
                                                      query the curated tables
   lakehouse local verify --source URL --lake FILE|--warehouse DIR
                                                      compare every curated table with the source
+${SLOT_USAGE_LINES}
 
 Run \`lakehouse <command> --help\` for a command's options.`;
 
@@ -24,6 +26,7 @@ const engineLines = (): string => CURATION_ENGINES
 
 /** `lakehouse <command> --help`, by command. */
 export const HELP: Record<string, string> = {
+  ...SLOT_HELP,
   'demo': `Usage: lakehouse demo [--rows N] [--keep DIR]
 
 Starts an embedded PostgreSQL (local server binaries, wal_level=logical), creates a sample schema
