@@ -304,19 +304,23 @@ describe('replication slots: named at every exit of capture, listed, dropped on 
   test('Ctrl-C during the full load stops between chunks with one line; the next capture redoes the load', async () => {
     await pg.query('CREATE SCHEMA bulk');
     await pg.query('CREATE TABLE bulk.a_small (id int PRIMARY KEY, v text)');
-    await pg.query("INSERT INTO bulk.a_small SELECT g, 'v' || g FROM generate_series(1, 100) g");
+    await pg.query("INSERT INTO bulk.a_small SELECT g, 'v' || g FROM generate_series(1, 50000) g");
+    await pg.query('ANALYZE bulk.a_small');
     await pg.query('CREATE TABLE bulk.b_big (id int PRIMARY KEY, v text)');
     await pg.query('INSERT INTO bulk.b_big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g');
     await pg.query('ANALYZE bulk.b_big');
     const raw = path.join(work, 'raw-bulk');
     const args = ['local', 'capture', '--source', source, '--raw', raw, '--tables', 'bulk.%', '--chunk-rows', '2000', '--until-caught-up'];
 
-    // 1. stopped while the load waits for bulk.b_big (locked): status shows the full load; the stop ends it before its first chunk
+    // 1. stopped while the load waits for bulk.b_big (locked): status shows the full load; the stop ends it before its first chunk.
+    // (The lock is taken once the slot exists: its xid would hold up the slot's snapshot; bulk.a_small takes 25 chunks meanwhile.)
     const locker = await pg.client();
     await locker.query('BEGIN');
-    await locker.query('LOCK TABLE bulk.b_big IN ACCESS EXCLUSIVE MODE');
     const blocked = spawnLakehouse(args);
-    await blocked.waitFor(/full load bulk\.a_small: 100 rows/);
+    await blocked.waitFor(/capture: slot lakehouse_[0-9a-f]{16} created at/, 60_000);
+    await locker.query('LOCK TABLE bulk.b_big IN ACCESS EXCLUSIVE MODE');
+    await blocked.waitFor(/full load bulk\.a_small: 50,000 rows in/);
+    expect(fs.readdirSync(path.join(raw, '.lakehouse-scratch')).filter((f) => f.startsWith('bulk.b_big'))).toEqual([]);
     const loading = JSON.parse((await lakehouse(['local', 'status', '--raw', raw, '--json'])).stdout) as Record<string, unknown>;
     expect(loading).toMatchObject({ phase: 'full-load', capturePhase: 'full-load', capturePid: blocked.child.pid });
     blocked.child.kill('SIGINT');
@@ -349,8 +353,10 @@ describe('replication slots: named at every exit of capture, listed, dropped on 
     expect(fs.readdirSync(path.join(raw, 'bulk', 'b_big')).filter((f) => f !== '_table.json')).toEqual([]);
     expect(fs.existsSync(scratch)).toBe(false);
     expect(fs.existsSync(path.join(raw, '.lakehouse-capture.lock'))).toBe(false);
-    const stopped = JSON.parse((await lakehouse(['local', 'status', '--raw', raw, '--json'])).stdout) as Record<string, unknown>;
-    expect(stopped).toMatchObject({ phase: 'stopped', capturePhase: 'full-load' });
+    const stopped = JSON.parse((await lakehouse(['local', 'status', '--raw', raw, '--source', source, '--json'])).stdout) as Record<string, unknown>;
+    expect(stopped).toMatchObject({
+      phase: 'stopped', capturePhase: 'full-load', confirmedLsn: null, lagBytes: null, newestCommitTimestamp: null, serverSlot: { exists: false },
+    });
     expect((await lakehouse(['local', 'status', '--raw', raw])).stdout).toContain('phase          stopped (the full load did not finish; the next capture redoes it)');
     expect(await slotsOnServer()).toEqual([]);
 
@@ -359,13 +365,13 @@ describe('replication slots: named at every exit of capture, listed, dropped on 
     const again = await lakehouse(args);
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('full load bulk.b_big: 400,000 rows');
-    expect(again.stderr).toContain('full load bulk.a_small: 100 rows');
-    const lake = path.join(work, 'bulk.duckdb');
+    expect(again.stderr).toContain('full load bulk.a_small: 50,000 rows');
+    const lake = path.join(work, 'lake.duckdb');
     expect((await lakehouse(['local', 'curate', '--raw', raw, '--lake', lake])).code).toBe(0);
     const verify = await lakehouse(['local', 'verify', '--source', source, '--lake', lake]);
     expect(verify.stderr).toBe('');
     expect(verify.stdout).toMatch(/bulk\.b_big\s+400000\s+400000\s+match/);
-    expect(verify.stdout).toMatch(/bulk\.a_small\s+100\s+100\s+match/);
+    expect(verify.stdout).toMatch(/bulk\.a_small\s+50000\s+50000\s+match/);
   });
 });
 

@@ -129,6 +129,30 @@ describe('status from the raw zone alone', () => {
     ]);
   });
 
+  test('a stopped unfinished full load: nothing written to lag behind, rows unknown', () => {
+    writeCaptureState(raw, {
+      source: { url: 'postgres://u:***@h/app', database: 'app', systemIdentifier: '1' },
+      slot: 'lakehouse_x',
+      phase: 'full-load',
+      taskStartTime: '2026-12-01 10:00:00.000000',
+      tables: [{ schema: 'public', table: 'orders' }],
+      fullLoadRows: {},
+      consistentPoint: '0/100',
+      confirmedLsn: null,
+      lastSequenceMicros: 0,
+      cdcFiles: 0,
+      cdcRows: 0,
+      cdcRowsByTable: {},
+    });
+    expect(readCaptureStatus(raw)).toMatchObject({
+      phase: 'stopped',
+      capturePhase: 'full-load',
+      consistentPoint: '0/100',
+      newestCommitTimestamp: null,
+      tables: [{ table: 'public.orders', loadFiles: 0, loadRows: null, cdcFiles: 0, cdcRows: 0 }],
+    });
+  });
+
   test('a directory without capture state is a one-line error', async () => {
     const result = await run(['local', 'status', '--raw', raw]);
     expect(result.code).toBe(1);

@@ -48,13 +48,21 @@ export interface CaptureStatus {
   readonly slot: string;
   /** Everything committed before this position is in durable raw files (from the state). */
   readonly confirmedLsn: string | null;
+  /** Where the change stream starts after the full load (the slot's consistent point). */
+  readonly consistentPoint: string | null;
   /** When the state was last written. */
   readonly stateUpdatedAt: string;
-  /** Commit timestamp of the newest change written (UTC; the task start time for full-load rows). */
+  /**
+   * Commit timestamp of the newest change written (UTC): the task start time while only the full load is
+   * (being) written; null for a stopped unfinished full load, which the next capture redoes.
+   */
   readonly newestCommitTimestamp: string | null;
   /** With --source: the server's current WAL position. */
   readonly currentLsn: string | null;
-  /** With --source: current WAL position minus the confirmed one, bytes. */
+  /**
+   * With --source: current WAL position minus the confirmed one (during a running full load: minus the
+   * consistent point), bytes; null for a stopped unfinished full load.
+   */
   readonly lagBytes: number | null;
   /** With --source: seconds from the newest commit written to now (0 when nothing is behind). */
   readonly lagSeconds: number | null;
@@ -93,8 +101,10 @@ export function readCaptureStatus(rawDir: string): CaptureStatus {
     capturePid,
     slot: state.slot,
     confirmedLsn: state.confirmedLsn,
+    consistentPoint: state.consistentPoint,
     stateUpdatedAt: state.updatedAt,
-    newestCommitTimestamp: state.lastCommitTimestamp ?? (state.consistentPoint ? state.taskStartTime : null),
+    newestCommitTimestamp: state.lastCommitTimestamp
+      ?? (state.phase === 'streaming' || (capturePid !== null && state.consistentPoint !== null) ? state.taskStartTime : null),
     currentLsn: null,
     lagBytes: null,
     lagSeconds: null,
@@ -120,7 +130,9 @@ export async function withSourceLag(status: CaptureStatus, client: Client, maske
             pg_catalog.pg_wal_lsn_diff(w.lsn, s.restart_lsn)::text AS retained
        FROM (SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_receive_lsn() ELSE pg_catalog.pg_current_wal_lsn() END AS lsn) w
        LEFT JOIN pg_catalog.pg_replication_slots s ON s.slot_name = $1`, [status.slot])).rows[0];
-  const confirmed = status.confirmedLsn ?? state.consistentPoint;
+  // a stopped unfinished load has nothing to lag behind: the next capture redoes it from a new slot
+  const unfinished = status.capturePhase === 'full-load' && status.phase === 'stopped';
+  const confirmed = unfinished ? null : status.confirmedLsn ?? state.consistentPoint;
   const lagBytes = confirmed === null ? null : Math.max(0, Number(parseLsn(row.current) - parseLsn(confirmed)));
   const newestMs = status.newestCommitTimestamp === null ? null : dmsTimestampMs(status.newestCommitTimestamp);
   const lagSeconds = lagBytes === null || newestMs === null ? null : lagBytes === 0 ? 0 : Math.max(0, Math.round((nowMs - newestMs) / 1000));

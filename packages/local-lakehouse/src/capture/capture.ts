@@ -438,6 +438,7 @@ class Capture {
       lastSequenceMicros: 0,
       cdcFiles: 0,
       cdcRows: 0,
+      cdcRowsByTable: {},
     };
     this.state = writeCaptureState(this.rawDir, { ...base, ...fields });
     this.lastStateWriteMs = Date.now();
@@ -686,10 +687,12 @@ class Capture {
         },
       });
       const rows = files.reduce((n, f) => n + f.rows, 0);
-      const rowsByTable: Record<string, number> = { ...this.state!.cdcRowsByTable };
-      for (const file of files) {
+      // (a state of an older capture that wrote CDC rows without counting them per table stays without counts)
+      const known = this.state!.cdcRowsByTable !== undefined || this.state!.cdcRows === 0;
+      const rowsByTable: Record<string, number> | undefined = known ? { ...this.state!.cdcRowsByTable } : undefined;
+      for (const file of rowsByTable ? files : []) {
         const name = displayName(file.table.meta.source);
-        rowsByTable[name] = (rowsByTable[name] ?? 0) + file.rows;
+        rowsByTable![name] = (rowsByTable![name] ?? 0) + file.rows;
       }
       const newestCommit = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
       debug(`window ${window.id}: ${files.length} CDC files, ${rows} rows written in ${Date.now() - started} ms`);

@@ -130,9 +130,11 @@ function formatStatus(s: CaptureStatus): string {
     slot += !s.serverSlot.exists ? ' (gone from the server: the raw zone cannot continue; capture again into a new raw directory)'
       : ` (${s.serverSlot.active ? 'active' : 'inactive'}, keeps ${s.serverSlot.retainedWalBytes === null ? '-' : formatBytes(s.serverSlot.retainedWalBytes)} of WAL)`;
   }
+  const from = s.confirmedLsn ?? `${s.consistentPoint} where the change stream starts`;
   const lag = s.lagBytes === null
-    ? (s.currentLsn === null ? 'give --source URL for the lag' : '- (no confirmed position yet)')
-    : `${formatCount(s.lagBytes)} bytes (${s.currentLsn} - ${s.confirmedLsn ?? '-'}), ${s.lagSeconds === null ? '-' : `${formatCount(s.lagSeconds)} s`}`;
+    ? (s.currentLsn === null ? 'give --source URL for the lag' : '- (the full load did not finish: nothing to lag behind)')
+    : `${formatCount(s.lagBytes)} bytes (${s.currentLsn} - ${from}), ${s.lagSeconds === null ? '-' : `${formatCount(s.lagSeconds)} s`}`;
+  const confirmed = s.confirmedLsn ?? (s.capturePhase === 'full-load' ? '- (full load: nothing confirmed before it is complete)' : '-');
   const header = ['table', 'LOAD files', 'LOAD rows', 'CDC files', 'CDC rows'];
   const rows = s.tables.map((t) => [
     t.table, String(t.loadFiles), t.loadRows === null ? '-' : formatCount(t.loadRows), String(t.cdcFiles), t.cdcRows === null ? '-' : formatCount(t.cdcRows),
@@ -144,7 +146,7 @@ function formatStatus(s: CaptureStatus): string {
     `source         ${s.source.url} (database ${s.source.database})`,
     `phase          ${phase}`,
     `slot           ${slot}`,
-    `confirmed      ${s.confirmedLsn ?? '-'} (state written ${s.stateUpdatedAt})`,
+    `confirmed      ${confirmed} (state written ${s.stateUpdatedAt})`,
     `newest commit  ${s.newestCommitTimestamp ?? '-'}`,
     `lag            ${lag}`,
     'tables',
