@@ -43,6 +43,8 @@ Writes what AWS DMS writes for a PostgreSQL source: LOAD files from one consiste
 CDC files from a logical replication slot (test_decoding). A CDC file is written at whichever comes
 first of --interval and --max-file-size; the slot advances only after the files are durable, so a
 restart after kill -9 loses nothing. Beside each table's files: _table.json (columns, types, keys).
+Ctrl-C stops between full-load chunks or closes the open CDC file. Every end names the replication
+slot, which keeps WAL until dropped: \`lakehouse local slots\` lists and drops them.
 
 Options:
   --source URL          postgres://user:password@host:5432/database (the user needs REPLICATION)
@@ -53,6 +55,7 @@ Options:
   --interval DURATION   longest time before a CDC file is written (default 1s; DMS cdcMaxBatchInterval)
   --max-file-size SIZE  staged bytes that close a CDC file early (default 32MB; DMS cdcMinFileSize)
   --compression C       none (DMS default) or gzip
+  --chunk-rows N        about N rows per full-load chunk and LOAD file (default 250000)
   --stats FILE          write the run's figures (rows, files, peak memory) as JSON to FILE`,
   get 'local curate'(): string {
     return `Usage: lakehouse local curate --raw DIR --lake FILE [--follow] [--plans FILE]
