@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { startCapture } from './capture/capture';
+import { slotExitLine, startCapture } from './capture/capture';
 import { RawCompression } from './capture/parquet-encoder';
 import { parseCommandArgs, parseCount, parseDuration, parseList, parseSize, requireOption } from './cli/args';
 import { CommandIo, helpRequested, onStopSignal } from './cli/command-io';
@@ -7,6 +7,7 @@ import { USAGE } from './cli/help';
 import { curateCommand, queryCommand, verifyCommand } from './cli/lake-commands';
 import { COMMAND_OPTIONS } from './cli/options';
 import { createProgress } from './cli/progress';
+import { slotsCommand, statusCommand } from './cli/slot-commands';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
 
@@ -48,13 +49,17 @@ async function dispatch(argv: readonly string[], io: CommandIo): Promise<number>
       return queryCommand(args, io);
     case 'verify':
       return verifyCommand(args, io);
+    case 'slots':
+      return slotsCommand(args, io);
+    case 'status':
+      return statusCommand(args, io);
     case undefined:
     case '--help':
     case '-h':
       io.stdout.write(`${USAGE}\n`);
       return second === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command "local ${second}"; use local capture, curate, query or verify`);
+      throw new UsageError(`unknown command "local ${second}"; use local capture, curate, query, verify, slots or status`);
   }
 }
 
@@ -82,17 +87,29 @@ async function captureCommand(argv: readonly string[], io: CommandIo): Promise<n
     progress,
   });
   const uninstall = onStopSignal(() => {
-    progress.line('capture: stopping (closing the open CDC file)…');
-    void handle.stop();
+    progress.line(handle.stats.phase === 'full-load' ? 'capture: stopping the full load after the chunk being read…'
+      : 'capture: stopping (closing the open CDC file)…');
+    // (how the run ends, also a failure, comes from handle.done below)
+    handle.stop().catch(() => undefined);
   });
   try {
     const stats = await handle.done;
+    const stopped = stats.stoppedDuringFullLoad;
+    if (stopped) {
+      const slot = stats.slotState === 'dropped' ? `; replication slot ${stats.slot} dropped` : '';
+      throw new LakehouseError(`capture stopped during the full load${stopped.table ? ` of ${stopped.table}` : ''} `
+        + `(${stopped.tablesLoaded} of ${stopped.tables} tables loaded${slot}); run the same capture again to redo the load`);
+    }
     progress.line(`capture: done: ${stats.fullLoadRows} rows loaded, ${stats.cdcRows} changes in ${stats.cdcFiles} CDC files, `
       + `confirmed ${stats.confirmedLsn ?? '-'}, peak RSS ${Math.round(stats.maxRssBytes / 1048576)} MiB`);
     if (typeof values.stats === 'string') fs.writeFileSync(values.stats, `${JSON.stringify(stats, null, 2)}\n`);
     return 0;
   } finally {
     uninstall();
+    // every end names the slot (an interrupted full load's dropped slot is named in its one line above)
+    const folded = handle.stats.stoppedDuringFullLoad !== null && handle.stats.slotState === 'dropped';
+    const slotLine = folded ? undefined : slotExitLine(handle.stats, source, raw);
+    if (slotLine) progress.line(slotLine);
   }
 }
 

@@ -82,6 +82,16 @@ describe('PostgreSQL requirements', () => {
     expect(check(evaluate(snapshot({ activeWalSenders: 10 })), 'wal_senders').status).toBe('fail');
   });
 
+  test('no free slot while local-lakehouse slots sit inactive: the fix frees them first', () => {
+    const full = snapshot({ replicationSlotsInUse: 10, inactiveLakehouseSlots: 3 });
+    expect(check(evaluate(full), 'replication_slots')).toMatchObject({
+      status: 'fail',
+      fix: 'lakehouse local slots --source URL --drop-inactive   (frees the 3 inactive local-lakehouse slots)\n'
+        + 'or ALTER SYSTEM SET max_replication_slots = 11; then restart PostgreSQL',
+    });
+    expect(check(evaluate(snapshot({ replicationSlotsInUse: 3, inactiveLakehouseSlots: 3 })), 'replication_slots').status).toBe('pass');
+  });
+
   test.each([
     ['0', 'ms', 'pass', 'wal_sender_timeout = 0 (disabled)'],
     ['10000', 'ms', 'pass', 'wal_sender_timeout = 10 s'],

@@ -43,6 +43,10 @@ export interface CaptureState {
   readonly cdcFiles: number;
   /** CDC rows written so far. */
   readonly cdcRows: number;
+  /** CDC rows written so far per table (`schema.table`); absent in states of older captures. */
+  readonly cdcRowsByTable?: Readonly<Record<string, number>>;
+  /** Commit timestamp (UTC, `yyyy-MM-dd HH:mm:ss.SSSSSS`) of the newest transaction written; absent before the first. */
+  readonly lastCommitTimestamp?: string | null;
   /** When this state was written. */
   readonly updatedAt: string;
 }
@@ -69,6 +73,20 @@ export function writeCaptureState(rawDir: string, state: Omit<CaptureState, 'upd
   const full: CaptureState = { format: 'lakehouse-capture-state', version: 1, ...state, updatedAt: new Date().toISOString() };
   writeFileAtomic(path.join(rawDir, CAPTURE_STATE_FILE), `${JSON.stringify(full, null, 2)}\n`);
   return full;
+}
+
+/** The PID of the capture holding `rawDir`'s lock, when that process is running. */
+export function captureLockHolder(rawDir: string): number | undefined {
+  const file = path.join(rawDir, CAPTURE_LOCK_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const pid = Number(text);
+  return Number.isInteger(pid) && pid > 0 && processRunning(pid) ? pid : undefined;
 }
 
 /**

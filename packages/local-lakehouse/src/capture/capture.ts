@@ -10,6 +10,8 @@ import { writeWindowFiles } from './cdc-writer';
 import { ChangeSequencer } from './change-sequence';
 import { fullLoadTable } from './full-load';
 import { ParquetEncoder, RawCompression } from './parquet-encoder';
+import { forgetSlot, recordSlot } from './slot-registry';
+import { isNoFreeSlotError, noFreeSlotError, slotCapacity } from './slots';
 import { ProgressReporter, SILENT_PROGRESS, formatCount, formatDuration, formatRate } from '../cli/progress';
 import { LakehouseError, errorMessage } from '../errors';
 import { TableMetadata, displayName, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
@@ -92,6 +94,16 @@ export interface CaptureStats {
   confirmedLsn: string | null;
   /** Peak resident memory of this process, bytes. */
   maxRssBytes: number;
+  /**
+   * The replication slot on the server when the run ended: `held` (it keeps the WAL for the next
+   * capture of this raw directory), `dropped` (the slot of a full load that did not finish: the
+   * next capture redoes the load from a new one), `none` (not created).
+   */
+  slotState: 'none' | 'held' | 'dropped';
+  /** Why the slot of an unfinished full load could not be dropped (it is then still `held`). */
+  slotDropError: string | null;
+  /** Set when a stop ended the run during the full load; the next capture redoes the load. */
+  stoppedDuringFullLoad: { table: string | null; tablesLoaded: number; tables: number } | null;
 }
 
 /** A running capture. */
@@ -110,6 +122,23 @@ const PLUGIN = 'test_decoding';
 const PLUGIN_OPTIONS = { 'include-xids': '1', 'include-timestamp': '1', 'skip-empty-xacts': '1' };
 const STATUS_INTERVAL_MS = 10_000;
 const TICK_MS = 100;
+
+/**
+ * The line every end of a capture prints about its replication slot: which slot holds WAL for the
+ * raw directory and how to drop it once the raw zone is no longer wanted (or that none is left).
+ */
+export function slotExitLine(stats: CaptureStats, source: string, rawDir: string): string | undefined {
+  if (!stats.slot) return undefined;
+  const dir = path.resolve(rawDir);
+  if (stats.slotState === 'dropped') {
+    return `capture: replication slot ${stats.slot} dropped (the full load did not finish; the next capture of ${dir} redoes it from a new slot)`;
+  }
+  if (stats.slotState === 'none') return `capture: no replication slot left on the server (${stats.slot} was not created)`;
+  const position = stats.confirmedLsn ? ` after ${stats.confirmedLsn}` : '';
+  const failedDrop = stats.slotDropError ? ` (could not drop it: ${stats.slotDropError})` : '';
+  return `capture: replication slot ${stats.slot} keeps the WAL${position} for the next capture of ${dir}${failedDrop}; `
+    + `if that raw zone is no longer wanted, drop it: lakehouse local slots --source ${maskedUrl(source)} --drop ${stats.slot}`;
+}
 
 /** The default slot name for a raw directory and database. */
 export function defaultSlotName(rawDir: string, database: string): string {
@@ -177,12 +206,26 @@ class Capture {
   private readonly waiters: { lsn: Lsn; resolve: () => void }[] = [];
   private readonly truncateWarned = new Set<string>();
   private failure: unknown;
+  /** True from the slot's creation until the full load is complete. */
+  private loadUnfinished = false;
 
   constructor(private readonly options: CaptureOptions) {
     this.progress = options.progress ?? SILENT_PROGRESS;
     this.rawDir = path.resolve(options.rawDir);
     this.stats = {
-      phase: 'starting', slot: '', fullLoadRows: 0, fullLoadMs: 0, cdcRows: 0, cdcFiles: 0, transactions: 0, streamingMs: 0, confirmedLsn: null, maxRssBytes: 0,
+      phase: 'starting',
+      slot: '',
+      fullLoadRows: 0,
+      fullLoadMs: 0,
+      cdcRows: 0,
+      cdcFiles: 0,
+      transactions: 0,
+      streamingMs: 0,
+      confirmedLsn: null,
+      maxRssBytes: 0,
+      slotState: 'none',
+      slotDropError: null,
+      stoppedDuringFullLoad: null,
     };
     this.done = new Promise<CaptureStats>((resolve, reject) => {
       this.resolveDone = resolve;
@@ -243,6 +286,9 @@ class Capture {
           throw new LakehouseError(`replication slot ${slot} no longer exists, so the changes after ${state.confirmedLsn} are lost; `
             + 'start over with an empty --raw directory (and lake)');
         }
+        this.stats.slotState = 'held';
+      } else {
+        await this.checkFreeSlot(slot, target.masked);
       }
       fs.mkdirSync(this.rawDir, { recursive: true });
       this.unlock = lockRawDirectory(this.rawDir);
@@ -259,6 +305,25 @@ class Capture {
       throw err;
     }
     this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
+  }
+
+  /** A new slot is needed: fail before anything is written when the server has none free (unless the old one is reused). */
+  private async checkFreeSlot(slot: string, masked: string): Promise<void> {
+    const exists = (await this.client!.query('SELECT 1 FROM pg_catalog.pg_replication_slots WHERE slot_name = $1', [slot])).rows.length > 0;
+    const capacity = await slotCapacity(this.client!);
+    if (!exists && capacity.used >= capacity.max) throw await noFreeSlotError(this.client!, masked);
+  }
+
+  /** Records which raw directory the slot feeds, for `lakehouse local slots`; a failure is a warning. */
+  private recordSlot(): void {
+    const problem = recordSlot({
+      slot: this.stats.slot,
+      systemIdentifier: this.systemIdentifier,
+      database: this.database,
+      source: maskedUrl(this.options.source),
+      rawDir: this.rawDir,
+    });
+    if (problem) this.progress.line(`capture: warning: ${problem}; \`lakehouse local slots\` will not show the raw directory of slot ${this.stats.slot}`);
   }
 
   /** A killed capture's WAL sender lingers until the server notices the broken connection. */
@@ -330,6 +395,8 @@ class Capture {
     try {
       if (!this.state || this.state.phase === 'full-load') {
         await this.fullLoad();
+      } else {
+        this.recordSlot();
       }
       if (!this.stopping) {
         await this.streamChanges();
@@ -342,7 +409,19 @@ class Capture {
     } finally {
       this.stats.maxRssBytes = process.resourceUsage().maxRSS * 1024;
       this.progress.done();
+      if (this.loadUnfinished && this.stats.slotState === 'held') await this.dropUnfinishedLoadSlot();
       await this.cleanup();
+    }
+  }
+
+  /** The slot of a full load that did not finish is of no use (the next capture redoes the load from a new one): it goes. */
+  private async dropUnfinishedLoadSlot(): Promise<void> {
+    try {
+      await this.client!.query('SELECT pg_catalog.pg_drop_replication_slot($1)', [this.stats.slot]);
+      this.stats.slotState = 'dropped';
+      forgetSlot(this.systemIdentifier, this.stats.slot);
+    } catch (err) {
+      this.stats.slotDropError = errorMessage(err);
     }
   }
 
@@ -359,6 +438,7 @@ class Capture {
       lastSequenceMicros: 0,
       cdcFiles: 0,
       cdcRows: 0,
+      cdcRowsByTable: {},
     };
     this.state = writeCaptureState(this.rawDir, { ...base, ...fields });
     this.lastStateWriteMs = Date.now();
@@ -375,8 +455,17 @@ class Capture {
     await this.dropSlotIfPresent(this.stats.slot);
     this.state = undefined;
     this.persist({ phase: 'full-load' });
-    const created = await this.replication!.query<{ consistent_point: string; snapshot_name: string }>(
-      `CREATE_REPLICATION_SLOT ${this.stats.slot} LOGICAL ${PLUGIN} ${this.serverVersionNum >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT'}`);
+    let created: { rows: { consistent_point: string; snapshot_name: string }[] };
+    try {
+      created = await this.replication!.query<{ consistent_point: string; snapshot_name: string }>(
+        `CREATE_REPLICATION_SLOT ${this.stats.slot} LOGICAL ${PLUGIN} ${this.serverVersionNum >= 150000 ? "(SNAPSHOT 'export')" : 'EXPORT_SNAPSHOT'}`);
+    } catch (err) {
+      if (isNoFreeSlotError(err)) throw await noFreeSlotError(this.client!, maskedUrl(this.options.source));
+      throw err;
+    }
+    this.stats.slotState = 'held';
+    this.loadUnfinished = true;
+    this.recordSlot();
     const consistentPoint = created.rows[0].consistent_point;
     this.progress.line(`capture: slot ${this.stats.slot} created at ${consistentPoint}; loading ${this.tables.length} `
       + `table${this.tables.length === 1 ? '' : 's'} from its snapshot`);
@@ -390,9 +479,12 @@ class Capture {
       await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await worker.query(`SET TRANSACTION SNAPSHOT '${created.rows[0].snapshot_name}'`);
       const rows: Record<string, number> = {};
-      for (const table of this.tables) {
-        if (this.stopping) throw new LakehouseError('capture stopped during the full load; run it again to redo the load');
+      for (const [index, table] of this.tables.entries()) {
         const name = displayName(table.meta.source);
+        if (this.stopping) {
+          this.stats.stoppedDuringFullLoad = { table: null, tablesLoaded: index, tables: this.tables.length };
+          return;
+        }
         const tableStarted = Date.now();
         const result = await fullLoadTable({
           client: worker,
@@ -405,7 +497,12 @@ class Capture {
           scratchDir: this.scratchDir,
           serverVersionNum: this.serverVersionNum,
           onRows: (n) => this.progress.status(`full load ${name}: ${formatCount(n)} rows (${formatRate(n, Date.now() - tableStarted)})`),
+          stopRequested: () => this.stopping,
         });
+        if (result.stopped) {
+          this.stats.stoppedDuringFullLoad = { table: name, tablesLoaded: index, tables: this.tables.length };
+          return;
+        }
         rows[name] = result.rows;
         this.stats.fullLoadRows += result.rows;
         const ms = Date.now() - tableStarted;
@@ -419,11 +516,13 @@ class Capture {
     }
     this.stats.fullLoadMs = Date.now() - started;
     this.persist({ phase: 'streaming', confirmedLsn: consistentPoint });
+    this.loadUnfinished = false;
   }
 
   private async dropSlotIfPresent(slot: string): Promise<void> {
     try {
       await this.client!.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1', [slot]);
+      forgetSlot(this.systemIdentifier, slot);
     } catch (err) {
       throw new LakehouseError(`cannot drop the unfinished capture's replication slot ${slot} (${errorMessage(err)}); `
         + 'is another capture using it? Stop it, or use another --raw directory');
@@ -588,6 +687,14 @@ class Capture {
         },
       });
       const rows = files.reduce((n, f) => n + f.rows, 0);
+      // (a state of an older capture that wrote CDC rows without counting them per table stays without counts)
+      const known = this.state!.cdcRowsByTable !== undefined || this.state!.cdcRows === 0;
+      const rowsByTable: Record<string, number> | undefined = known ? { ...this.state!.cdcRowsByTable } : undefined;
+      for (const file of rowsByTable ? files : []) {
+        const name = displayName(file.table.meta.source);
+        rowsByTable![name] = (rowsByTable![name] ?? 0) + file.rows;
+      }
+      const newestCommit = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
       debug(`window ${window.id}: ${files.length} CDC files, ${rows} rows written in ${Date.now() - started} ms`);
       this.stats.cdcRows += rows;
       this.stats.cdcFiles += files.length;
@@ -598,6 +705,8 @@ class Capture {
         lastSequenceMicros: window.lastSequenceMicros || this.state!.lastSequenceMicros,
         cdcFiles: this.state!.cdcFiles + files.length,
         cdcRows: this.state!.cdcRows + rows,
+        cdcRowsByTable: rowsByTable,
+        lastCommitTimestamp: newestCommit ?? this.state!.lastCommitTimestamp ?? null,
       });
       this.sendStatus();
       this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());

@@ -34,6 +34,8 @@ export interface FullLoadProps {
   readonly serverVersionNum: number;
   /** Told the row count after each chunk arrives. */
   readonly onRows?: (rows: number) => void;
+  /** Asked before each block range: true ends the load there (nothing of the table is published). */
+  readonly stopRequested?: () => boolean;
 }
 
 /** What a full load of one table wrote. */
@@ -42,6 +44,8 @@ export interface FullLoadResult {
   readonly rows: number;
   /** LOAD files written, in order. */
   readonly files: readonly string[];
+  /** True when `stopRequested` ended the load before the table was complete: no LOAD file was published. */
+  readonly stopped: boolean;
 }
 
 /**
@@ -50,7 +54,8 @@ export interface FullLoadResult {
  * to the DMS types, an empty change sequence. The table is read in block (ctid) ranges with
  * `COPY … TO STDOUT (FORMAT csv)`; DuckDB encodes range k while PostgreSQL streams range k+1.
  * The LOAD files appear only when the whole table is done (written under dot-names, then renamed),
- * so a reader never sees part of a load. An empty table gets no file, as with DMS.
+ * so a reader never sees part of a load. An empty table gets no file, as with DMS. A stop
+ * (`stopRequested`) is honoured between block ranges: the unpublished files are removed.
  */
 export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResult> {
   const { table, tableDir, client } = props;
@@ -68,6 +73,8 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
   const safeName = `${table.source.schema}.${table.source.table}`.replace(/[^A-Za-z0-9_.-]/g, '_');
   try {
     for (const [index, range] of ranges.entries()) {
+      // (the finally waits for the chunk being encoded and removes the unpublished files)
+      if (props.stopRequested?.()) return { rows, files: [], stopped: true };
       const csv = path.join(props.scratchDir, `${safeName}.${index}.csv`);
       const where = range === undefined ? '' : ` WHERE ctid >= '(${range[0]},0)'::tid${range[1] === undefined ? '' : ` AND ctid < '(${range[1]},0)'::tid`}`;
       const copyStarted = Date.now();
@@ -98,7 +105,7 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
       publishFile(temp, target);
       return target;
     });
-    return { rows, files };
+    return { rows, files, stopped: false };
   } finally {
     await encoding.catch(() => undefined);
     for (const temp of temps) fs.rmSync(temp, { force: true });

@@ -1,3 +1,4 @@
+import { SLOT_HELP, SLOT_USAGE_LINES } from './slot-help';
 import { CURATION_ENGINES } from '../engines/registry';
 
 /** `lakehouse --help`. */
@@ -15,6 +16,7 @@ Usage:
                                                      query the curated tables
   lakehouse local verify --source URL --lake FILE|--warehouse DIR
                                                      compare every curated table with the source
+${SLOT_USAGE_LINES}
 
 Run \`lakehouse <command> --help\` for a command's options.`;
 
@@ -24,6 +26,7 @@ const engineLines = (): string => CURATION_ENGINES
 
 /** `lakehouse <command> --help`, by command. */
 export const HELP: Record<string, string> = {
+  ...SLOT_HELP,
   'demo': `Usage: lakehouse demo [--rows N] [--keep DIR]
 
 Starts an embedded PostgreSQL (local server binaries, wal_level=logical), creates a sample schema
@@ -41,6 +44,8 @@ Writes what AWS DMS writes for a PostgreSQL source: LOAD files from one consiste
 CDC files from a logical replication slot (test_decoding). A CDC file is written at whichever comes
 first of --interval and --max-file-size; the slot advances only after the files are durable, so a
 restart after kill -9 loses nothing. Beside each table's files: _table.json (columns, types, keys).
+Ctrl-C stops between full-load chunks or closes the open CDC file. Every end names the replication
+slot, which keeps WAL until dropped: \`lakehouse local slots\` lists and drops them.
 
 Options:
   --source URL          postgres://user:password@host:5432/database (the user needs REPLICATION)
@@ -51,7 +56,7 @@ Options:
   --interval DURATION   longest time before a CDC file is written (default 1s; DMS cdcMaxBatchInterval)
   --max-file-size SIZE  staged bytes that close a CDC file early (default 32MB; DMS cdcMinFileSize)
   --compression C       none (DMS default) or gzip
-  --chunk-rows N        about how many rows go into one LOAD file (default 250000)
+  --chunk-rows N        about N rows per full-load chunk and LOAD file (default 250000)
   --stats FILE          write the run's figures (rows, files, peak memory) as JSON to FILE
   -h, --help            show this help`,
   get 'local curate'(): string {

@@ -83,6 +83,7 @@ SELECT r.rolname AS name,
 
 const USAGE_SQL = `
 SELECT (SELECT count(*) FROM pg_catalog.pg_replication_slots)::int AS slots,
+       (SELECT count(*) FROM pg_catalog.pg_replication_slots WHERE NOT active AND left(slot_name, 10) = 'lakehouse_')::int AS lakehouse_inactive,
        (SELECT count(*) FROM pg_catalog.pg_stat_replication)::int AS senders`;
 
 /**
@@ -118,7 +119,7 @@ export async function readPostgresSnapshot(db: PostgresQueryable, options: Postg
   );
   const settings = new Map<string, PostgresSetting>(settingsResult.rows.map((row) => [row.name, { setting: row.setting, unit: row.unit }]));
 
-  const usage = (await db.query<{ slots: number; senders: number }>(USAGE_SQL)).rows[0];
+  const usage = (await db.query<{ slots: number; lakehouse_inactive: number; senders: number }>(USAGE_SQL)).rows[0];
   const role = (await db.query<{ name: string; superuser: boolean; replication: boolean; rds_replication: boolean | null }>(ROLE_SQL)).rows[0];
 
   const tableRows = (await db.query<{
@@ -144,6 +145,7 @@ export async function readPostgresSnapshot(db: PostgresQueryable, options: Postg
   return {
     settings,
     replicationSlotsInUse: usage.slots,
+    inactiveLakehouseSlots: usage.lakehouse_inactive,
     activeWalSenders: usage.senders,
     expectedTasks,
     role: {

@@ -30,6 +30,12 @@ export interface PostgresSnapshot {
   readonly settings: ReadonlyMap<string, PostgresSetting>;
   /** Rows in pg_replication_slots. */
   readonly replicationSlotsInUse: number;
+  /**
+   * Inactive slots named `lakehouse_…` (the local lakehouse's capture creates them; an abandoned raw
+   * zone leaves one behind), which `lakehouse local slots --drop-inactive` frees.
+   * @default 0
+   */
+  readonly inactiveLakehouseSlots?: number;
   /** Rows in pg_stat_replication (running WAL senders). */
   readonly activeWalSenders: number;
   /** Replication tasks that will read this database. */
@@ -157,7 +163,16 @@ const replicationSlots: Requirement<PostgresSnapshot> = {
   description: 'Every DMS task holds one logical replication slot: max_replication_slots minus the slots that exist must cover the tasks.',
   evaluatedFrom: 'pg_settings: max_replication_slots; count(*) FROM pg_replication_slots',
   fix: 'ALTER SYSTEM SET max_replication_slots = <slots in use + tasks>; then restart PostgreSQL (RDS/Aurora: the parameter group, then reboot)',
-  evaluate: (snapshot) => capacity(snapshot, 'max_replication_slots', snapshot.replicationSlotsInUse, 'replication slot'),
+  evaluate: (snapshot) => {
+    const evaluation = capacity(snapshot, 'max_replication_slots', snapshot.replicationSlotsInUse, 'replication slot');
+    const lakehouse = snapshot.inactiveLakehouseSlots ?? 0;
+    if (evaluation.status !== 'fail' || lakehouse === 0) return evaluation;
+    return {
+      ...evaluation,
+      fix: `lakehouse local slots --source URL --drop-inactive   (frees the ${plural(lakehouse, 'inactive local-lakehouse slot')})\n`
+        + `or ${evaluation.fix}`,
+    };
+  },
 };
 
 const walSenders: Requirement<PostgresSnapshot> = {
