@@ -505,7 +505,8 @@ class Capture {
         const drift = (line.newTuple && table.columnDrift(line.newTuple, true)) || (line.oldTuple && table.columnDrift(line.oldTuple, false));
         if (drift) {
           // a column was added or dropped: read the table's columns again, then decode this change and the ones after it
-          this.refreshTable(table, drift, lsn, { lsn, walEnd, data });
+          const names = new Set([...line.newTuple?.names ?? [], ...line.oldTuple?.names ?? []]);
+          this.refreshTable(table, { ...drift, names, complete: line.newTuple !== undefined }, lsn, { lsn, walEnd, data });
           return;
         }
         if (table.refusable.length > 0) {
@@ -604,7 +605,8 @@ class Capture {
    * file, with the old columns), and `_table.json` is rewritten.
    */
   private refreshTable(
-    table: CapturedTable, drift: { added: string[]; missing: string[] }, lsn: Lsn, message: { lsn: Lsn; walEnd: Lsn; data: Buffer },
+    table: CapturedTable, drift: { added: string[]; missing: string[]; names: Set<string>; complete: boolean }, lsn: Lsn,
+    message: { lsn: Lsn; walEnd: Lsn; data: Buffer },
   ): void {
     this.refreshing = true;
     this.held.unshift(message);
@@ -620,10 +622,12 @@ class Capture {
       }
       const known = [...table.meta.columns, ...(table.meta.droppedColumns ?? [])];
       const catalogNames = new Set(fresh.columns.map((c) => c.name));
-      // a column the change has but the catalog no longer has (added and dropped since): its old mapping, or text
+      // columns the catalog no longer has but this change still has (dropped later on): kept with their old mapping
+      // (text for one never seen); without a full row, a known column stays until a full row shows it gone
+      const kept = table.meta.columns.filter((c) => !catalogNames.has(c.name) && (drift.names.has(c.name) || !drift.complete));
       const gone = drift.added.filter((n) => !catalogNames.has(n)).map((n): ColumnMetadata => known.find((c) => c.name === n)
         ?? { name: n, ordinal: 0, sourceType: 'unknown', nullable: true, type: 'string', rawType: 'VARCHAR', kind: 'text' });
-      const columns = [...fresh.columns, ...gone];
+      const columns = [...fresh.columns, ...kept, ...gone];
       const names = new Set(columns.map((c) => c.name));
       const dropped = [...(table.meta.droppedColumns ?? []).filter((c) => !names.has(c.name)),
         ...table.meta.columns.filter((c) => !names.has(c.name))];
