@@ -768,7 +768,9 @@ class Capture {
   private async lookupToast(staged: StagedTable, file: string): Promise<number[]> {
     const table = staged.table;
     const meta = table.meta;
-    const columns = [...staged.toastColumns].sort((a, b) => a - b);
+    // a column dropped since the change was staged cannot be read any more (its value stays NULL)
+    const live = this.tablesByKey.get(table.key)?.columnIndex;
+    const columns = [...staged.toastColumns].filter((i) => live?.has(meta.columns[i].name) ?? true).sort((a, b) => a - b);
     const identity = table.identity.map((i) => meta.columns[i]);
     const relation = qualifiedName(meta.source.schema, meta.source.table);
     const unnest = identity.map((_, k) => `$${k + 1}::text[]`).join(', ');
