@@ -53,10 +53,10 @@ describe('dmsTypeMapping (PostgreSQL → the Parquet types DMS writes)', () => {
     expect(refusedValue('numeric', '100000000000000000000000')).toContain('does not fit decimal(28,6)');
     expect(refusedValue('numeric', '-9999999999999999999999.9999995')).toContain('does not fit decimal(28,6)');
     expect(refusedValue('numeric', '9999999999999999999999.9999994')).toBeUndefined();
-    expect(refusedValue('numeric', 'NaN')).toBe('NaN has no DECIMAL value');
+    expect(refusedValue('numeric', 'NaN')).toBe('has no DECIMAL value');
     expect(refusedValue('decimal', '123456789012345678901234567.5')).toBeUndefined();
-    expect(refusedValue('date', 'infinity')).toBe('infinity has no Parquet DATE value');
-    expect(refusedValue('timestamp', '-infinity')).toBe('-infinity has no Parquet TIMESTAMP value');
+    expect(refusedValue('date', 'infinity')).toBe('has no Parquet DATE value');
+    expect(refusedValue('timestamp', '-infinity')).toBe('has no Parquet TIMESTAMP value');
     expect(refusedValue('date', '0044-03-15 BC')).toBeUndefined();
     expect(refusedValue('text', 'infinity')).toBeUndefined();
   });

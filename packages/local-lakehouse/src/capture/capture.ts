@@ -587,7 +587,7 @@ class Capture {
   private reportLoadRefused(meta: TableMetadata, column: string, count: number, example: string, where: string): void {
     const kind = meta.columns.find((c) => c.name === column)?.kind ?? 'text';
     this.reportRefused(meta, column, refusedValue(kind, example) ?? 'cannot be written in its DMS type',
-      `${JSON.stringify(example)}${count > 1 ? ` (one of ${count})` : ''} in ${where}`);
+      `${JSON.stringify(example)}${count > 1 ? ` (1 of ${count} values of this column written as NULL)` : ''} in ${where}`);
   }
 
   private reportRefused(meta: TableMetadata, column: string, reason: string, where: string): void {

@@ -152,7 +152,7 @@ export function refusedValue(kind: ValueKind, text: string): string | undefined 
   switch (kind) {
     case 'decimal':
     case 'numeric': {
-      if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return `${text} has no DECIMAL value`;
+      if (text === 'NaN' || text === 'Infinity' || text === '-Infinity') return 'has no DECIMAL value';
       if (kind === 'decimal') return undefined;
       const unsigned = text.startsWith('-') ? text.slice(1) : text;
       const point = unsigned.indexOf('.');
@@ -166,7 +166,7 @@ export function refusedValue(kind: ValueKind, text: string): string | undefined 
     }
     case 'date':
     case 'timestamp':
-      return text === 'infinity' || text === '-infinity' ? `${text} has no Parquet ${kind === 'date' ? 'DATE' : 'TIMESTAMP'} value` : undefined;
+      return text === 'infinity' || text === '-infinity' ? `has no Parquet ${kind === 'date' ? 'DATE' : 'TIMESTAMP'} value` : undefined;
     default:
       return undefined;
   }
