@@ -51,6 +51,7 @@ const WORKLOAD = [
   'UPDATE fid.odd SET big = 5e22 WHERE id = 3',
   'UPDATE fid.odd SET cash = cash * 2',
   "INSERT INTO fid.odd VALUES (5, 0.5, '1999-12-31', '1999-12-31 23:59:59.999999', '1999-12-31 23:59:59.999999+00', 7, 99999.99)",
+  "INSERT INTO fid.odd VALUES (6, 1, '2000-01-01', '294250-01-01 00:00:00', '294260-06-01 00:00:00+00', 1, 1)",
   "UPDATE fid.trunc SET v = 'changed' WHERE id <= 10",
   'TRUNCATE fid.trunc',
   "INSERT INTO fid.trunc VALUES (100, 'after the truncate'), (101, 'after the truncate')",
@@ -132,6 +133,7 @@ describe('lakehouse local capture: values, TRUNCATE, DDL, replica identity and m
     expect(cdc.code).toBe(0);
     expect(cdc.stderr).toMatch(new RegExp(`capture: warning: fid\\.odd column big: value "-10000000000000000000000000" at LSN ${LSN} does not fit decimal\\(28,6\\)`));
     expect(cdc.stderr).toMatch(new RegExp(`capture: warning: fid\\.odd column ts: value "infinity" at LSN ${LSN} has no Parquet TIMESTAMP value; written as NULL`));
+    expect(cdc.stderr).toMatch(new RegExp(`capture: warning: fid\\.odd column tstz: value "294260-06-01 00:00:00\\+00" at LSN ${LSN} is after the last Parquet TIMESTAMP`));
     expect(cdc.stderr).toMatch(new RegExp(`capture: TRUNCATE of fid\\.trunc \\(committed at ${LSN}\\): loaded again, \\d+ rows`));
     expect(cdc.stderr).toMatch(/capture: fid\.ddl: columns changed at LSN [0-9A-F/]+; added extra decimal\(10,2\)/);
     expect(cdc.stderr).toMatch(/capture: fid\.ddl: columns changed at LSN [0-9A-F/]+; dropped gone/);
@@ -180,6 +182,7 @@ describe('lakehouse local capture: values, TRUNCATE, DDL, replica identity and m
       '3,,2024,2024,2024-02-29 12:00:00,2.25,2000000.0000',
       '4,,-99,,0010-06-01 (BC) 12:00:00,,-24.6800',
       '5,0.500000,1999,1999,1999-12-31 23:59:59.999999,7.00,99999.9900',
+      '6,1.000000,2000,,,1.00,1.0000',
     ]);
   });
 

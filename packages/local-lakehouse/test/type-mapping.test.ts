@@ -41,7 +41,8 @@ describe('dmsTypeMapping (PostgreSQL → the Parquet types DMS writes)', () => {
   test('checksum renderings pair up per type', () => {
     const ts = dmsTypeMapping('timestamptz', -1, 'D');
     // BC years and ±infinity render alike on both sides
-    expect(sourceChecksumText(ts, '"t"')).toBe('CASE WHEN "t" IN (\'infinity\', \'-infinity\') THEN NULL ELSE to_char("t", \'YYYY-MM-DD HH24:MI:SS.US BC\') END');
+    expect(sourceChecksumText(ts, '"t"')).toBe('CASE WHEN "t" IN (\'infinity\', \'-infinity\') OR "t" > \'294247-01-10 04:00:54.775806\' THEN NULL '
+      + 'ELSE to_char("t", \'YYYY-MM-DD HH24:MI:SS.US BC\') END');
     expect(lakeChecksumText('TIMESTAMP', '"t"')).toContain('printf(\'%04d\', 1 - year(CAST("t" AS TIMESTAMP))) || strftime(CAST("t" AS TIMESTAMP), \'-%m-%d %H:%M:%S.%f\') || \' BC\'');
     expect(sourceChecksumText(dmsTypeMapping('bytea', -1, 'U'), '"b"')).toBe('encode("b", \'hex\')');
     expect(lakeChecksumText('BLOB', '"b"')).toBe('lower(hex("b"))');
@@ -58,6 +59,10 @@ describe('dmsTypeMapping (PostgreSQL → the Parquet types DMS writes)', () => {
     expect(refusedValue('date', 'infinity')).toBe('has no Parquet DATE value');
     expect(refusedValue('timestamp', '-infinity')).toBe('has no Parquet TIMESTAMP value');
     expect(refusedValue('date', '0044-03-15 BC')).toBeUndefined();
+    expect(refusedValue('timestamp', '294250-01-01 00:00:00+00')).toContain('is after the last Parquet TIMESTAMP');
+    expect(refusedValue('timestamp', '294247-01-09 00:00:00')).toBeUndefined();
+    expect(refusedValue('timestamp', '294250-01-01 00:00:00 BC')).toBeUndefined();
+    expect(refusedValue('timestamp', '200000-01-01 00:00:00')).toBeUndefined();
     expect(refusedValue('text', 'infinity')).toBeUndefined();
   });
 

@@ -5,7 +5,8 @@ import { ColumnType } from '@cdc-lakehouse/curation';
  * test_decoding for CDC), DuckDB turns the text into the Parquet type DMS writes.
  * - `int`, `float`, `boolean`: cast from PostgreSQL's text;
  * - `date`, `timestamp`: cast from PostgreSQL's text (timestamps are printed in UTC); BC values keep their year
- *   (`0044-03-15 BC` is the proleptic year -43), `infinity` and `-infinity` become NULL;
+ *   (`0044-03-15 BC` is the proleptic year -43), `infinity` and `-infinity` become NULL, and so do timestamps
+ *   after 294247-01-10, where DuckDB's end;
  * - `decimal`: numeric(p≤38,s), cast to DECIMAL(p,s); NaN and ±Infinity become NULL;
  * - `numeric`: unconstrained numeric, DECIMAL(28,6) rounded half away from zero as DMS does; NaN, ±Infinity and
  *   values of 10^22 or more (which DECIMAL(28,6) cannot hold) become NULL;
@@ -119,7 +120,7 @@ export function duckDbConversion(mapping: Pick<DmsTypeMapping, 'kind' | 'rawType
       return `CASE WHEN ${expression} IN ('infinity', '-infinity') THEN NULL `
         + `WHEN suffix(${expression}, ' BC') THEN CAST(CAST(split_part(${expression}, ' ', 1) || ' (BC)' AS DATE) `
         + `+ CAST(regexp_extract(split_part(${expression}, ' ', 2), '^[0-9:.]+') AS TIME) AS TIMESTAMP) `
-        + `ELSE CAST(${expression} AS ${mapping.rawType}) END`;
+        + `ELSE TRY_CAST(${expression} AS ${mapping.rawType}) END`;
     case 'decimal':
       return `CASE WHEN ${expression} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE CAST(${expression} AS ${mapping.rawType}) END`;
     case 'numeric':
@@ -140,13 +141,16 @@ export function duckDbConversion(mapping: Pick<DmsTypeMapping, 'kind' | 'rawType
   }
 }
 
+/** DuckDB's last µs timestamp; PostgreSQL's go on to 294276 AD. */
+const LAST_TIMESTAMP = '294247-01-10 04:00:54.775806';
+
 /** Largest absolute value (exclusive) an unconstrained numeric may have to fit DECIMAL(28,6): 10^22. */
 const NUMERIC_INTEGER_DIGITS = UNCONSTRAINED_NUMERIC.precision - UNCONSTRAINED_NUMERIC.scale;
 
 /**
  * Why PostgreSQL's text of a value cannot be written in the column's DMS type (the value is then
  * written as NULL), or undefined when it can: NaN and ±Infinity numerics, unconstrained numerics
- * of 10^22 or more, and ±infinity dates and timestamps.
+ * of 10^22 or more, ±infinity dates and timestamps, and timestamps after DuckDB's last (294247-01-10).
  */
 export function refusedValue(kind: ValueKind, text: string): string | undefined {
   switch (kind) {
@@ -166,7 +170,12 @@ export function refusedValue(kind: ValueKind, text: string): string | undefined 
     }
     case 'date':
     case 'timestamp':
-      return text === 'infinity' || text === '-infinity' ? `has no Parquet ${kind === 'date' ? 'DATE' : 'TIMESTAMP'} value` : undefined;
+      if (text === 'infinity' || text === '-infinity') return `has no Parquet ${kind === 'date' ? 'DATE' : 'TIMESTAMP'} value`;
+      // PostgreSQL's timestamps reach 294276 AD, DuckDB's (and Parquet's, in µs) end in January 294247
+      if (kind === 'timestamp' && /^\d{6}-/.test(text) && !text.endsWith(' BC') && text.slice(0, 19) > LAST_TIMESTAMP.slice(0, 19)) {
+        return `is after the last Parquet TIMESTAMP (µs) DuckDB can write, ${LAST_TIMESTAMP}`;
+      }
+      return undefined;
     default:
       return undefined;
   }
@@ -203,7 +212,8 @@ export function sourceChecksumText(mapping: DmsTypeMapping, column: string): str
     case 'date':
       return `CASE WHEN ${column} IN ('infinity', '-infinity') THEN NULL ELSE to_char(${column}, 'YYYY-MM-DD BC') END`;
     case 'timestamp':
-      return `CASE WHEN ${column} IN ('infinity', '-infinity') THEN NULL ELSE to_char(${column}, 'YYYY-MM-DD HH24:MI:SS.US BC') END`;
+      return `CASE WHEN ${column} IN ('infinity', '-infinity') OR ${column} > '${LAST_TIMESTAMP}' THEN NULL `
+        + `ELSE to_char(${column}, 'YYYY-MM-DD HH24:MI:SS.US BC') END`;
     case 'binary':
       return `encode(${column}, 'hex')`;
     default:
