@@ -197,4 +197,24 @@ describe('lakehouse local capture: values, TRUNCATE, DDL, replica identity and m
     const ri = await lakehouse(['local', 'query', '--lake', lake, '--format', 'csv', 'SELECT count(*) AS n, min(id) AS first FROM fid.ri']);
     expect(ri.stdout.trim().split('\n')).toEqual(['n,first', '17,4']);
   });
+
+  test('after a reload and a restart, later changes of the truncated table land after its new load and are applied', async () => {
+    await pg.query("INSERT INTO fid.trunc VALUES (102, 'after the reload')");
+    await pg.query('DELETE FROM fid.trunc WHERE id = 100');
+    await pg.query("UPDATE fid.ddl SET a = 'later' WHERE id = 1");
+    const again = await lakehouse(['local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms']);
+    expect(again.code).toBe(0);
+    const truncDir = path.join(raw, 'fid', 'trunc');
+    const load = fs.statSync(path.join(truncDir, 'LOAD00000001.parquet')).mtimeMs;
+    const newest = fs.readdirSync(truncDir).filter((f) => /^\d{8}-\d{9}\.parquet$/.test(f)).sort().pop()!;
+    expect(fs.statSync(path.join(truncDir, newest)).mtimeMs).toBeGreaterThan(load);
+    const curate = await lakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
+    expect(curate.stderr).toMatch(/curate fid\.trunc → fid\.trunc: incremental, 1 file/);
+    expect(curate.code).toBe(0);
+    const verify = await lakehouse(['local', 'verify', '--source', source, '--lake', lake]);
+    expect(verify.stdout).toContain('verified: 4 tables match the source');
+    expect(verify.code).toBe(0);
+    const trunc = await lakehouse(['local', 'query', '--lake', lake, '--format', 'csv', 'SELECT id, v FROM fid.trunc ORDER BY id']);
+    expect(trunc.stdout.trim().split('\n')).toEqual(['id,v', '101,after the truncate', '102,after the reload']);
+  });
 });
