@@ -105,4 +105,40 @@ describe('CDC window → DMS CDC file', () => {
     expect(fs.existsSync(window.dir)).toBe(true);
     window.remove();
   });
+
+  test('a new column list stages apart: one file per column set, in order; a TRUNCATE is kept only when its transaction commits', async () => {
+    const before = new CapturedTable(metadata(), path.join(dir, 'shop', 'ddl'));
+    const meta = metadata();
+    const after = new CapturedTable({ ...meta, columns: [...meta.columns.filter((c) => c.name !== 'raw'), { ...meta.columns[2], name: 'extra', ordinal: 6 }] },
+      before.dir, before.version + 1);
+    expect(before.columnDrift({ names: ['id', 'price', 'body', 'at', 'extra'], values: [] }, true)).toEqual({ added: ['extra'], missing: ['raw'] });
+    expect(before.columnDrift({ names: ['id'], values: [] }, false)).toBeUndefined();
+    expect(after.columnDrift({ names: ['id', 'price', 'body', 'at', 'extra'], values: [] }, true)).toBeUndefined();
+    const window = new CdcWindow(2, path.join(dir, 'window-ddl'));
+    window.begin(0);
+    window.stage(before, 'I', ['1', '1.00', 'old', null, null]);
+    window.truncate(before);
+    window.rollback();
+    window.begin(0);
+    window.stage(before, 'I', ['2', '2.00', 'old', null, null]);
+    window.stage(after, 'I', ['3', '3.00', 'new', null, 'extra text']);
+    window.truncate(after);
+    window.commit('2026-01-02 03:04:07.000000', '1767323047000000', 10n, 1767323047000000);
+    expect([...window.truncated.keys()]).toEqual([before.key]);
+    let ms = Date.UTC(2026, 0, 2, 3, 4, 7);
+    const files = await writeWindowFiles(window, {
+      encoder, compression: 'none', lookupToast: async () => [], nextFileTime: () => new Date(ms++),
+    });
+    expect(files.map((f) => [f.table.version, f.rows])).toEqual([[0, 1], [1, 1]]);
+    expect(path.basename(files[0].path) < path.basename(files[1].path)).toBe(true);
+    const db = await DuckDBInstance.create(':memory:');
+    const connection = await db.connect();
+    const columns = async (file: string): Promise<string[]> => (await connection.runAndReadAll(`DESCRIBE SELECT * FROM '${file}'`))
+      .getRowObjectsJson().map((r) => String(r.column_name));
+    expect(await columns(files[0].path)).toEqual(['Op', '_dms_commit_ts', 'id', 'price', 'body', 'raw', 'at', '_dms_change_seq']);
+    expect(await columns(files[1].path)).toEqual(['Op', '_dms_commit_ts', 'id', 'price', 'body', 'at', 'extra', '_dms_change_seq']);
+    connection.closeSync();
+    db.closeSync();
+    window.remove();
+  });
 });

@@ -14,11 +14,12 @@ import { forgetSlot, recordSlot } from './slot-registry';
 import { isNoFreeSlotError, noFreeSlotError, slotCapacity } from './slots';
 import { ProgressReporter, SILENT_PROGRESS, formatCount, formatDuration, formatRate } from '../cli/progress';
 import { LakehouseError, errorMessage } from '../errors';
-import { TableMetadata, displayName, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
+import { ColumnMetadata, TableMetadata, displayName, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
 import { connectSource, endQuietly, maskedUrl, parseSourceUrl, queryText } from '../source/connection';
 import { Lsn, formatLsn, parseLsn } from '../source/lsn';
 import { LogicalReplicationStream } from '../source/replication-stream';
 import { DecodedValue, UNCHANGED_TOAST, formatDmsTimestamp, parseCommitTime, parseTestDecodingLine } from '../source/test-decoding';
+import { refusedValue } from '../source/type-mapping';
 
 const debug = (line: string): void => {
   if (process.env.LAKEHOUSE_DEBUG) process.stderr.write(`[debug] ${line}\n`);
@@ -204,7 +205,11 @@ class Capture {
   private rejectDone!: (err: unknown) => void;
   private readonly done: Promise<CaptureStats>;
   private readonly waiters: { lsn: Lsn; resolve: () => void }[] = [];
-  private readonly truncateWarned = new Set<string>();
+  /** Stream messages held back while a table's metadata is read again (a column was added or dropped). */
+  private readonly held: { lsn: Lsn; walEnd: Lsn; data: Buffer }[] = [];
+  private refreshing = false;
+  /** `schema.table\u0000column\u0000reason` of refused values already reported. */
+  private readonly refusedReported = new Set<string>();
   private failure: unknown;
   /** True from the slot's creation until the full load is complete. */
   private loadUnfinished = false;
@@ -496,6 +501,7 @@ class Capture {
           compression: this.options.compression ?? 'none',
           scratchDir: this.scratchDir,
           serverVersionNum: this.serverVersionNum,
+          onRefused: (column, count, example) => this.reportLoadRefused(table.meta, column, count, example, `the full load (snapshot at ${consistentPoint})`),
           onRows: (n) => this.progress.status(`full load ${name}: ${formatCount(n)} rows (${formatRate(n, Date.now() - tableStarted)})`),
           stopRequested: () => this.stopping,
         });
@@ -568,6 +574,14 @@ class Capture {
   private onData(lsn: Lsn, walEnd: Lsn, data: Buffer): void {
     if (walEnd > this.serverWalEnd) this.serverWalEnd = walEnd;
     if (lsn > this.received) this.received = lsn;
+    if (this.refreshing) {
+      this.held.push({ lsn, walEnd, data });
+      return;
+    }
+    this.decode(lsn, walEnd, data);
+  }
+
+  private decode(lsn: Lsn, walEnd: Lsn, data: Buffer): void {
     const line = parseTestDecodingLine(data.toString('utf8'));
     switch (line.kind) {
       case 'begin': {
@@ -587,6 +601,17 @@ class Capture {
       case 'change': {
         const table = this.tablesByKey.get(`${line.schema}\u0000${line.table}`);
         if (!table) return;
+        const drift = (line.newTuple && table.columnDrift(line.newTuple, true)) || (line.oldTuple && table.columnDrift(line.oldTuple, false));
+        if (drift) {
+          // a column was added or dropped: read the table's columns again, then decode this change and the ones after it
+          const names = new Set([...line.newTuple?.names ?? [], ...line.oldTuple?.names ?? []]);
+          this.refreshTable(table, { ...drift, names, complete: line.newTuple !== undefined }, lsn, { lsn, walEnd, data });
+          return;
+        }
+        if (table.refusable.length > 0) {
+          if (line.newTuple) this.checkRefused(table, line.newTuple.names, line.newTuple.values, lsn);
+          if (line.oldTuple) this.checkRefused(table, line.oldTuple.names, line.oldTuple.values, lsn);
+        }
         const window = this.currentWindow();
         if (line.action === 'INSERT') {
           if (line.newTuple) window.stage(table, 'I', table.valuesOf(line.newTuple));
@@ -608,13 +633,10 @@ class Capture {
         return;
       }
       case 'truncate': {
+        // DMS does not capture TRUNCATE; here the table is loaded again once the window holding it is written
         for (const t of line.tables) {
-          const name = `${t.schema}.${t.table}`;
-          if (this.tablesByKey.has(`${t.schema}\u0000${t.table}`) && !this.truncateWarned.has(name)) {
-            this.truncateWarned.add(name);
-            this.progress.line(`capture: warning: TRUNCATE of ${name} is not captured (DMS does not capture it either); `
-              + 'the lake keeps the old rows: capture again into a new raw directory to reload the table');
-          }
+          const table = this.tablesByKey.get(`${t.schema}\u0000${t.table}`);
+          if (table) this.currentWindow().truncate(table);
         }
         return;
       }
@@ -631,7 +653,7 @@ class Capture {
   /** With nothing open or staged, everything up to the server's position is done. */
   private confirmIdle(): void {
     const window = this.window;
-    const idle = !this.flushing && (!window || (!window.inTransaction && window.transactions.length === 0));
+    const idle = !this.flushing && !this.holding && (!window || (!window.inTransaction && window.transactions.length === 0));
     if (idle && this.serverWalEnd > this.confirmed) {
       this.confirmed = this.serverWalEnd;
       this.stats.confirmedLsn = formatLsn(this.confirmed);
@@ -641,6 +663,97 @@ class Capture {
       this.sendStatus();
       this.notifyWaiters();
     }
+  }
+
+  /** True while stream messages wait for a metadata refresh. */
+  private get holding(): boolean {
+    return this.refreshing || this.held.length > 0;
+  }
+
+  /** Reports the first value of each column and kind that is written as NULL because its DMS type cannot hold it. */
+  private checkRefused(table: CapturedTable, names: readonly string[], values: readonly DecodedValue[], lsn: Lsn): void {
+    for (const index of table.refusable) {
+      const column = table.meta.columns[index];
+      const at = names.length === table.meta.columns.length && names[index] === column.name ? index : names.indexOf(column.name);
+      const value = at < 0 ? null : values[at];
+      if (typeof value !== 'string') continue;
+      const reason = refusedValue(column.kind, value);
+      if (reason === undefined) continue;
+      this.reportRefused(table.meta, column.name, reason, `${JSON.stringify(value)} at LSN ${formatLsn(lsn)}`);
+    }
+  }
+
+  private reportLoadRefused(meta: TableMetadata, column: string, count: number, example: string, where: string): void {
+    const kind = meta.columns.find((c) => c.name === column)?.kind ?? 'text';
+    this.reportRefused(meta, column, refusedValue(kind, example) ?? 'cannot be written in its DMS type',
+      `${JSON.stringify(example)}${count > 1 ? ` (1 of ${count} values of this column written as NULL)` : ''} in ${where}`);
+  }
+
+  private reportRefused(meta: TableMetadata, column: string, reason: string, where: string): void {
+    const key = `${displayName(meta.source)}\u0000${column}\u0000${reason}`;
+    if (this.refusedReported.has(key)) return;
+    this.refusedReported.add(key);
+    this.progress.line(`capture: warning: ${displayName(meta.source)} column ${column}: value ${where} ${reason}; written as NULL `
+      + '(later such values of this column are not reported)');
+  }
+
+  /**
+   * Reads a table's columns again after a change showed columns the metadata does not have (ADD
+   * COLUMN) or a full row lacking some (DROP COLUMN). The stream is held meanwhile; the change and
+   * those after it are decoded with the new columns, staged apart from the rows before (their own CDC
+   * file, with the old columns), and `_table.json` is rewritten.
+   */
+  private refreshTable(
+    table: CapturedTable, drift: { added: string[]; missing: string[]; names: Set<string>; complete: boolean }, lsn: Lsn,
+    message: { lsn: Lsn; walEnd: Lsn; data: Buffer },
+  ): void {
+    this.refreshing = true;
+    this.held.unshift(message);
+    this.stream?.pause();
+    const name = displayName(table.meta.source);
+    const work = async (): Promise<void> => {
+      let fresh: TableMetadata;
+      try {
+        [fresh] = await readTableMetadata(this.lookupClient!, [`${quoteIdent(table.meta.source.schema)}.${quoteIdent(table.meta.source.table)}`]);
+      } catch (err) {
+        throw new LakehouseError(`table ${name}: its columns changed at LSN ${formatLsn(lsn)} (${describeDrift(drift)}), but reading them again failed: `
+          + `${errorMessage(err)}`);
+      }
+      const known = [...table.meta.columns, ...(table.meta.droppedColumns ?? [])];
+      const catalogNames = new Set(fresh.columns.map((c) => c.name));
+      // columns the catalog no longer has but this change still has (dropped later on): kept with their old mapping
+      // (text for one never seen); without a full row, a known column stays until a full row shows it gone
+      const kept = table.meta.columns.filter((c) => !catalogNames.has(c.name) && (drift.names.has(c.name) || !drift.complete));
+      const gone = drift.added.filter((n) => !catalogNames.has(n)).map((n): ColumnMetadata => known.find((c) => c.name === n)
+        ?? { name: n, ordinal: 0, sourceType: 'unknown', nullable: true, type: 'string', rawType: 'VARCHAR', kind: 'text' });
+      const columns = [...fresh.columns, ...kept, ...gone];
+      const names = new Set(columns.map((c) => c.name));
+      const dropped = [...(table.meta.droppedColumns ?? []).filter((c) => !names.has(c.name)),
+        ...table.meta.columns.filter((c) => !names.has(c.name))];
+      const meta: TableMetadata = { ...fresh, columns, droppedColumns: dropped.length > 0 ? dropped : undefined };
+      const next = new CapturedTable(meta, table.dir, table.version + 1);
+      // a full row of the change may still lack columns the catalog has (written before they were added)
+      for (const n of drift.missing) if (names.has(n)) next.toleratedMissing.add(n);
+      for (const n of table.toleratedMissing) if (names.has(n)) next.toleratedMissing.add(n);
+      writeFileAtomic(path.join(table.dir, TABLE_METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+      this.tables = this.tables.map((t) => (t === table ? next : t));
+      this.tablesByKey.set(next.key, next);
+      const added = columns.filter((c) => !table.columnIndex.has(c.name)).map((c) => `${c.name} ${c.type}`);
+      const removed = table.meta.columns.filter((c) => !names.has(c.name)).map((c) => c.name);
+      this.progress.line(`capture: ${name}: columns changed at LSN ${formatLsn(lsn)}`
+        + `${added.length > 0 ? `; added ${added.join(', ')}` : ''}${removed.length > 0 ? `; dropped ${removed.join(', ')}` : ''}`
+        + `${added.length + removed.length === 0 ? '; none added or dropped (an older row)' : ''}; later CDC files have the new columns`);
+    };
+    work().then(() => {
+      this.refreshing = false;
+      while (this.held.length > 0 && !this.refreshing) {
+        const held = this.held.shift()!;
+        this.decode(held.lsn, held.walEnd, held.data);
+      }
+      if (!this.refreshing && !this.paused && !this.stopping) this.stream?.resume();
+    }).catch((err: unknown) => {
+      this.failure ??= err;
+    });
   }
 
   private get maxFileBytes(): number {
@@ -696,6 +809,10 @@ class Capture {
       }
       const newestCommit = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
       debug(`window ${window.id}: ${files.length} CDC files, ${rows} rows written in ${Date.now() - started} ms`);
+      // a TRUNCATE: load the table again before the slot moves past it (a crash before then streams it again)
+      for (const table of window.truncated.values()) {
+        await this.reloadTable(this.tablesByKey.get(table.key) ?? table, window.lastCommitLsn);
+      }
       this.stats.cdcRows += rows;
       this.stats.cdcFiles += files.length;
       if (window.lastCommitLsn !== undefined && window.lastCommitLsn > this.confirmed) this.confirmed = window.lastCommitLsn;
@@ -720,10 +837,49 @@ class Capture {
     }
   }
 
+  /**
+   * A new full load of one table (after a TRUNCATE), from a snapshot taken now: new LOAD files
+   * replace the old ones, last-modified after every CDC file written so far, so curation rebuilds the
+   * table from them (its reload rule) and skips the older CDC files. Changes committed between the
+   * TRUNCATE and the snapshot are both in the load and in later CDC files; applied again in order,
+   * they leave each row as the snapshot has it.
+   */
+  private async reloadTable(table: CapturedTable, lsn: Lsn | undefined): Promise<void> {
+    const name = displayName(table.meta.source);
+    const started = Date.now();
+    const worker = await connectSource({ url: this.options.source, applicationName: 'lakehouse-reload' });
+    try {
+      await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      this.lastFileMs = Math.max(Date.now(), this.lastFileMs + 1);
+      const fileTime = new Date(this.lastFileMs);
+      const result = await fullLoadTable({
+        client: worker,
+        table: table.meta,
+        tableDir: table.dir,
+        encoder: this.encoder!,
+        taskStartTime: formatDmsTimestamp(started * 1000),
+        chunkRows: this.options.fullLoadChunkRows ?? 250_000,
+        compression: this.options.compression ?? 'none',
+        scratchDir: this.scratchDir,
+        serverVersionNum: this.serverVersionNum,
+        writeEmptyLoad: true,
+        fileTime,
+        onRefused: (column, count, example) => this.reportLoadRefused(table.meta, column, count, example, 'the reload after a TRUNCATE'),
+      });
+      await worker.query('COMMIT');
+      this.progress.line(`capture: TRUNCATE of ${name}${lsn === undefined ? '' : ` (committed at ${formatLsn(lsn)})`}: loaded again, `
+        + `${formatCount(result.rows)} rows in ${formatDuration(Date.now() - started)}; curate rebuilds the table from the new LOAD files`);
+    } finally {
+      await endQuietly(worker);
+    }
+  }
+
   private async lookupToast(staged: StagedTable, file: string): Promise<number[]> {
     const table = staged.table;
     const meta = table.meta;
-    const columns = [...staged.toastColumns].sort((a, b) => a - b);
+    // a column dropped since the change was staged cannot be read any more (its value stays NULL)
+    const live = this.tablesByKey.get(table.key)?.columnIndex;
+    const columns = [...staged.toastColumns].filter((i) => live?.has(meta.columns[i].name) ?? true).sort((a, b) => a - b);
     const identity = table.identity.map((i) => meta.columns[i]);
     const relation = qualifiedName(meta.source.schema, meta.source.table);
     const unnest = identity.map((_, k) => `$${k + 1}::text[]`).join(', ');
@@ -752,13 +908,13 @@ class Capture {
     this.maybeCloseWindow();
     if (Date.now() - this.lastStatusMs > STATUS_INTERVAL_MS) this.sendStatus();
     const window = this.window;
-    const idle = !this.flushing && (!window || (!window.inTransaction && window.transactions.length === 0));
+    const idle = !this.flushing && !this.holding && (!window || (!window.inTransaction && window.transactions.length === 0));
     if (idle) this.confirmIdle();
     const caughtUp = this.options.untilCaughtUp && idle && this.confirmed >= this.targetLsn;
     if ((this.stopping && idle && !window?.inTransaction) || caughtUp) {
       this.finished = true;
       resolve();
-    } else if (this.stopping && !this.flushing && window) {
+    } else if (this.stopping && !this.flushing && !this.holding && window) {
       window.rollback();
       if (window.transactions.length > 0) {
         this.closeWindow(window);
@@ -833,6 +989,11 @@ function latestCdcFileTime(dir: string): number {
   if (!fs.existsSync(dir)) return 0;
   let latest = 0;
   for (const name of fs.readdirSync(dir)) {
+    if (DMS_FACTS_TO_VERIFY.loadFileName.test(name)) {
+      // a reload's LOAD files: later CDC files must be newer
+      latest = Math.max(latest, Math.ceil(fs.statSync(path.join(dir, name)).mtimeMs));
+      continue;
+    }
     const m = DMS_FACTS_TO_VERIFY.cdcFileName.exec(name);
     if (!m) continue;
     const [d, t] = [m[1], m[2]];
@@ -841,6 +1002,11 @@ function latestCdcFileTime(dir: string): number {
     latest = Math.max(latest, ms);
   }
   return latest;
+}
+
+function describeDrift(drift: { added: string[]; missing: string[] }): string {
+  return [drift.added.length > 0 ? `new: ${drift.added.join(', ')}` : '', drift.missing.length > 0 ? `missing: ${drift.missing.join(', ')}` : '']
+    .filter((p) => p !== '').join('; ');
 }
 
 /** Fills an after-image's unchanged TOASTed values from the before-image where it has them. */

@@ -4,6 +4,7 @@ import { ChangeOperation } from '@cdc-lakehouse/curation';
 import { LakehouseError } from '../errors';
 import { TableMetadata, displayName } from '../source/catalog';
 import { DecodedTuple, DecodedValue, UNCHANGED_TOAST } from '../source/test-decoding';
+import { canRefuse } from '../source/type-mapping';
 
 /** A captured table with the look-ups the stream needs for each change. */
 export class CapturedTable {
@@ -22,13 +23,46 @@ export class CapturedTable {
   readonly fullRowIdentity: boolean;
   /** Columns staged unquoted and read back typed (integers: PostgreSQL prints them as plain digits). */
   readonly typedInStaging: readonly boolean[];
+  /** Positions of the columns some of whose values the DMS type cannot hold (see refusedValue). */
+  readonly refusable: readonly number[];
+  /** Key of this table's staged rows in a window: a new column list (DDL while capturing) stages apart. */
+  readonly stagingKey: string;
+  /**
+   * Columns a full row may lack without the metadata being read again: a row written before
+   * an ADD COLUMN and streamed again after a restart.
+   */
+  readonly toleratedMissing = new Set<string>();
 
-  constructor(readonly meta: TableMetadata, readonly dir: string) {
+  constructor(readonly meta: TableMetadata, readonly dir: string, readonly version = 0) {
     this.key = CapturedTable.keyOf(meta.source.schema, meta.source.table);
+    this.stagingKey = `${this.key}\u0000${version}`;
     this.columnIndex = new Map(meta.columns.map((c, i) => [c.name, i]));
     this.identity = meta.rowIdentity.map((name) => this.columnIndex.get(name)!);
     this.fullRowIdentity = meta.primaryKey.length === 0 && meta.replicaIdentity === 'full';
     this.typedInStaging = meta.columns.map((c) => c.kind === 'int');
+    this.refusable = meta.columns.flatMap((c, i) => (canRefuse(c.kind) ? [i] : []));
+  }
+
+  /**
+   * How a tuple's columns differ from the metadata: names the metadata does not know (a column was
+   * added), and, for a full row (`complete`), metadata columns it lacks (a column was dropped).
+   * `undefined` when they agree.
+   */
+  columnDrift(tuple: DecodedTuple, complete: boolean): { added: string[]; missing: string[] } | undefined {
+    const { names } = tuple;
+    const columns = this.meta.columns;
+    if (names.length === columns.length) {
+      let inOrder = true;
+      for (let i = 0; i < names.length && inOrder; i++) inOrder = names[i] === columns[i].name;
+      if (inOrder) return undefined;
+    }
+    const added = names.filter((n) => !this.columnIndex.has(n));
+    let missing: string[] = [];
+    if (complete) {
+      const present = new Set(names);
+      missing = columns.filter((c) => !present.has(c.name) && !this.toleratedMissing.has(c.name)).map((c) => c.name);
+    }
+    return added.length + missing.length === 0 ? undefined : { added, missing };
   }
 
   /** The tuple's values in column order; columns the tuple leaves out are NULL. */
@@ -175,6 +209,9 @@ export class CdcWindow {
   lastCommitLsn: bigint | undefined;
   /** Sequence prefix state after the window's last transaction. */
   lastSequenceMicros = 0;
+  /** Tables a committed transaction of the window truncated, by key: reloaded once the window is written. */
+  readonly truncated = new Map<string, CapturedTable>();
+  private openTruncates = new Map<string, CapturedTable>();
   private openTransaction: number | undefined;
   private position = 0;
 
@@ -203,6 +240,7 @@ export class CdcWindow {
 
   /** Starts a transaction. */
   begin(nowMs: number): void {
+    this.openTruncates.clear();
     this.openTransaction = this.transactions.length;
     this.position = 0;
     this.openedAtMs ??= nowMs;
@@ -213,17 +251,24 @@ export class CdcWindow {
     if (this.openTransaction === undefined) {
       throw new Error('a change arrived outside a transaction (test_decoding must run with include-xids)');
     }
-    let staged = this.tables.get(table.key);
+    let staged = this.tables.get(table.stagingKey);
     if (!staged) {
       staged = new StagedTable(table, path.join(this.dir, `t${this.tables.size}.csv`));
-      this.tables.set(table.key, staged);
+      this.tables.set(table.stagingKey, staged);
     }
     staged.append(this.openTransaction, this.position++, { op, values });
+  }
+
+  /** Notes a TRUNCATE of `table` in the open transaction. */
+  truncate(table: CapturedTable): void {
+    this.openTruncates.set(table.key, table);
   }
 
   /** Commits the open transaction. */
   commit(commitTimestamp: string, sequencePrefix: string, lsn: bigint, lastSequenceMicros: number): void {
     if (this.openTransaction === undefined) return;
+    for (const [key, table] of this.openTruncates) this.truncated.set(key, table);
+    this.openTruncates.clear();
     this.transactions.push({ index: this.openTransaction, commitTimestamp, sequencePrefix });
     for (const staged of this.tables.values()) staged.commit();
     this.openTransaction = undefined;
@@ -234,6 +279,7 @@ export class CdcWindow {
   /** Drops the open transaction's rows. */
   rollback(): void {
     if (this.openTransaction === undefined) return;
+    this.openTruncates.clear();
     for (const staged of this.tables.values()) staged.rollback();
     this.openTransaction = undefined;
   }

@@ -6,7 +6,7 @@ import { publishFile } from './atomic-file';
 import { ParquetEncoder, RawCompression, duckIdent, duckString, readCsv } from './parquet-encoder';
 import { TableMetadata, qualifiedName, quoteIdent } from '../source/catalog';
 import { copyOutToFile } from '../source/copy-out';
-import { duckDbConversion } from '../source/type-mapping';
+import { canRefuse, duckDbConversion } from '../source/type-mapping';
 
 const debug = (line: string): void => {
   if (process.env.LAKEHOUSE_DEBUG) process.stderr.write(`[debug] ${line}\n`);
@@ -36,6 +36,22 @@ export interface FullLoadProps {
   readonly onRows?: (rows: number) => void;
   /** Asked before each block range: true ends the load there (nothing of the table is published). */
   readonly stopRequested?: () => boolean;
+  /**
+   * Told about values the column's DMS type cannot hold, written as NULL (see refusedValue): how many, and one of them.
+   * @default ignored
+   */
+  readonly onRefused?: (column: string, count: number, example: string) => void;
+  /**
+   * Write a LOAD file even when the table is empty (a reload after a TRUNCATE: the new, empty load
+   * must replace the old one, or curation would keep the old rows).
+   * @default false (an empty table gets no file, as with DMS)
+   */
+  readonly writeEmptyLoad?: boolean;
+  /**
+   * Last-modified time of the LOAD files (a reload's files must sort after every CDC file written before it).
+   * @default when they were written
+   */
+  readonly fileTime?: Date;
 }
 
 /** What a full load of one table wrote. */
@@ -60,9 +76,6 @@ export interface FullLoadResult {
 export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResult> {
   const { table, tableDir, client } = props;
   fs.mkdirSync(tableDir, { recursive: true });
-  for (const entry of fs.readdirSync(tableDir)) {
-    if (DMS_FACTS_TO_VERIFY.loadFileName.test(entry)) fs.rmSync(path.join(tableDir, entry));
-  }
   const relation = qualifiedName(table.source.schema, table.source.table);
   const ranges = await blockRanges(client, relation, props.chunkRows, props.serverVersionNum);
   const select = `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${relation}`;
@@ -83,7 +96,8 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
       if (encodeError !== undefined) throw encodeError;
       rows += chunkRows;
       props.onRows?.(rows);
-      if (chunkRows === 0) {
+      const emptyLoad = props.writeEmptyLoad === true && index === ranges.length - 1 && temps.length === 0;
+      if (chunkRows === 0 && !emptyLoad) {
         fs.rmSync(csv, { force: true });
         continue;
       }
@@ -93,6 +107,7 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
         const encodeStarted = Date.now();
         await props.encoder.copy(loadQuery(table, csv, props.taskStartTime), temp, props.compression);
         debug(`full load chunk ${index}: encoded in ${Date.now() - encodeStarted} ms`);
+        if (props.onRefused) await reportRefused(props.encoder, table, csv, temp, props.onRefused);
         fs.rmSync(csv, { force: true });
       });
       encoding.catch((err: unknown) => {
@@ -100,8 +115,13 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
       });
     }
     await encoding;
+    // the previous load (if any) goes only now, so a reload leaves no moment without LOAD files but this one
+    for (const entry of fs.readdirSync(tableDir)) {
+      if (DMS_FACTS_TO_VERIFY.loadFileName.test(entry)) fs.rmSync(path.join(tableDir, entry));
+    }
     const files = temps.map((temp, i) => {
       const target = path.join(tableDir, loadFileName(i + 1));
+      if (props.fileTime) fs.utimesSync(temp, props.fileTime, props.fileTime);
       publishFile(temp, target);
       return target;
     });
@@ -123,6 +143,30 @@ export function loadQuery(table: TableMetadata, csv: string, taskStartTime: stri
     ...(changeSequenceColumn === null ? [] : [`CAST('' AS VARCHAR) AS ${duckIdent(changeSequenceColumn)}`]),
   ];
   return `SELECT\n  ${projection.join(',\n  ')}\nFROM ${readCsv(csv, csvColumns)}`;
+}
+
+/**
+ * Finds values a LOAD file holds as NULL although the source had one (see refusedValue). Only
+ * columns whose Parquet statistics count NULLs are read again, so a load without NULLs in such
+ * columns costs nothing extra.
+ */
+async function reportRefused(
+  encoder: ParquetEncoder, table: TableMetadata, csv: string, parquet: string, report: (column: string, count: number, example: string) => void,
+): Promise<void> {
+  const candidates = table.columns.map((c, i) => ({ c, i })).filter(({ c }) => canRefuse(c.kind));
+  if (candidates.length === 0) return;
+  const stats = await encoder.query(`SELECT path_in_schema AS name, sum(stats_null_count) AS nulls FROM parquet_metadata(${duckString(parquet)}) GROUP BY 1`);
+  const withNulls = new Set(stats.filter((r) => r.nulls === null || Number(r.nulls) > 0).map((r) => String(r.name)));
+  const suspects = candidates.filter(({ c }) => withNulls.has(c.name));
+  if (suspects.length === 0) return;
+  const csvColumns = table.columns.map((c, i) => [`c${i}`, c.kind === 'int' ? c.rawType : 'VARCHAR'] as const);
+  const lost = (c: TableMetadata['columns'][number], i: number): string => `c${i} IS NOT NULL AND (${duckDbConversion(c, `c${i}`)}) IS NULL`;
+  const [row] = await encoder.query(`SELECT ${suspects.map(({ c, i }) => `count(*) FILTER (WHERE ${lost(c, i)}) AS n${i}, `
+    + `any_value(c${i}) FILTER (WHERE ${lost(c, i)}) AS e${i}`).join(', ')} FROM ${readCsv(csv, csvColumns)}`);
+  for (const { c, i } of suspects) {
+    const count = Number(row[`n${i}`]);
+    if (count > 0) report(c.name, count, String(row[`e${i}`]));
+  }
 }
 
 /**

@@ -55,6 +55,12 @@ export class ParquetEncoder {
     return rows.length > 0 ? Number(rows[0][0]) : 0;
   }
 
+  /** Runs a query and returns its rows as JSON-friendly objects (checks over staged files). */
+  async query(sql: string): Promise<Record<string, unknown>[]> {
+    const result = await this.connection.runAndReadAll(sql);
+    return result.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
   /** Releases DuckDB. */
   close(): void {
     this.connection.closeSync();

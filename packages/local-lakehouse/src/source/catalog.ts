@@ -43,12 +43,17 @@ export interface TableMetadata {
   /** The table's replica identity. */
   readonly replicaIdentity: ReplicaIdentity;
   /**
-   * The columns that identify a row in the lake: the primary key, else the replica-identity
-   * index, else (REPLICA IDENTITY FULL) every column.
+   * The columns that identify a row in the lake: the replica-identity index (REPLICA IDENTITY
+   * USING INDEX: what a DELETE carries), else the primary key, else (REPLICA IDENTITY FULL) every column.
    */
   readonly rowIdentity: readonly string[];
   /** Names of the DMS bookkeeping columns in the raw files. */
   readonly rawFormat: DmsRawFormat;
+  /**
+   * Columns dropped while capturing (older raw files still have them), so a change streamed again
+   * after a restart is read with their old types. Absent when none was dropped.
+   */
+  readonly droppedColumns?: readonly ColumnMetadata[];
 }
 
 /** The DMS bookkeeping columns this capture writes. */
@@ -142,6 +147,10 @@ export async function readTableMetadata(client: Client, selectors: readonly stri
   }>(COLUMNS_SQL, [oids])).rows;
   const keys = (await client.query<{ oid: string; is_primary: boolean; is_replident: boolean; columns: string[] }>(KEYS_SQL, [oids])).rows;
   const capturedAt = new Date().toISOString();
+  // money prints with the fraction digits of the session's lc_monetary (the database's unless overridden)
+  const moneyFractionDigits = columns.some((c) => c.base_type === 'money')
+    ? Number((await client.query<{ digits: number }>('SELECT scale(0::money::numeric) AS digits')).rows[0].digits)
+    : undefined;
   const tables = rows.map((row): TableMetadata => {
     const tableColumns = columns.filter((c) => c.oid === row.oid).map((c): ColumnMetadata => ({
       name: c.name,
@@ -149,13 +158,16 @@ export async function readTableMetadata(client: Client, selectors: readonly stri
       sourceType: c.source_type,
       nullable: c.nullable,
       ...dmsTypeMapping(c.base_type, c.typmod, c.category),
+      ...(c.base_type === 'money' ? { moneyFractionDigits } : {}),
     }));
     const primaryKey = keys.find((k) => k.oid === row.oid && k.is_primary)?.columns ?? [];
     const replicaIdentity = REPLICA_IDENTITIES[row.replident] ?? 'default';
     const identityIndex = keys.find((k) => k.oid === row.oid && k.is_replident)?.columns ?? [];
     let rowIdentity: readonly string[] = [];
-    if (primaryKey.length > 0) rowIdentity = primaryKey;
-    else if (replicaIdentity === 'index' && identityIndex.length > 0) rowIdentity = identityIndex;
+    // REPLICA IDENTITY USING INDEX: a DELETE (and the old key of an UPDATE) carries only the index's columns,
+    // so the lake is keyed by them even when a primary key exists (the index is unique on NOT NULL columns)
+    if (replicaIdentity === 'index' && identityIndex.length > 0) rowIdentity = identityIndex;
+    else if (primaryKey.length > 0) rowIdentity = primaryKey;
     else if (replicaIdentity === 'full') rowIdentity = tableColumns.map((c) => c.name);
     return {
       format: 'lakehouse-table-metadata',
