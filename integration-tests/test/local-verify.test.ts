@@ -27,6 +27,7 @@ async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult
 
 interface JsonTable {
   table: string;
+  curated: string | null;
   status: string;
   sourceRows: number | null;
   lakeRows: number | null;
@@ -197,6 +198,8 @@ describe('lakehouse local verify', () => {
       const later = await verify('--tables', 'v.later,v.other');
       expect(later.code).toBe(1);
       expect(later.stderr).toContain('table v.later: the lake has no curated table for it; capture and curate it, or leave it out of --tables');
+      const { doc } = await verifyJson('--tables', 'v.later');
+      expect(doc.tables).toEqual([expect.objectContaining({ table: 'v.later', curated: null, status: 'differs', sourceRows: null })]);
       const nothing = await verify('--tables', 'v.nothing');
       expect(nothing.code).toBe(2);
       expect(nothing.stdout).toBe('');
@@ -218,6 +221,18 @@ describe('lakehouse local verify', () => {
     } finally {
       await pg.query('ALTER TABLE v.gone_renamed RENAME TO gone; ALTER TABLE v.log REPLICA IDENTITY FULL');
     }
+  });
+
+  test('a source table whose columns were all dropped differs, without a word about --tables', async () => {
+    await pg.query('ALTER TABLE v.gone DROP COLUMN id');
+    try {
+      const result = await verify();
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe('lakehouse: verify: 1 of 5 tables differ: table v.gone: the source table v.gone has no columns (all dropped since it was captured?)\n');
+    } finally {
+      await pg.query('DROP TABLE v.gone; CREATE TABLE v.gone (id int PRIMARY KEY); INSERT INTO v.gone SELECT generate_series(1, 3)');
+    }
+    expect((await verify()).code).toBe(0);
   });
 
   test('exit 2 when verify cannot run or a table cannot be compared; --json still prints one document', async () => {

@@ -69,8 +69,8 @@ export interface DuplicateDifference {
 export interface TableVerification {
   /** `schema.table` of the source. */
   readonly table: string;
-  /** `database.table` in the lake. */
-  readonly curated: string;
+  /** `database.table` in the lake (`null` for a selected source table the lake does not hold). */
+  readonly curated: string | null;
   /** The outcome. */
   readonly status: VerifyStatus;
   /** Rows in the source (`null` when the table could not be read). */
@@ -197,7 +197,7 @@ SELECT n.nspname AS schema, c.relname AS name
     throw new LakehouseError(`local verify: --tables: ${selection.unmatched.join(', ')} matched neither a curated table nor a source table; `
       + `the lake holds ${list || 'no tables'} (schema.table, % as a wildcard, names are case-sensitive)`, 2);
   }
-  return selection.selected.map((t) => unrowed(`${t.schema}.${t.name}`, '-', 'differs',
+  return selection.selected.map((t) => unrowed(`${t.schema}.${t.name}`, null, 'differs',
     'the lake has no curated table for it; capture and curate it, or leave it out of --tables'));
 }
 
@@ -206,7 +206,7 @@ function failed(table: RegisteredTable, status: VerifyStatus, problem: string): 
   return unrowed(`${table.sourceSchema}.${table.sourceTable}`, `${table.curatedDatabase}.${table.curatedTable}`, status, problem);
 }
 
-function unrowed(table: string, curated: string, status: VerifyStatus, problem: string): TableVerification {
+function unrowed(table: string, curated: string | null, status: VerifyStatus, problem: string): TableVerification {
   return {
     table,
     curated,
@@ -242,14 +242,16 @@ async function verifyTable(
 ): Promise<TableVerification> {
   const name = `${table.sourceSchema}.${table.sourceTable}`;
   const curated = `${table.curatedDatabase}.${table.curatedTable}`;
-  const exists = await client.query<{ readable: boolean }>(`
-SELECT has_table_privilege(c.oid, 'SELECT') AS readable
+  const exists = await client.query<{ readable: boolean; columns: number }>(`
+SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
+       (SELECT count(*)::int FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`, [table.sourceSchema, table.sourceTable]);
   if (exists.rows.length === 0) return failed(table, 'differs', `the source has no table ${name} (dropped or renamed since it was captured?)`);
   if (!exists.rows[0].readable) {
     return failed(table, 'error', `the source user cannot read it; GRANT SELECT ON ${qualifiedName(table.sourceSchema, table.sourceTable)} TO the user in --source`);
   }
+  if (exists.rows[0].columns === 0) return failed(table, 'differs', `the source table ${name} has no columns (all dropped since it was captured?)`);
   const selector = qualifiedName(table.sourceSchema, table.sourceTable);
   const [meta]: TableMetadata[] = await readTableMetadata(client, [selector], { requireRowIdentity: false });
   const lakeTable = `${duckIdent(table.curatedDatabase)}.${duckIdent(table.curatedTable)}`;
