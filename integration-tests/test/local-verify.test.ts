@@ -291,4 +291,33 @@ INSERT INTO v.direct VALUES (1, 'infinity', '-infinity', 'NaN', 'Infinity'), (2,
     expect(changed.code).toBe(1);
     expect(changed.stderr).toContain('table v.direct: differs in columns ts (1 row); first differing keys: id=1');
   });
+
+  test('a table wider than the 100 arguments a PostgreSQL function takes is compared, and its differing column named', async () => {
+    const columns = Array.from({ length: 120 }, (_, i) => `c${i + 1}`);
+    await pg.query(`CREATE TABLE v.wide (id int PRIMARY KEY, ${columns.map((c) => `${c} int`).join(', ')});
+INSERT INTO v.wide SELECT i, ${columns.map((_, j) => `i * ${j + 1}`).join(', ')} FROM generate_series(1, 20) AS i`);
+    const db = await openLake(lake, { readOnly: false });
+    try {
+      await registerTables(db.connection, [{
+        sourceSchema: 'v', sourceTable: 'wide', curatedDatabase: 'v', curatedTable: 'wide', mode: 'merge', deletes: 'hard', rowIdentity: ['id'],
+      }]);
+      await db.connection.run(`CREATE TABLE v.wide AS SELECT CAST(i AS INTEGER) AS id, ${columns.map((c, j) => `CAST(i * ${j + 1} AS INTEGER) AS ${c}`).join(', ')}
+        FROM range(1, 21) AS r(i)`);
+    } finally {
+      db.close();
+    }
+    const equal = await verify('--tables', 'v.wide');
+    expect(equal.stderr).toBe('');
+    expect(equal.stdout).toMatch(/v\.wide\s+20\s+20\s+match/);
+
+    const again = await openLake(lake, { readOnly: false });
+    try {
+      await again.connection.run('UPDATE v.wide SET c117 = -1 WHERE id = 4');
+    } finally {
+      again.close();
+    }
+    const changed = await verify('--tables', 'v.wide');
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain('table v.wide: differs in columns c117 (1 row); first differing keys: id=4');
+  });
 });

@@ -283,10 +283,10 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
     lakeTexts,
   };
   const source = (await client.query<{ rows: string; checksum: string }>(
-    `SELECT count(*)::text AS rows, COALESCE(sum(('x' || substr(md5(${rowText(sourceTexts)}), 1, 15))::bit(60)::int8), 0)::text AS checksum `
+    `SELECT count(*)::text AS rows, COALESCE(sum(('x' || substr(md5(${wideRowText(sourceTexts)}), 1, 15))::bit(60)::int8), 0)::text AS checksum `
     + `FROM ${sql.relation}`)).rows[0];
   const inLake = (await lakeRows(lake,
-    `SELECT count(*) AS rows, CAST(COALESCE(sum(CAST('0x' || substr(md5(${rowText(lakeTexts)}), 1, 15) AS BIGINT)), 0) AS VARCHAR) AS checksum `
+    `SELECT count(*) AS rows, CAST(COALESCE(sum(CAST('0x' || substr(md5(${wideRowText(lakeTexts)}), 1, 15) AS BIGINT)), 0) AS VARCHAR) AS checksum `
     + `FROM ${lakeTable} WHERE ${sql.lakeWhere}`))[0];
   const counts = {
     table: name,
@@ -328,11 +328,11 @@ async function explainDifference(
   const keyIndexes = identity.map((n) => meta.columns.findIndex((c) => c.name === n)).filter((i) => i >= 0);
   const keyIsWholeRow = meta.columns.every((_, i) => keyIndexes.includes(i));
   const keyNames = keyIndexes.map((i) => meta.columns[i].name);
-  const sourceKey = rowText(keyIndexes.map((i) => sql.sourceTexts[i]));
-  const lakeKey = rowText(keyIndexes.map((i) => sql.lakeTexts[i]));
+  const sourceKey = wideRowText(keyIndexes.map((i) => sql.sourceTexts[i]));
+  const lakeKey = wideRowText(keyIndexes.map((i) => sql.lakeTexts[i]));
   // without a key the key is the row: its hash adds nothing
-  const sourceHash = keyIsWholeRow ? "''" : `md5(${rowText(sql.sourceTexts)})`;
-  const lakeHash = keyIsWholeRow ? "''" : `md5(${rowText(sql.lakeTexts)})`;
+  const sourceHash = keyIsWholeRow ? "''" : `md5(${wideRowText(sql.sourceTexts)})`;
+  const lakeHash = keyIsWholeRow ? "''" : `md5(${wideRowText(sql.lakeTexts)})`;
   const tally = new RowTally();
   const fromSource = await client.query<{ k: string; h: string }>(`SELECT ${sourceKey} AS k, ${sourceHash} AS h FROM ${sql.relation}`);
   for (const row of fromSource.rows) tally.addSource(row.k, row.h);
@@ -382,6 +382,17 @@ async function explainDifference(
     ...(columnsFromRows === undefined ? {} : { columnsFromRows }),
     differingKeys: diff.keys.slice(0, maxKeys).map((k) => describeKey(keyNames, k)),
   };
+}
+
+/** PostgreSQL takes at most 100 arguments in a function call; wider rows are joined in groups. */
+const ROW_TEXT_GROUP = 90;
+
+/** {@link rowText} for any number of columns: groups joined by the same separator give the same text. */
+function wideRowText(texts: readonly string[]): string {
+  if (texts.length <= ROW_TEXT_GROUP) return rowText(texts);
+  const groups: string[] = [];
+  for (let i = 0; i < texts.length; i += ROW_TEXT_GROUP) groups.push(rowText(texts.slice(i, i + ROW_TEXT_GROUP)));
+  return `concat_ws(chr(1), ${groups.join(', ')})`;
 }
 
 /** A key text in identity order, rearranged into table column order. */
