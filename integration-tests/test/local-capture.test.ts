@@ -195,13 +195,13 @@ describe('lakehouse local capture → curate → verify', () => {
     expect(query.stdout).toBe('Key | Value\n----+------\n3   | NULL\n4   | v4\n(2 rows)\n');
   });
 
-  test('verify names the table and the first differing keys, and exits 1', async () => {
+  test('verify names the table, the differing columns and the first differing keys, and exits 1', async () => {
     await pg.query("UPDATE app.everything SET name = 'changed behind the lake' WHERE id IN (6, 8)");
     const rows = (await pg.query<{ n: string }>('SELECT count(*)::text AS n FROM app.everything')).rows[0].n;
     const verify = await lakehouse(['local', 'verify', '--source', source, '--lake', lake]);
     expect(verify.code).toBe(1);
     expect(verify.stdout).toMatch(new RegExp(`app\\.everything\\s+${rows}\\s+${rows}\\s+MISMATCH`));
     expect(verify.stderr.trim().split('\n')).toHaveLength(1);
-    expect(verify.stderr).toContain(`app.everything: ${rows} rows on both sides but different values; first differing keys: id=6; id=8`);
+    expect(verify.stderr).toContain('table app.everything: differs in columns name (2 rows); first differing keys: id=6; id=8');
   });
 });

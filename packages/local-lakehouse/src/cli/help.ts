@@ -105,20 +105,35 @@ Options:
                    --warehouse holds (--lake: duckdb)
   --format F       table (default: widths from the first 1,000 rows, longer text cut with …), csv (RFC 4180
                    quoting, NULL empty) or json (one object per line, exact integers and decimals)
-  -h, --help       show this help`,
-  'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR [--engine NAME]
+  -h, --help       show this help
+
+Rows are written as the engine produces them, so results of any size stream in bounded memory; a
+reader that stops early (| head) ends the query quietly.`,
+  'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR [--engine NAME] [--tables LIST] [--json]
 
 For every curated table: row count and an order-independent checksum over all columns, source
-against lake, under the DMS type mapping. Exits 1 on any mismatch, naming the tables and the first
+against lake, under the DMS type mapping (NaN and ±infinity as capture converts them). For a table
+that differs it names the differing columns and how many rows (\`table t: differs in columns a, b
+(2 rows)\`), rows only in the source or only in the lake, rows with another number of copies on each
+side (a table without primary key: \`source has 2 copies of a row the lake has 1 of\`), and the first
 differing keys. With --warehouse, each Iceberg table is exported to Parquet by the engine that wrote
 the warehouse (spark or trino; --engine names it, by default its table registry does) and compared
 by the same code as the DuckDB lake.
 
 Options:
-  --source URL     the source database, postgres://user:password@host:5432/database
+  --source URL     the source database, postgres://user:password@host:5432/database (read in one
+                   REPEATABLE READ transaction)
   --lake FILE      the DuckDB lake curate wrote
   --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` or \`curate --engine trino\` wrote
   --engine NAME    ${CURATION_ENGINES.map((e) => e.name).join(' | ')}; by default the one whose table registry the
                    --warehouse holds (--lake: duckdb)
-  -h, --help       show this help`,
+  --tables LIST    compare only these source tables: comma-separated schema.table selectors, % as a
+                   wildcard, as capture takes them (default: every curated table)
+  --json           print one JSON document on stdout instead of the table (per table: status, counts,
+                   checksums, differing columns, rows on one side, duplicates, first differing keys)
+  -h, --help       show this help
+
+Exit codes: 0 every table matches; 1 a table differs (also a table or column missing on one side);
+2 verify could not run (bad usage, source unreachable, lake missing, a --tables selector matching no
+table on either side) or a table could not be compared (e.g. the user cannot read it) and none differs.`,
 };

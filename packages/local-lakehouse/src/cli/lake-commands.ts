@@ -4,11 +4,13 @@ import { CommandIo, helpRequested, onStopSignal } from './command-io';
 import { COMMAND_OPTIONS } from './options';
 import { createProgress } from './progress';
 import { engineAndTarget } from '../engines/registry';
-import { UsageError } from '../errors';
+import { LakehouseError, UsageError, errorMessage } from '../errors';
 import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
 import { oneStatementMessage } from '../lake/query';
 import { countSqlStatements } from '../lake/sql-statements';
-import { formatVerification, verificationFailure, verifyCuratedTables } from '../lake/verify';
+import {
+  TableVerification, formatVerification, parseVerifySelectors, verificationExitCode, verificationFailure, verificationReport, verifyCuratedTables,
+} from '../lake/verify';
 
 /** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
 export async function curateCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -74,21 +76,38 @@ export async function queryCommand(argv: readonly string[], io: CommandIo): Prom
   return 0;
 }
 
-/** `lakehouse local verify`: the one comparison, over the tables the engine exposes. */
+/**
+ * `lakehouse local verify`: the one comparison, over the tables the engine exposes. Exit 0 every table matches,
+ * 1 a table differs (also a table missing on one side), 2 verify could not run (bad usage, the source unreachable,
+ * the lake or warehouse missing or unreadable) or a table could not be compared and none differs.
+ */
 export async function verifyCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = 'local verify';
   const { values } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command]);
   if (helpRequested(command, values, io)) return 0;
-  const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
-  const { engine, target } = engineAndTarget(command, values, true);
-  const view = await engine.openCuratedTables(target, createProgress(io.stderr));
-  const results = await verifyCuratedTables(source, view);
-  io.stdout.write(`${formatVerification(results)}\n`);
-  const failure = verificationFailure(results);
-  if (failure) {
-    io.stderr.write(`lakehouse: ${failure}\n`);
-    return 1;
+  const json = values.json === true;
+  let results: TableVerification[];
+  try {
+    const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
+    // selectors are checked before an engine starts
+    const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables).map((p) => p.text) : undefined;
+    const { engine, target } = engineAndTarget(command, values, true);
+    const view = await engine.openCuratedTables(target, createProgress(io.stderr));
+    results = await verifyCuratedTables(source, view, { tables });
+  } catch (err) {
+    // nothing was compared: exit 2, as `lakehouse preflight` does when it cannot check
+    if (json) io.stdout.write(`${JSON.stringify(verificationReport([], errorMessage(err)), null, 2)}\n`);
+    io.stderr.write(`lakehouse: ${errorMessage(err)}\n`);
+    if (process.env.LAKEHOUSE_DEBUG && !(err instanceof LakehouseError) && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+    return 2;
   }
-  io.stdout.write(`verified: ${results.length} table${results.length === 1 ? '' : 's'} match the source\n`);
-  return 0;
+  const failure = verificationFailure(results);
+  if (json) {
+    io.stdout.write(`${JSON.stringify(verificationReport(results), null, 2)}\n`);
+  } else {
+    io.stdout.write(`${formatVerification(results)}\n`);
+    if (!failure) io.stdout.write(`verified: ${results.length} table${results.length === 1 ? '' : 's'} match the source\n`);
+  }
+  if (failure) io.stderr.write(`lakehouse: ${failure}\n`);
+  return verificationExitCode(results);
 }

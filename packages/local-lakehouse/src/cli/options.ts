@@ -38,6 +38,8 @@ export const COMMAND_OPTIONS = {
   'local verify': {
     ...TARGET_OPTIONS,
     source: { type: 'string' },
+    tables: { type: 'string' },
+    json: { type: 'boolean' },
   },
 } as const satisfies Record<string, OptionSpecs>;
 

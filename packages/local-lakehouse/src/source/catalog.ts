@@ -112,10 +112,14 @@ export function displayName(table: { schema: string; table: string }): string {
  * `schema.table` patterns with `%` wildcards (a name without schema means `public`); none means
  * every table the database has outside the system schemas.
  *
+ * @param options.requireRowIdentity false to accept tables without primary key or REPLICA IDENTITY FULL
+ * (`verify` compares them all the same); default true, as capture needs
  * @throws LakehouseError when a selector matches nothing, no table is selected, the user cannot
  * read a table, or a table has neither a primary key nor a usable replica identity
  */
-export async function readTableMetadata(client: Client, selectors: readonly string[] = []): Promise<TableMetadata[]> {
+export async function readTableMetadata(
+  client: Client, selectors: readonly string[] = [], options: { readonly requireRowIdentity?: boolean } = {},
+): Promise<TableMetadata[]> {
   let patterns;
   try {
     patterns = selectors.map((text) => parseTablePattern(text, { defaultSchema: 'public' }));
@@ -182,7 +186,7 @@ export async function readTableMetadata(client: Client, selectors: readonly stri
     };
   });
   const unidentified = tables.filter((t) => t.rowIdentity.length === 0 || t.replicaIdentity === 'nothing');
-  if (unidentified.length > 0) {
+  if (unidentified.length > 0 && options.requireRowIdentity !== false) {
     const names = unidentified.map((t) => displayName(t.source));
     const fix = unidentified.map((t) => `ALTER TABLE ${qualifiedName(t.source.schema, t.source.table)} REPLICA IDENTITY FULL;`).join(' ');
     throw new LakehouseError(`${names.length === 1 ? 'table' : 'tables'} ${names.join(', ')} `
