@@ -27,7 +27,7 @@ describe('lakehouse', () => {
     expect(await runCli([], empty)).toBe(2);
     expect(empty.stderr[0]).toBe('Usage: lakehouse <command> [options]');
     expect(COMMANDS.map((command) => command.name)).toEqual(['demo', 'history', 'local', 'preflight', 'query']);
-    expect(io.stdout).toContain('  local      the local lakehouse step by step: capture | curate (--engine duckdb|spark|trino) | query | verify');
+    expect(io.stdout).toContain('  local      the local lakehouse step by step: capture | curate (--engine duckdb|spark|trino) | query | verify | status | slots');
   });
 
   test('unknown commands and options: one line, exit 2', async () => {

@@ -30,5 +30,5 @@ export const demoCommand = delegate(
 
 export const localCommand = delegate(
   'local',
-  `the local lakehouse step by step: capture | curate (--engine ${CURATION_ENGINES.map((e) => e.name).join('|')}) | query | verify`,
+  `the local lakehouse step by step: capture | curate (--engine ${CURATION_ENGINES.map((e) => e.name).join('|')}) | query | verify | status | slots`,
 );

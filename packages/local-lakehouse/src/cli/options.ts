@@ -41,6 +41,17 @@ export const COMMAND_OPTIONS = {
     tables: { type: 'string' },
     json: { type: 'boolean' },
   },
+  'local slots': {
+    'source': { type: 'string' },
+    'drop': { type: 'string' },
+    'drop-inactive': { type: 'boolean' },
+    'json': { type: 'boolean' },
+  },
+  'local status': {
+    raw: { type: 'string' },
+    source: { type: 'string' },
+    json: { type: 'boolean' },
+  },
 } as const satisfies Record<string, OptionSpecs>;
 
 /** A command that has options: `demo`, `local capture`, … */

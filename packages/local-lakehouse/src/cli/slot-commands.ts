@@ -1,5 +1,6 @@
 import { parseCommandArgs, requireOption } from './args';
 import { CommandIo, helpRequested } from './command-io';
+import { COMMAND_OPTIONS } from './options';
 import { formatCount } from './progress';
 import { CaptureStatus, readCaptureStatus, withSourceLag } from '../capture/capture-status';
 import { DroppedSlot, LakehouseSlot, SlotListing, dropInactiveLakehouseSlots, dropLakehouseSlot, formatBytes, listLakehouseSlots } from '../capture/slots';
@@ -11,9 +12,7 @@ const SOURCE_EXAMPLE = 'postgres://user:password@localhost:5432/app';
 /** `lakehouse local slots`: lists the lakehouse's replication slots; drops inactive ones on request. */
 export async function slotsCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = 'local slots';
-  const { values } = parseCommandArgs(command, argv, {
-    'source': { type: 'string' }, 'drop': { type: 'string' }, 'drop-inactive': { type: 'boolean' }, 'json': { type: 'boolean' },
-  });
+  const { values } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command]);
   if (helpRequested(command, values, io)) return 0;
   const source = requireOption(command, values, 'source', SOURCE_EXAMPLE);
   const drop = values.drop as string | undefined;
@@ -52,7 +51,7 @@ export async function slotsCommand(argv: readonly string[], io: CommandIo): Prom
 /** `lakehouse local status`: where the capture into a raw zone stands. */
 export async function statusCommand(argv: readonly string[], io: CommandIo): Promise<number> {
   const command = 'local status';
-  const { values } = parseCommandArgs(command, argv, { raw: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command]);
   if (helpRequested(command, values, io)) return 0;
   const raw = requireOption(command, values, 'raw', './raw');
   let status = readCaptureStatus(raw);

@@ -21,6 +21,7 @@ Options:
   --drop NAME        drop that slot; an active slot (a capture is running) is refused
   --drop-inactive    drop every inactive lakehouse slot; active ones are left alone
   --json             print JSON instead of a table
+  -h, --help         show this help
 
 A dropped slot's raw zone cannot continue its change stream: capture it again into a new raw directory.`,
   'local status': `Usage: lakehouse local status --raw DIR [--source URL] [--json]
@@ -37,5 +38,6 @@ Where the capture into DIR stands, from the raw zone's capture state and files:
 Options:
   --raw DIR      raw zone written by \`lakehouse local capture\`
   --source URL   the captured source, to add the lag and the slot's state
-  --json         print JSON instead of text`,
+  --json         print JSON instead of text
+  -h, --help     show this help`,
 };
