@@ -216,7 +216,8 @@ export class IntegrationTestSuite extends WorkspacePackage {
       folder: '.',
       kindTag: 'type:integration-tests',
       emits: false,
-      jestConfig: { testTimeout: options.testTimeoutMs ?? 120_000 },
+      // each suite keeps the lakehouse's own state (capture's slot records) in a temp folder, not in the user's home
+      jestConfig: { testTimeout: options.testTimeoutMs ?? 120_000, setupFilesAfterEnv: ['<rootDir>/test/setup/lakehouse-state-dir.ts'] },
       jestArgs,
     });
     const serverInputs = SERVER_SWITCHES.map((env) => ({ env }));
