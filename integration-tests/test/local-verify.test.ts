@@ -149,7 +149,7 @@ describe('lakehouse local verify', () => {
   });
 
   test('a table without primary key: copies of a row, and changed rows by column', async () => {
-    // the lake merges a table without key by whole row, so a second copy in the source is what it cannot hold
+    // a second copy added to the source and not captured yet: the lake holds one copy of the row
     await pg.query("INSERT INTO v.log VALUES ('created', 'a')");
     try {
       const result = await verify();

@@ -37,9 +37,14 @@ describe('plans from capture metadata', () => {
     expect(plan.columns).toEqual([{ name: 'id', type: 'bigint' }, { name: 'at', type: 'timestamp' }]);
   });
 
-  test('a table without primary key (REPLICA IDENTITY FULL) merges by the whole row', () => {
+  test('a table without primary key (REPLICA IDENTITY FULL) merges by the whole row and keeps identical rows', () => {
     const plan = planFromMetadata(meta({ primaryKey: [], replicaIdentity: 'full', rowIdentity: ['id', 'at'] }));
     expect(plan.primaryKey).toEqual(['id', 'at']);
+    expect(plan.keepDuplicates).toBe(true);
+    expect(plan.countsCopies).toBe(true);
+    expect(planFromMetadata(meta()).keepDuplicates).toBe(false);
+    // REPLICA IDENTITY USING INDEX: a DELETE carries only the index columns, so rows cannot be counted by their whole value
+    expect(planFromMetadata(meta({ primaryKey: [], replicaIdentity: 'index', rowIdentity: ['id'] })).keepDuplicates).toBe(false);
   });
 
   test('explicit plans override the metadata', () => {

@@ -56,6 +56,14 @@ describe('parseTestDecodingLine', () => {
     });
   });
 
+  test('REPLICA IDENTITY FULL: a DELETE or UPDATE of a row of NULLs only carries an empty old tuple (every column NULL)', () => {
+    expect(parseTestDecodingLine('table public.nopk: DELETE:')).toEqual({
+      kind: 'change', schema: 'public', table: 'nopk', action: 'DELETE', oldTuple: { names: [], values: [] },
+    });
+    const update = parseTestDecodingLine('table public.nopk: UPDATE: old-key: new-tuple: a[integer]:1 b[text]:null');
+    expect(update.kind === 'change' && update.oldTuple).toEqual({ names: [], values: [] });
+  });
+
   test('DELETE without replica identity data', () => {
     expect(parseTestDecodingLine('table public.x: DELETE: (no-tuple-data)')).toEqual({ kind: 'change', schema: 'public', table: 'x', action: 'DELETE' });
   });

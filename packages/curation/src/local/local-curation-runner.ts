@@ -253,7 +253,7 @@ export class LocalCurationRunner {
         await this.connection.run(change.kind === 'add' ? sql.addColumn(change.column) : sql.widenColumn(change.column));
       }
       await this.connection.run(this.stagingView(plan, batch.files, schemas));
-      await this.connection.run(sql.merge());
+      for (const statement of sql.applyStatements()) await this.connection.run(statement);
       await this.props.onBatchStage?.('merged', index);
       await this.writeWatermark(watermark);
       await this.props.onBatchStage?.('watermarked', index);

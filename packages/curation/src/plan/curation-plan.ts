@@ -25,6 +25,8 @@ export class CurationPlan implements CurationSettings {
   readonly primaryKey: readonly string[];
   /** Whether key columns may hold NULL (matched null-safely). */
   readonly nullableKey: boolean;
+  /** Whether identical rows are kept as separate copies (a table without key); see {@link CurationPlanProps.keepDuplicates}. */
+  readonly keepDuplicates: boolean;
   /** Merge or append-only. */
   readonly mode: CurationMode;
   /** Hard or soft deletes. */
@@ -46,6 +48,7 @@ export class CurationPlan implements CurationSettings {
     this.deletes = settings.deletes;
     this.primaryKey = settings.primaryKey;
     this.nullableKey = settings.nullableKey;
+    this.keepDuplicates = props.keepDuplicates ?? false;
     this.partitionBy = settings.partitionBy;
     this.tableProperties = settings.tableProperties;
     this.maintenance = settings.maintenance;
@@ -57,6 +60,14 @@ export class CurationPlan implements CurationSettings {
   /** The ordering used to pick the latest change per key: change sequence, commit timestamp, file order. */
   get ordering(): ChangeOrdering {
     return { changeSequenceColumn: this.format.changeSequenceColumn, commitTimestampColumn: this.format.commitTimestampColumn, thenFileOrder: true };
+  }
+
+  /**
+   * Whether the curated table keeps identical rows as separate copies: {@link keepDuplicates} in merge mode with hard
+   * deletes. {@link CurationSql.applyStatements} then counts copies instead of merging by key.
+   */
+  get countsCopies(): boolean {
+    return this.keepDuplicates && this.mode === 'merge' && this.deletes === 'hard';
   }
 
   /** Data columns that are not part of the primary key. */
@@ -99,6 +110,7 @@ export class CurationPlan implements CurationSettings {
       columns: this.columns,
       primaryKey: this.primaryKey,
       ...(this.nullableKey ? { nullableKey: true } : {}),
+      ...(this.keepDuplicates ? { keepDuplicates: true } : {}),
       mode: this.mode,
       deletes: this.deletes,
       partitionBy: this.partitionBy,

@@ -98,6 +98,16 @@ export interface CurationPlanProps {
    */
   readonly nullableKey?: boolean;
   /**
+   * The table has no primary key (its key is the whole row, PostgreSQL `REPLICA IDENTITY FULL`) and the curated table
+   * keeps the source's multiplicity: two identical source rows stay two rows. Each batch is reduced to a net count per
+   * distinct row (+1 per `I` or `U`, −1 per `D`), and the copies of every affected row are rewritten (see
+   * `CurationSql.applyStatements`). An UPDATE must arrive as a `D` of the old row and a `U` of the new one (the local
+   * capture writes it so; DMS's S3 target writes only the new row). Only the DuckDB engine generates this SQL, and only
+   * with hard deletes; otherwise the table is merged by its whole row, one row per distinct value.
+   * @default false
+   */
+  readonly keepDuplicates?: boolean;
+  /**
    * `merge` keeps one row per key; `append-only` (tables without a primary key) appends every non-delete change.
    * @default 'merge'
    */
@@ -172,7 +182,9 @@ export const SOFT_DELETE_COLUMNS = Object.freeze({ deleted: '_is_deleted', delet
 export const ICEBERG_RESERVED_COLUMNS: readonly string[] = Object.freeze(['_file', '_pos', '_deleted', '_spec_id', '_partition']);
 
 /** Column names the generated SQL uses for its own bookkeeping. */
-export const INTERNAL_COLUMNS = Object.freeze({ changeRank: '_change_rank', fileOrder: '_file_order', rowInFile: '_row_in_file' });
+export const INTERNAL_COLUMNS = Object.freeze({
+  changeRank: '_change_rank', fileOrder: '_file_order', rowInFile: '_row_in_file', copies: '_copy_count', copyDelta: '_copy_delta', copyNumber: '_copy_number',
+});
 
 /** Table properties Athena accepts for Iceberg tables (besides `table_type`, which the generator sets). */
 export const ATHENA_ICEBERG_TABLE_PROPERTIES: readonly string[] = Object.freeze([

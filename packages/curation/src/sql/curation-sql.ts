@@ -6,6 +6,9 @@ import { SparkDialect } from './spark-dialect';
 import { DMS_FACTS_TO_VERIFY } from '../dms/dms-raw-format';
 import { ColumnDefinition, CurationPlan, INTERNAL_COLUMNS, SOFT_DELETE_COLUMNS } from '../plan';
 
+/** The temp table {@link CurationSql.applyStatements} counts a batch's copies in (DuckDB, plans that keep duplicates). */
+export const COPY_COUNTS_TABLE = '_curation_copy_counts';
+
 /** The dialect for an engine name, with default options. */
 export function sqlDialect(name: DialectName): SqlDialect {
   switch (name) {
@@ -105,6 +108,77 @@ export class CurationSql {
    */
   merge(source: ChangeSource = this.dialect.defaultChangeSource(this.plan)): string {
     return this.plan.mode === 'append-only' ? this.append(source) : this.mergeByKey(source);
+  }
+
+  /**
+   * Every statement that applies a batch of changes, in order. For most plans that is {@link merge}. For a plan that
+   * keeps duplicates ({@link CurationPlan.countsCopies}) on DuckDB it is three statements that keep the source's
+   * multiplicity: (1) a temp table {@link COPY_COUNTS_TABLE} with, per distinct row the batch touches, its net change
+   * (+1 per `I`/`U`, −1 per `D`, rows whose changes cancel out left out) added to the copies the curated table holds,
+   * (2) a DELETE of every copy of those rows, (3) an INSERT of `max(copies, 0)` copies of each. The tracking columns of
+   * the rewritten copies take the batch's latest change to that row. Spark and Athena keep {@link merge} (one row per
+   * distinct value): their dialects do not generate these statements yet.
+   *
+   * Unlike the MERGE's newer-than guard, counting is not idempotent: each change must be applied exactly once, which
+   * the local runner ensures by committing the watermark in the same transaction.
+   */
+  applyStatements(source: ChangeSource = this.dialect.defaultChangeSource(this.plan)): string[] {
+    if (!this.plan.countsCopies || this.dialect.name !== 'duckdb') return [this.merge(source)];
+    return this.copyCountStatements(source);
+  }
+
+  private copyCountStatements(source: ChangeSource): string[] {
+    const q = (name: string): string => this.dialect.quote(name);
+    const plan = this.plan;
+    const { opColumn, commitTimestampColumn, changeSequenceColumn } = plan.format;
+    const target = this.dialect.curatedTableName(plan.curated);
+    const data = plan.columns.map((c) => q(c.name));
+    const sameRow = (left: string, right: string): string => data.map((c) => `${left}.${c} IS NOT DISTINCT FROM ${right}.${c}`).join('\n  AND ');
+    const op = `COALESCE(c.${q(opColumn)}, ${stringLiteral(DMS_FACTS_TO_VERIFY.opValues.insert)})`;
+    const tracking = [
+      `max(c.${q(commitTimestampColumn)}) AS ${q(commitTimestampColumn)}`,
+      ...(changeSequenceColumn === null ? [] : [`max(COALESCE(c.${q(changeSequenceColumn)}, '')) AS ${q(changeSequenceColumn)}`]),
+    ];
+    const trackingNames = trackingColumns(plan).map(q);
+    const copies = q(INTERNAL_COLUMNS.copies);
+    const delta = q(INTERNAL_COLUMNS.copyDelta);
+    const counts = [
+      `CREATE OR REPLACE TEMP TABLE ${COPY_COUNTS_TABLE} AS`,
+      'WITH net AS (',
+      indent([
+        'SELECT',
+        indent([...data.map((c) => `c.${c}`), ...tracking,
+          `sum(CASE WHEN ${op} = ${stringLiteral(DMS_FACTS_TO_VERIFY.opValues.delete)} THEN -1 ELSE 1 END) AS ${delta}`].join(',\n'), 1),
+        `FROM ${source.relation} AS c`,
+        ...(source.filter ? [`WHERE ${source.filter}`] : []),
+        `GROUP BY ${data.map((c) => `c.${c}`).join(', ')}`,
+        `HAVING sum(CASE WHEN ${op} = ${stringLiteral(DMS_FACTS_TO_VERIFY.opValues.delete)} THEN -1 ELSE 1 END) <> 0`,
+      ].join('\n'), 1),
+      '), present AS (',
+      indent([
+        `SELECT ${data.map((c) => `t.${c}`).join(', ')}, count(*) AS ${copies}`,
+        `FROM ${target} AS t`,
+        `WHERE EXISTS (SELECT 1 FROM net AS n WHERE ${sameRow('n', 't')})`,
+        `GROUP BY ${data.map((c) => `t.${c}`).join(', ')}`,
+      ].join('\n'), 1),
+      ')',
+      'SELECT',
+      indent([...data.map((c) => `n.${c}`), ...trackingNames.map((c) => `n.${c}`),
+        `CAST(greatest(COALESCE(p.${copies}, 0) + n.${delta}, 0) AS BIGINT) AS ${copies}`].join(',\n'), 1),
+      'FROM net AS n',
+      `LEFT JOIN present AS p ON ${sameRow('p', 'n')}`,
+    ].join('\n');
+    const remove = [
+      `DELETE FROM ${target} AS t`,
+      `WHERE EXISTS (SELECT 1 FROM ${COPY_COUNTS_TABLE} AS n WHERE ${sameRow('n', 't')})`,
+    ].join('\n');
+    const columns = [...data, ...trackingNames];
+    const insert = [
+      `INSERT INTO ${target} (${columns.join(', ')})`,
+      `SELECT ${columns.join(', ')}`,
+      `FROM (SELECT *, unnest(range(n.${copies})) AS ${q(INTERNAL_COLUMNS.copyNumber)} FROM ${COPY_COUNTS_TABLE} AS n WHERE n.${copies} > 0) AS repeated`,
+    ].join('\n');
+    return [counts, remove, insert];
   }
 
   private mergeByKey(source: ChangeSource): string {

@@ -27,8 +27,8 @@ export function catalogName(name: string): string {
 
 /**
  * The curation plan capture's metadata implies: merge by the primary key; tables without one
- * (REPLICA IDENTITY FULL) merge by their whole row, which capture supports by writing each
- * UPDATE of such a table as a `D` of the old row followed by a `U` of the new one.
+ * (REPLICA IDENTITY FULL) keep their whole row as key and count copies (`keepDuplicates`), which capture supports
+ * by writing each UPDATE of such a table as a `D` of the old row followed by a `U` of the new one.
  */
 export function planFromMetadata(meta: TableMetadata, override: Partial<CurationPlanProps> = {}): CurationPlan {
   const props: CurationPlanProps = {
@@ -38,6 +38,9 @@ export function planFromMetadata(meta: TableMetadata, override: Partial<Curation
     primaryKey: meta.rowIdentity,
     // a whole-row identity includes nullable columns: match them null-safely
     nullableKey: meta.primaryKey.length === 0,
+    // REPLICA IDENTITY FULL without key: identical rows stay separate copies (a DELETE carries the whole row, so it
+    // names the row whose count drops; with REPLICA IDENTITY USING INDEX it carries only the index columns)
+    keepDuplicates: meta.primaryKey.length === 0 && meta.rowIdentity.length === meta.columns.length,
     mode: 'merge',
     ...override,
   };

@@ -100,8 +100,12 @@ function parseTableLine(line: string): DecodedLine {
     throw new TestDecodingParseError(line, i, `unknown action ${JSON.stringify(action)}`);
   }
   const { schema, table } = names[0];
-  if (line.startsWith('(no-tuple-data)', i) || i >= line.length) {
+  if (line.startsWith('(no-tuple-data)', i)) {
     return { kind: 'change', schema, table, action };
+  }
+  if (i >= line.length) {
+    // a DELETE's row leaves NULL columns out, so a row of NULLs only (REPLICA IDENTITY FULL) prints nothing: it is still a row
+    return action === 'DELETE' ? { kind: 'change', schema, table, action, oldTuple: { names: [], values: [] } } : { kind: 'change', schema, table, action };
   }
   if (action === 'DELETE') {
     return { kind: 'change', schema, table, action, oldTuple: parseTuple(line, i, false).tuple };
