@@ -114,6 +114,19 @@ describe('lakehouse local verify', () => {
     ]);
   });
 
+  test('a lake file named like a source schema (v.duckdb holding schema v) is curated and verified all the same', async () => {
+    const named = path.join(work, 'v.duckdb');
+    expect(await lakehouse(['local', 'curate', '--raw', raw, '--lake', named])).toMatchObject({ code: 0 });
+    const result = await lakehouse(['local', 'verify', '--source', source, '--lake', named]);
+    expect(result.stderr).toBe('');
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringContaining('verified: 5 tables match the source') });
+    const query = await lakehouse(['local', 'query', '--lake', named, '--format', 'csv', 'SELECT count(*) AS n FROM v.v.items']);
+    expect(query).toMatchObject({ code: 0, stdout: 'n\n50\n' });
+    const ambiguous = await lakehouse(['local', 'query', '--lake', named, 'SELECT count(*) FROM v.items']);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toMatch(/^lakehouse: .*named like the schema "v".*write v\.v\.<table>.*\n$/);
+  });
+
   test('changed values name the differing columns and the rows, exit 1', async () => {
     await pg.query("UPDATE v.items SET name = 'renamed' WHERE id IN (6, 8); UPDATE v.items SET amount = 0 WHERE id = 8");
     try {

@@ -87,6 +87,15 @@ export async function streamLake<T>(lakeFile: string, sql: string, consume: RowC
   const lake = await openLake(lakeFile, { readOnly: true });
   try {
     return await streamDuckdb(lake.connection, sql, consume);
+  } catch (err) {
+    // DuckDB names the file's catalog after the file: in shop.duckdb, `shop.orders` could be the catalog's or the schema's
+    const ambiguous = /Ambiguous reference to catalog or schema "([^"]+)"/.exec(errorMessage(err));
+    if (ambiguous) {
+      const name = ambiguous[1];
+      throw new LakehouseError(`--lake ${lakeFile} is named like the schema "${name}", so DuckDB cannot tell ${name}.<table> apart; `
+        + `write ${name}.${name}.<table> (file.schema.table), or rename the lake file (e.g. lake.duckdb)`);
+    }
+    throw err;
   } finally {
     lake.close();
   }

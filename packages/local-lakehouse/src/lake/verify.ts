@@ -164,10 +164,13 @@ export async function verifyCuratedTables(
       results.push(...await notCurated(client, patterns.filter((p) => selected.unmatched.includes(p.text)), view.tables));
     }
     const specials = new SpecialValues(view.connection);
+    // DuckDB names a lake file's catalog after the file: lake.duckdb's is "lake". A schema of the same name (shop.duckdb
+    // holding shop.orders) makes `shop.orders` ambiguous, so the lake's tables are named with their catalog.
+    const catalog = String((await lakeRows(view.connection, 'SELECT current_database() AS catalog'))[0].catalog);
     for (const table of tables) {
       await client.query('SAVEPOINT verify_table');
       try {
-        results.push(await verifyTable(client, view.connection, table, maxDifferingKeys, specials));
+        results.push(await verifyTable(client, view.connection, table, maxDifferingKeys, specials, catalog));
         await client.query('RELEASE SAVEPOINT verify_table');
       } catch (err) {
         // the table could not be compared; a lost connection fails the rollback and ends the run
@@ -238,7 +241,7 @@ interface TableSql {
 }
 
 async function verifyTable(
-  client: Client, lake: DuckDBConnection, table: RegisteredTable, maxKeys: number, specials: SpecialValues,
+  client: Client, lake: DuckDBConnection, table: RegisteredTable, maxKeys: number, specials: SpecialValues, catalog: string,
 ): Promise<TableVerification> {
   const name = `${table.sourceSchema}.${table.sourceTable}`;
   const curated = `${table.curatedDatabase}.${table.curatedTable}`;
@@ -254,7 +257,7 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
   if (exists.rows[0].columns === 0) return failed(table, 'differs', `the source table ${name} has no columns (all dropped since it was captured?)`);
   const selector = qualifiedName(table.sourceSchema, table.sourceTable);
   const [meta]: TableMetadata[] = await readTableMetadata(client, [selector], { requireRowIdentity: false });
-  const lakeTable = `${duckIdent(table.curatedDatabase)}.${duckIdent(table.curatedTable)}`;
+  const lakeTable = `${duckIdent(catalog)}.${duckIdent(table.curatedDatabase)}.${duckIdent(table.curatedTable)}`;
   let described: Record<string, unknown>[];
   try {
     described = await lakeRows(lake, `DESCRIBE ${lakeTable}`);
