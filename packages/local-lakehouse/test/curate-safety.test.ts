@@ -148,6 +148,15 @@ describe('curate never replaces a table with nothing', () => {
     expect(await rows('SELECT count(*)::INTEGER AS n FROM shop.orders')).toEqual([{ n: 0 }]);
   });
 
+  test('a complete load of an empty table (no LOAD file, as with DMS) curates an empty table', async () => {
+    tableDir('orders');
+    state('full-load', { 'shop.orders': 0 }, ['orders', 'items']);
+    const progress = recorder();
+    expect((await curateOnce({ rawDir: raw, lakeFile, progress })).map((r) => r.source)).toEqual(['shop.orders']);
+    expect(progress.lines).toEqual([]);
+    expect(await rows('SELECT count(*)::INTEGER AS n FROM shop.orders')).toEqual([{ n: 0 }]);
+  });
+
   test('a raw zone without capture state (DMS, copied) is curated as it is', async () => {
     await loadFile('orders', [1]);
     expect((await curateOnce({ rawDir: raw, lakeFile })).map((r) => r.source)).toEqual(['shop.orders']);
