@@ -2,8 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { makeFakeSpark } from './helpers/fake-spark';
+import { run } from './helpers/run-cli';
 import { writeCaptureState } from '../src/capture/capture-state';
 import { ProgressReporter } from '../src/cli/progress';
+import { WAREHOUSE_JOB_SPEC_FILE } from '../src/engines/spark/warehouse';
 import { LakehouseError } from '../src/errors';
 import { curateOnce } from '../src/lake/curate';
 import { lakeRows, openLake } from '../src/lake/lake-database';
@@ -196,5 +199,42 @@ describe('curate never replaces a table with nothing', () => {
     await loadFile('orders', [5]);
     expect(await curateOnce({ rawDir: raw, lakeFile })).toEqual([expect.objectContaining({ source: 'shop.orders', kind: 'initial', filesApplied: 1 })]);
     expect(await rows('SELECT id FROM shop.orders')).toEqual([{ id: 5 }]);
+  });
+});
+
+describe('every engine gets only the loaded tables', () => {
+  const fake = makeFakeSpark();
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-curate-safety-spark-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => fake.remove());
+
+  test('curate --engine spark during a full load: the job spec lists the loaded table, the other is skipped with its line', async () => {
+    const raw = path.join(dir, 'raw');
+    for (const table of ['orders', 'items']) {
+      fs.mkdirSync(path.join(raw, 'shop', table), { recursive: true });
+      fs.writeFileSync(path.join(raw, 'shop', table, '_table.json'), JSON.stringify(metadata(table)));
+    }
+    writeCaptureState(raw, {
+      source: { url: 'postgres://localhost/db', database: 'db', systemIdentifier: '1' },
+      slot: 'lakehouse_test',
+      phase: 'full-load',
+      taskStartTime: '2026-01-01 00:00:00.000000',
+      tables: [{ schema: 'shop', table: 'items' }, { schema: 'shop', table: 'orders' }],
+      fullLoadRows: { 'shop.items': 0 },
+      consistentPoint: '0/1',
+      confirmedLsn: null,
+      lastSequenceMicros: 0,
+      cdcFiles: 0,
+      cdcRows: 0,
+    });
+    const warehouse = path.join(dir, 'warehouse');
+    const result = await fake.withEnv({}, () => run(['local', 'curate', '--engine', 'spark', '--raw', raw, '--warehouse', warehouse]));
+    expect(result.stderr).toMatch(/^curate: skipping shop\.orders: its full load has not finished/m);
+    expect(result).toMatchObject({ code: 0, stdout: expect.stringMatching(/^curated 1 table into .*; 1 still loading, left for a later run\)\n$/) });
+    const spec = JSON.parse(fs.readFileSync(path.join(warehouse, WAREHOUSE_JOB_SPEC_FILE), 'utf8'));
+    expect(spec.tables.map((t: { name: string }) => t.name)).toEqual(['shop.items']);
   });
 });
