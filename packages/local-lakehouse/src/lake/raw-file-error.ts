@@ -10,7 +10,8 @@ export function unreadableRawFileError(err: unknown, rawDir: string, curated: st
   const message = errorMessage(err);
   const file = /'([^']+\.parquet)'/.exec(message)?.[1];
   if (file === undefined || !path.resolve(file).startsWith(path.resolve(rawDir) + path.sep)) return undefined;
-  const reason = (message.split('\n')[0] ?? '').replace(/^[A-Za-z ]+Error: /, '').replace(`'${file}'`, 'it').trim();
+  // DuckDB's first line; errorMessage joins the rest (`LINE 1: DESCRIBE …`) onto it
+  const reason = message.split('\n')[0].replace(/\s+LINE \d+:.*$/, '').replace(/^[A-Za-z ]+Error: /, '').replace(` '${file}'`, '').trim();
   return new LakehouseError(`${file}: not a readable Parquet file (${reason}); ${curated} was left as it was. `
     + 'Replace the file with a complete copy, or capture the table again into an empty raw directory, then run curate again');
 }
