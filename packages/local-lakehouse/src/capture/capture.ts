@@ -18,6 +18,7 @@ import { ColumnMetadata, TableMetadata, displayName, qualifiedName, quoteIdent, 
 import { connectSource, endQuietly, maskedUrl, parseSourceUrl, queryText } from '../source/connection';
 import { Lsn, formatLsn, parseLsn } from '../source/lsn';
 import { LogicalReplicationStream } from '../source/replication-stream';
+import { WalTextDecoder, walTextDecoder } from '../source/server-encoding';
 import { DecodedValue, UNCHANGED_TOAST, formatDmsTimestamp, parseCommitTime, parseTestDecodingLine } from '../source/test-decoding';
 import { refusedValue } from '../source/type-mapping';
 
@@ -184,6 +185,8 @@ class Capture {
   private systemIdentifier = '';
   private database = '';
   private serverVersionNum = 0;
+  /** Reads test_decoding's messages, which come in the database's encoding (the COPY of the full load comes in UTF-8). */
+  private decodeWalText: WalTextDecoder = walTextDecoder('UTF8');
   private targetLsn: Lsn = 0n;
   private scratchDir = '';
   private sequencer = new ChangeSequencer();
@@ -348,13 +351,22 @@ class Capture {
 
   private async checkSource(masked: string): Promise<void> {
     const info = (await this.client!.query<{
-      wal_level: string; superuser: boolean; replication: boolean; rds_replication: boolean; db: string; user: string; version: number;
+      wal_level: string;
+      superuser: boolean;
+      replication: boolean;
+      rds_replication: boolean;
+      db: string;
+      user: string;
+      version: number;
+      encoding: string;
     }>(`SELECT current_setting('wal_level') AS wal_level, r.rolsuper AS superuser, r.rolreplication AS replication,
               EXISTS (SELECT 1 FROM pg_catalog.pg_roles m WHERE m.rolname = 'rds_replication' AND pg_has_role(current_user, m.oid, 'MEMBER')) AS rds_replication,
-              current_database() AS db, current_user AS user, current_setting('server_version_num')::int AS version
+              current_database() AS db, current_user AS user, current_setting('server_version_num')::int AS version,
+              current_setting('server_encoding') AS encoding
          FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`)).rows[0];
     this.database = info.db;
     this.serverVersionNum = info.version;
+    this.decodeWalText = walTextDecoder(info.encoding);
     if (info.wal_level !== 'logical') {
       throw new LakehouseError(`source ${masked}: wal_level is "${info.wal_level}", but capture needs "logical"; `
         + 'set wal_level = logical in postgresql.conf (on RDS: rds.logical_replication = 1) and restart the server');
@@ -582,7 +594,7 @@ class Capture {
   }
 
   private decode(lsn: Lsn, walEnd: Lsn, data: Buffer): void {
-    const line = parseTestDecodingLine(data.toString('utf8'));
+    const line = parseTestDecodingLine(this.decodeWalText(data));
     switch (line.kind) {
       case 'begin': {
         this.streamingStartedMs ??= Date.now();

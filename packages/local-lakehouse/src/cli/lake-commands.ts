@@ -5,6 +5,7 @@ import { COMMAND_OPTIONS } from './options';
 import { createProgress } from './progress';
 import { engineAndTarget } from '../engines/registry';
 import { LakehouseError, UsageError, errorMessage } from '../errors';
+import { completeTables } from '../lake/load-completeness';
 import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
 import { oneStatementMessage } from '../lake/query';
 import { countSqlStatements } from '../lake/sql-statements';
@@ -39,16 +40,20 @@ export async function curateCommand(argv: readonly string[], io: CommandIo): Pro
       uninstall();
     }
   }
-  const tables = discoverLakeTables(rawDir, plansFile ? readPlanOverrides(plansFile) : new Map());
+  // every engine: a table whose full load is still running is left for a later run, with one line saying so
+  const { complete: tables, skipped } = completeTables(rawDir, discoverLakeTables(rawDir, plansFile ? readPlanOverrides(plansFile) : new Map()));
+  for (const line of skipped) progress.line(line);
   const controller = new AbortController();
   const uninstall = engine.stoppable ? onStopSignal(() => {
     progress.line(`curate: stopping ${engine.name} (a second Ctrl-C kills it)…`);
     controller.abort();
   }) : () => undefined;
   try {
-    const results = await engine.curate({ rawDir, tables, target, progress, signal: controller.signal });
+    // nothing complete yet: no engine start (Spark and Trino take seconds), no empty tables
+    const results = tables.length === 0 ? [] : await engine.curate({ rawDir, tables, target, progress, signal: controller.signal });
     const applied = results.reduce((n, r) => n + r.filesApplied, 0);
-    io.stdout.write(`curated ${results.length} table${results.length === 1 ? '' : 's'} into ${target} (${applied} raw files applied)\n`);
+    const later = skipped.length > 0 ? `; ${skipped.length} still loading, left for a later run` : '';
+    io.stdout.write(`curated ${results.length} table${results.length === 1 ? '' : 's'} into ${target} (${applied} raw files applied${later})\n`);
     return 0;
   } finally {
     uninstall();

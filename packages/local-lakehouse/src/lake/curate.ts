@@ -2,7 +2,9 @@ import * as fs from 'node:fs';
 import { CurationPlanProps, CurationSql, LocalCurationRunner, RawZoneError, SchemaEvolutionError } from '@cdc-lakehouse/curation';
 import { lakeRows, openLake, registerTables } from './lake-database';
 import { checkLakeFile } from './lake-file';
+import { completeTables } from './load-completeness';
 import { LakeTable, discoverLakeTables, readPlanOverrides } from './plans';
+import { unreadableRawFileError } from './raw-file-error';
 import { registryEntry } from './warehouse-registry';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../cli/progress';
 import { LakehouseError, UsageError, errorMessage } from '../errors';
@@ -50,7 +52,9 @@ export interface CuratedTableResult {
  */
 export async function curateOnce(options: CurateOptions): Promise<CuratedTableResult[]> {
   const overrides = options.plansFile ? readPlanOverrides(options.plansFile) : new Map();
-  return curateLakeTables(discoverLakeTables(options.rawDir, overrides), options);
+  const { complete, skipped } = completeTables(options.rawDir, discoverLakeTables(options.rawDir, overrides));
+  for (const line of skipped) (options.progress ?? SILENT_PROGRESS).line(line);
+  return curateLakeTables(complete, options);
 }
 
 /** {@link curateOnce} for tables (and plans) the caller has already found. */
@@ -78,7 +82,7 @@ async function curateTable(table: LakeTable, options: Omit<CurateOptions, 'plans
     return { source: `${table.source.schema}.${table.source.table}`, curated, kind: result.kind, filesApplied: result.filesApplied };
   } catch (err) {
     if (err instanceof RawZoneError || err instanceof SchemaEvolutionError) throw new LakehouseError(err.message);
-    throw err;
+    throw unreadableRawFileError(err, options.rawDir, `${plan.curated.database}.${plan.curated.table}`) ?? err;
   } finally {
     runner.close();
   }
@@ -160,12 +164,17 @@ export async function curateFollow(options: CurateFollowOptions): Promise<number
   const progress = options.progress ?? SILENT_PROGRESS;
   let rounds = 0;
   let waitingSaid = false;
+  const skipSaid = new Set<string>();
   while (!signal.aborted) {
-    const tables = rounds === 0 ? findFirstTables(options) : discoverLakeTables(rawDir, readOverrides(options.plansFile));
-    if (tables === undefined) {
+    const found = rounds === 0 ? findFirstTables(options) : discoverLakeTables(rawDir, readOverrides(options.plansFile));
+    if (found === undefined) {
       if (!waitingSaid) progress.line(`curate: waiting for the first capture files in ${rawDir}`);
       waitingSaid = true;
     } else {
+      // a table still loading is said once, and curated in the first round after its load is complete
+      const { complete: tables, skipped } = completeTables(rawDir, found);
+      for (const line of skipped.filter((l) => !skipSaid.has(l))) progress.line(line);
+      skipped.forEach((l) => skipSaid.add(l));
       const results = await curateLakeTables(tables, options);
       rounds++;
       options.onRound?.(rounds, results);

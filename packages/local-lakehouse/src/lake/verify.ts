@@ -286,7 +286,7 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
     lakeTexts,
   };
   const source = (await client.query<{ rows: string; checksum: string }>(
-    `SELECT count(*)::text AS rows, COALESCE(sum(('x' || substr(md5(${wideRowText(sourceTexts)}), 1, 15))::bit(60)::int8), 0)::text AS checksum `
+    `SELECT count(*)::text AS rows, COALESCE(sum(('x' || substr(${sourceMd5(wideRowText(sourceTexts))}, 1, 15))::bit(60)::int8), 0)::text AS checksum `
     + `FROM ${sql.relation}`)).rows[0];
   const inLake = (await lakeRows(lake,
     `SELECT count(*) AS rows, CAST(COALESCE(sum(CAST('0x' || substr(md5(${wideRowText(lakeTexts)}), 1, 15) AS BIGINT)), 0) AS VARCHAR) AS checksum `
@@ -334,7 +334,7 @@ async function explainDifference(
   const sourceKey = wideRowText(keyIndexes.map((i) => sql.sourceTexts[i]));
   const lakeKey = wideRowText(keyIndexes.map((i) => sql.lakeTexts[i]));
   // without a key the key is the row: its hash adds nothing
-  const sourceHash = keyIsWholeRow ? "''" : `md5(${wideRowText(sql.sourceTexts)})`;
+  const sourceHash = keyIsWholeRow ? "''" : sourceMd5(wideRowText(sql.sourceTexts));
   const lakeHash = keyIsWholeRow ? "''" : `md5(${wideRowText(sql.lakeTexts)})`;
   const tally = new RowTally();
   const fromSource = await client.query<{ k: string; h: string }>(`SELECT ${sourceKey} AS k, ${sourceHash} AS h FROM ${sql.relation}`);
@@ -353,8 +353,9 @@ async function explainDifference(
     const sample = diff.changedKeys.slice(0, COLUMN_SAMPLE_KEYS);
     if (sample.length < diff.changedKeys.length) columnsFromRows = sample.length;
     const hashes = (texts: readonly string[]): string => texts.map((t) => `md5(COALESCE(${t}, chr(2)))`).join(', ');
+    const sourceHashes = sql.sourceTexts.map((t) => sourceMd5(`COALESCE(${t}, chr(2))`)).join(', ');
     const sourceRows = await client.query<{ k: string; c: string[] }>(
-      `SELECT ${sourceKey} AS k, ARRAY[${hashes(sql.sourceTexts)}] AS c FROM ${sql.relation} WHERE ${sourceKey} = ANY($1::text[])`, [sample]);
+      `SELECT ${sourceKey} AS k, ARRAY[${sourceHashes}] AS c FROM ${sql.relation} WHERE ${sourceKey} = ANY($1::text[])`, [sample]);
     const lakeResult = await lake.runAndReadAll(
       `SELECT ${lakeKey} AS k, [${hashes(sql.lakeTexts)}] AS c FROM ${sql.lakeTable} WHERE ${sql.lakeWhere} AND ${lakeKey} IN (SELECT unnest($1))`,
       [listValue(sample)], [LIST(VARCHAR)]);
@@ -557,4 +558,12 @@ export function verificationReport(results: readonly TableVerification[], error?
 export function assertVerified(results: readonly TableVerification[]): void {
   const failure = verificationFailure(results);
   if (failure) throw new LakehouseError(failure);
+}
+
+/**
+ * PostgreSQL's md5 of a text, taken over its UTF-8 bytes as DuckDB's md5 is: md5(text) hashes the database's encoding,
+ * so every non-ASCII value of a LATIN1 (or other non-UTF-8) database would differ.
+ */
+function sourceMd5(text: string): string {
+  return `md5(convert_to(${text}, 'UTF8'))`;
 }
