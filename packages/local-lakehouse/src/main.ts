@@ -7,6 +7,7 @@ import { USAGE } from './cli/help';
 import { curateCommand, queryCommand, verifyCommand } from './cli/lake-commands';
 import { COMMAND_OPTIONS } from './cli/options';
 import { createProgress } from './cli/progress';
+import { parseExcludeList } from './source/table-exclusion';
 import { slotsCommand, statusCommand } from './cli/slot-commands';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
@@ -78,6 +79,7 @@ async function captureCommand(argv: readonly string[], io: CommandIo): Promise<n
     source,
     rawDir: raw,
     tables: parseList(values.tables as string | undefined),
+    exclude: typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude).map((p) => p.text) : undefined,
     slot: values.slot as string | undefined,
     untilCaughtUp: values['until-caught-up'] === true,
     batchIntervalMs: values.interval ? parseDuration('interval', values.interval as string) : undefined,

@@ -8,6 +8,7 @@ import { LakehouseError, UsageError, errorMessage } from '../errors';
 import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
 import { oneStatementMessage } from '../lake/query';
 import { countSqlStatements } from '../lake/sql-statements';
+import { parseExcludeList } from '../source/table-exclusion';
 import {
   TableVerification, formatVerification, parseVerifySelectors, verificationExitCode, verificationFailure, verificationReport, verifyCuratedTables,
 } from '../lake/verify';
@@ -91,9 +92,11 @@ export async function verifyCommand(argv: readonly string[], io: CommandIo): Pro
     const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
     // selectors are checked before an engine starts
     const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables).map((p) => p.text) : undefined;
+    const exclude = typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude).map((p) => p.text) : undefined;
     const { engine, target } = engineAndTarget(command, values, true);
-    const view = await engine.openCuratedTables(target, createProgress(io.stderr));
-    results = await verifyCuratedTables(source, view, { tables });
+    const progress = createProgress(io.stderr);
+    const view = await engine.openCuratedTables(target, progress);
+    results = await verifyCuratedTables(source, view, { tables, exclude, progress });
   } catch (err) {
     // nothing was compared: exit 2, as `lakehouse preflight` does when it cannot check
     if (json) io.stdout.write(`${JSON.stringify(verificationReport([], errorMessage(err)), null, 2)}\n`);

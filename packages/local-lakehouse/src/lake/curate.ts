@@ -58,9 +58,12 @@ export async function curateLakeTables(tables: readonly LakeTable[], options: Om
   // before any runner opens it: DuckDB would open a .csv or .json "lake" as an in-memory view and keep nothing
   checkLakeFile(options.lakeFile);
   const results: CuratedTableResult[] = [];
-  for (const table of tables) {
+  const progress = options.progress ?? SILENT_PROGRESS;
+  for (const [index, table] of tables.entries()) {
+    progress.status(`curate: ${index + 1}/${tables.length} tables, ${table.source.schema}.${table.source.table}`);
     results.push(await curateTable(table, options));
   }
+  progress.done();
   await register(tables, options.lakeFile);
   return results;
 }
