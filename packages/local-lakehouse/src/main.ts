@@ -7,10 +7,10 @@ import { USAGE } from './cli/help';
 import { curateCommand, queryCommand, verifyCommand } from './cli/lake-commands';
 import { COMMAND_OPTIONS } from './cli/options';
 import { createProgress } from './cli/progress';
-import { parseExcludeList } from './source/table-exclusion';
 import { slotsCommand, statusCommand } from './cli/slot-commands';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
+import { parseExcludeList } from './source/table-exclusion';
 
 export type { CommandIo } from './cli/command-io';
 

@@ -8,10 +8,10 @@ import { LakehouseError, UsageError, errorMessage } from '../errors';
 import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
 import { oneStatementMessage } from '../lake/query';
 import { countSqlStatements } from '../lake/sql-statements';
-import { parseExcludeList } from '../source/table-exclusion';
 import {
   TableVerification, formatVerification, parseVerifySelectors, verificationExitCode, verificationFailure, verificationReport, verifyCuratedTables,
 } from '../lake/verify';
+import { parseExcludeList } from '../source/table-exclusion';
 
 /** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
 export async function curateCommand(argv: readonly string[], io: CommandIo): Promise<number> {

@@ -120,7 +120,9 @@ export function displayName(table: { schema: string; table: string }): string {
  * read a table, or a table has neither a primary key nor a usable replica identity
  */
 export async function readTableMetadata(
-  client: Client, selectors: readonly string[] = [], options: { readonly requireRowIdentity?: boolean; readonly exclude?: readonly TablePattern[] } = {},
+  client: Client,
+  selectors: readonly string[] = [],
+  options: { readonly requireRowIdentity?: boolean; readonly exclude?: readonly TablePattern[] } = {},
 ): Promise<TableMetadata[]> {
   let patterns;
   try {
