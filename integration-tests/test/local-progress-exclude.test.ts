@@ -79,10 +79,11 @@ describe('capture --exclude, verify --exclude, and progress on stderr', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^full load public\.big: 20,000 rows in /));
   }, 120_000);
 
-  test('curate reports tables on stderr; verify --exclude leaves out a table that differs', async () => {
+  test('a short curate and verify print no per-table status in CI; verify --exclude leaves out a table that differs', async () => {
     const curate = await lakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
     expect(curate.code).toBe(0);
-    expect(curate.stderr.split('\n')).toContain('curate: 1/2 tables, public.big');
+    // a short run in CI prints its result lines, not per-table status (that waits 5 s in plain mode)
+    expect(curate.stderr).not.toContain('curate: 1/2 tables');
     expect(curate.stdout).not.toContain('curate: ');
 
     await pg.query('UPDATE public.big SET note = NULL WHERE id = 7');
@@ -92,6 +93,6 @@ describe('capture --exclude, verify --exclude, and progress on stderr', () => {
     expect(excluded.code).toBe(0);
     const report = JSON.parse(excluded.stdout) as { tables: { table: string; status: string }[] };
     expect(report.tables.map((t) => [t.table, t.status])).toEqual([['public.small', 'match']]);
-    expect(excluded.stderr.split('\n')).toContain('verify: 1/1 tables, public.small');
+    expect(excluded.stderr).toBe('');
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import { TablePattern, parseTablePattern } from '@cdc-lakehouse/source-setup';
 import { estimateRows, formatEta, loadProgressText } from '../src/capture/load-progress';
+import { createProgress } from '../src/cli/progress';
 import { UsageError } from '../src/errors';
 import { excludeTables, parseExcludeList } from '../src/source/table-exclusion';
 
@@ -59,5 +60,29 @@ describe('--exclude selectors', () => {
     expect(() => patterns(' , ')).toThrow(UsageError);
     expect(() => patterns(' , ')).toThrow('local capture: --exclude is empty');
     expect(() => patterns('a.b.c')).toThrow(/^local capture: --exclude: table selector "a\.b\.c" has more than one dot/);
+  });
+});
+
+describe('createProgress in plain mode', () => {
+  function stream(): NodeJS.WritableStream & { text: string } {
+    const s = { text: '', write: (chunk: string) => ((s.text += chunk), true) };
+    return s as unknown as NodeJS.WritableStream & { text: string };
+  }
+
+  test('the first status is printed at once; later ones at most every interval, as plain lines', () => {
+    const out = stream();
+    const progress = createProgress(out, { mode: 'plain', plainIntervalMs: 60_000 });
+    progress.status('full load 1/1 t: 10 of ~100 rows (10%)');
+    progress.status('full load 1/1 t: 20 of ~100 rows (20%)');
+    progress.line('done');
+    expect(out.text).toBe('full load 1/1 t: 10 of ~100 rows (10%)\ndone\n');
+  });
+
+  test('plainFirstAfterMs keeps a short run to its lines', () => {
+    const out = stream();
+    const progress = createProgress(out, { mode: 'plain', plainFirstAfterMs: 60_000 });
+    progress.status('verify: 1/2 tables, public.a');
+    progress.line('verified');
+    expect(out.text).toBe('verified\n');
   });
 });

@@ -21,7 +21,8 @@ export async function curateCommand(argv: readonly string[], io: CommandIo): Pro
   const rawDir = requireOption(command, values, 'raw', './raw');
   const { engine, target } = engineAndTarget(command, values, false);
   const plansFile = values.plans as string | undefined;
-  const progress = createProgress(io.stderr);
+  // per-table status (one curate run): on a terminal as it goes; in CI and logs only once curate has run for 5 s
+  const progress = createProgress(io.stderr, values.follow ? {} : { plainFirstAfterMs: 5000 });
   if (values.interval !== undefined && !values.follow) {
     throw new UsageError(`${command}: --interval sets the pause between --follow rounds; add --follow or leave it out`);
   }
@@ -94,8 +95,9 @@ export async function verifyCommand(argv: readonly string[], io: CommandIo): Pro
     const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables).map((p) => p.text) : undefined;
     const exclude = typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude).map((p) => p.text) : undefined;
     const { engine, target } = engineAndTarget(command, values, true);
-    const progress = createProgress(io.stderr);
-    const view = await engine.openCuratedTables(target, progress);
+    const view = await engine.openCuratedTables(target, createProgress(io.stderr));
+    // per-table status: on a terminal as it goes; in CI and logs only once the comparison has run for 5 s
+    const progress = createProgress(io.stderr, { plainFirstAfterMs: 5000 });
     results = await verifyCuratedTables(source, view, { tables, exclude, progress });
   } catch (err) {
     // nothing was compared: exit 2, as `lakehouse preflight` does when it cannot check

@@ -169,7 +169,9 @@ export async function curateFollow(options: CurateFollowOptions): Promise<number
       if (!waitingSaid) progress.line(`curate: waiting for the first capture files in ${rawDir}`);
       waitingSaid = true;
     } else {
-      const results = await curateLakeTables(tables, options);
+      // each round's per-table status would only flicker: --follow reports what it applied, as lines
+      const linesOnly: ProgressReporter = { status: () => undefined, line: (t) => progress.line(t), done: () => progress.done() };
+      const results = await curateLakeTables(tables, { ...options, progress: linesOnly });
       rounds++;
       options.onRound?.(rounds, results);
     }

@@ -192,10 +192,10 @@ export async function verifyCuratedTables(
         results.push(failed(table, 'error', `cannot compare it: ${errorMessage(err)}`));
       }
     }
-    progress.done();
     await client.query('COMMIT');
     return results.sort((a, b) => a.table.localeCompare(b.table));
   } finally {
+    progress.done();
     await endQuietly(client);
     view.close();
   }
