@@ -42,7 +42,7 @@ describe('lakehouse', () => {
   test('preflight --help prints the usage, exit 0', async () => {
     const io = captureIo();
     expect(await runCli(['preflight', '--help'], io)).toBe(0);
-    expect(io.stdout[0]).toBe('Usage: lakehouse preflight --engine postgres|mysql --url <connection url> [--tables schema.t1,schema.t2] [--tasks N]');
+    expect(io.stdout[0]).toBe('Usage: lakehouse preflight --engine postgres|mysql --url <connection url> [--tables schema.t1,schema.t2] [--tasks N] [--json]');
     expect(io.stdout.join('\n')).toContain('Exit codes: 0 nothing failed, 1 a requirement failed');
   });
 });
@@ -50,6 +50,27 @@ describe('lakehouse', () => {
 describe('lakehouse preflight', () => {
   const pass: CheckResult = { id: 'wal_level', status: 'pass', detail: 'wal_level = logical', fix: '' };
   const fail: CheckResult = { id: 'wal_sender_timeout', status: 'fail', detail: 'wal_sender_timeout = 5 s', fix: "ALTER SYSTEM SET wal_sender_timeout = '60s';" };
+
+  test('--json prints one JSON document with every check; exit codes unchanged, the password masked', async () => {
+    const failed = await runWith(async () => [pass, fail], [...URL_ARGS, '--json']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toEqual([]);
+    expect(JSON.parse(failed.stdout.join('\n'))).toEqual({
+      ok: false,
+      url: 'postgres://dms:***@db:5432/app',
+      summary: { passed: 1, failed: 1, warned: 0 },
+      checks: [pass, fail],
+    });
+    const ok = await runWith(async () => [pass], [...URL_ARGS, '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout.join('\n'))).toMatchObject({ ok: true, summary: { passed: 1, failed: 0, warned: 0 } });
+    const unreachable = await runWith(async () => {
+      throw new SourceConnectionError('refused', { engine: 'postgres', host: 'db', port: 5432 }, 'cannot connect to db:5432: connection refused');
+    }, [...URL_ARGS, '--json']);
+    expect(unreachable.code).toBe(2);
+    expect(JSON.parse(unreachable.stdout.join('\n'))).toMatchObject({ ok: false, checks: [], error: 'cannot connect to db:5432: connection refused' });
+    expect(unreachable.stdout.join('\n')).not.toContain('s3cret');
+  });
 
   test('passes the request to the runner and prints the report; exit 0 or 1', async () => {
     const calls: unknown[] = [];

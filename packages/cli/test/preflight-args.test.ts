@@ -10,7 +10,12 @@ describe('parsePreflightArgs', () => {
       maskedUrl: 'postgres://dms:***@db.example.com:5432/app',
       tables: ['public.orders', 'sales.%'],
       tasks: 3,
+      json: false,
     });
+  });
+
+  test('--json asks for the JSON document', () => {
+    expect(parsePreflightArgs(['--engine', 'postgres', '--url', PG_URL, '--json'])).toMatchObject({ json: true });
   });
 
   test('defaults: every table, one task; --opt=value works; engine aliases', () => {
@@ -39,7 +44,7 @@ describe('parsePreflightArgs', () => {
     [['--engine', 'postgres', '--url', PG_URL, '--tables', 'a.b.c'], '--tables: table selector "a.b.c" has more than one dot'],
     [['--engine', 'postgres', '--url', PG_URL, '--tables', ' , '], '--tables is empty'],
     [['--engine', 'mysql', '--url', 'mysql://root@h', '--tables', 'orders'], '--tables: table selector "orders" has no schema: write schema.table (or name a database in --url)'],
-    [['--engine', 'postgres', '--url', PG_URL, '--verbose'], 'unknown option --verbose; options are --engine, --url, --tables, --tasks, --help'],
+    [['--engine', 'postgres', '--url', PG_URL, '--verbose'], 'unknown option --verbose; options are --engine, --url, --tables, --tasks, --json, --help'],
     [['--engine', 'postgres', '--url'], '--url needs a value, e.g. --url postgres://user:password@host:5432/database'],
     [['--engine', 'postgres', PG_URL], 'unexpected argument "postgres://dms:***@db.example.com:5432/app"; every value needs its option'],
   ])('%j → %s', (args, message) => {

@@ -10,6 +10,7 @@ import { createProgress } from './cli/progress';
 import { slotsCommand, statusCommand } from './cli/slot-commands';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
+import { parseExcludeList } from './source/table-exclusion';
 
 export type { CommandIo } from './cli/command-io';
 
@@ -78,6 +79,7 @@ async function captureCommand(argv: readonly string[], io: CommandIo): Promise<n
     source,
     rawDir: raw,
     tables: parseList(values.tables as string | undefined),
+    exclude: typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude).map((p) => p.text) : undefined,
     slot: values.slot as string | undefined,
     untilCaughtUp: values['until-caught-up'] === true,
     batchIntervalMs: values.interval ? parseDuration('interval', values.interval as string) : undefined,

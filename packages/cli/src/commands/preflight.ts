@@ -27,9 +27,11 @@ export interface PreflightRequest {
   /** Table selectors; empty means every user table. */
   readonly tables: readonly string[];
   readonly tasks: number;
+  /** `--json`: one JSON document on stdout instead of the report lines. */
+  readonly json: boolean;
 }
 
-export const PREFLIGHT_HELP = `Usage: lakehouse preflight --engine postgres|mysql --url <connection url> [--tables schema.t1,schema.t2] [--tasks N]
+export const PREFLIGHT_HELP = `Usage: lakehouse preflight --engine postgres|mysql --url <connection url> [--tables schema.t1,schema.t2] [--tasks N] [--json]
 
 Checks a live source database against what AWS DMS needs for change data capture:
 server settings, replication slots, the user's rights, and the selected tables.
@@ -44,6 +46,9 @@ Options:
   --tables <list>    comma-separated schema.table selectors (MySQL: database.table);
                      % matches any characters. Default: every user table.
   --tasks <n>        DMS tasks that will read this database (default 1)
+  --json             print one JSON document on stdout instead: ok, the masked url,
+                     summary {passed, failed, warned}, and checks [{id, status, detail,
+                     fix}]; when the database cannot be reached, ok false and error
   -h, --help         show this help
 
 Exit codes: 0 nothing failed, 1 a requirement failed,
@@ -62,6 +67,7 @@ export const PREFLIGHT_OPTIONS = {
   url: { type: 'string' },
   tables: { type: 'string' },
   tasks: { type: 'string' },
+  json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -78,7 +84,7 @@ function parseArgsMessage(err: unknown, args: readonly string[]): string {
   const message = err instanceof Error ? err.message : String(err);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const option = /'([^']+)'/.exec(message)?.[1] ?? 'option';
-    return `unknown option ${maskConnectionUrl(option)}; options are --engine, --url, --tables, --tasks, --help`;
+    return `unknown option ${maskConnectionUrl(option)}; options are --engine, --url, --tables, --tasks, --json, --help`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /--([a-z]+)/.exec(message)?.[1];
@@ -100,7 +106,7 @@ function parseArgsMessage(err: unknown, args: readonly string[]): string {
  * --help; throws UsageError with a one-line message for bad input.
  */
 export function parsePreflightArgs(args: readonly string[]): PreflightRequest | 'help' {
-  let values: { engine?: string; url?: string; tables?: string; tasks?: string; help?: boolean };
+  let values: { engine?: string; url?: string; tables?: string; tasks?: string; json?: boolean; help?: boolean };
   try {
     values = parseArgs({ args: [...args], options: PREFLIGHT_OPTIONS, strict: true, allowPositionals: false }).values;
   } catch (err) {
@@ -157,7 +163,7 @@ export function parsePreflightArgs(args: readonly string[]): PreflightRequest | 
     tasks = Number(values.tasks);
   }
 
-  return { engine: sourceEngine, url: values.url, maskedUrl: target.masked, tables, tasks };
+  return { engine: sourceEngine, url: values.url, maskedUrl: target.masked, tables, tasks, json: values.json === true };
 }
 
 const STATUS_LABELS: Record<CheckResult['status'], string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN' };
@@ -187,6 +193,32 @@ export function formatSummary(results: readonly CheckResult[], maskedUrl: string
   const { passed, failed, warned } = summarizeResults(results);
   const verdict = failed > 0 ? 'FAILED' : 'OK';
   return `${verdict}: ${passed} passed, ${failed} failed, ${warned} warning${warned === 1 ? '' : 's'} (${maskedUrl})`;
+}
+
+/** `lakehouse preflight --json`: the document on stdout. */
+export interface PreflightJsonReport {
+  /** True when no requirement failed (warnings do not fail) and the database could be checked. */
+  readonly ok: boolean;
+  /** The connection URL with the password masked. */
+  readonly url: string;
+  /** How many checks passed, failed and warned. */
+  readonly summary: { readonly passed: number; readonly failed: number; readonly warned: number };
+  /** Every check, in the order the text report lists them. */
+  readonly checks: readonly CheckResult[];
+  /** Why nothing could be checked (exit code 2); absent otherwise. */
+  readonly error?: string;
+}
+
+/** The `--json` document for `results`, or for a run that could not check anything (`error`). */
+export function preflightJsonReport(results: readonly CheckResult[], maskedUrl: string, error?: string): PreflightJsonReport {
+  const { passed, failed, warned } = summarizeResults(results);
+  return {
+    ok: error === undefined && failed === 0,
+    url: maskedUrl,
+    summary: { passed, failed, warned },
+    checks: results.map(({ id, status, detail, fix }) => ({ id, status, detail, fix })),
+    ...(error === undefined ? {} : { error }),
+  };
 }
 
 /** The exit code for a report: 1 when a requirement failed, else 0 (warnings do not fail). */
@@ -219,12 +251,14 @@ export function makePreflightCommand(runner: PreflightRunner = preflight): CliCo
         });
       } catch (err) {
         if (err instanceof SourceConnectionError || err instanceof ConnectionUrlError || err instanceof TablePatternError) {
+          if (request.json) io.out(JSON.stringify(preflightJsonReport([], request.maskedUrl, err.message), null, 2));
           io.err(`lakehouse preflight: ${err.message}`);
           return ExitCode.ERROR;
         }
         throw err;
       }
-      formatPreflightReport(results, request.maskedUrl).forEach((line) => io.out(line));
+      if (request.json) io.out(JSON.stringify(preflightJsonReport(results, request.maskedUrl), null, 2));
+      else formatPreflightReport(results, request.maskedUrl).forEach((line) => io.out(line));
       return preflightExitCode(results);
     },
   };

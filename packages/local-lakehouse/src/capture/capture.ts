@@ -9,6 +9,7 @@ import { CapturedTable, CdcWindow, StagedTable } from './cdc-window';
 import { writeWindowFiles } from './cdc-writer';
 import { ChangeSequencer } from './change-sequence';
 import { fullLoadTable } from './full-load';
+import { loadProgressText } from './load-progress';
 import { ParquetEncoder, RawCompression } from './parquet-encoder';
 import { forgetSlot, recordSlot } from './slot-registry';
 import { isNoFreeSlotError, noFreeSlotError, slotCapacity } from './slots';
@@ -19,6 +20,7 @@ import { connectSource, endQuietly, maskedUrl, parseSourceUrl, queryText } from 
 import { Lsn, formatLsn, parseLsn } from '../source/lsn';
 import { LogicalReplicationStream } from '../source/replication-stream';
 import { WalTextDecoder, walTextDecoder } from '../source/server-encoding';
+import { parseExcludeList } from '../source/table-exclusion';
 import { DecodedValue, UNCHANGED_TOAST, formatDmsTimestamp, parseCommitTime, parseTestDecodingLine } from '../source/test-decoding';
 import { refusedValue } from '../source/type-mapping';
 
@@ -37,6 +39,11 @@ export interface CaptureOptions {
    * @default every table of the database
    */
   readonly tables?: readonly string[];
+  /**
+   * Tables left out after `tables` selected them, `schema.table` with `%` wildcards (`--exclude`).
+   * @default none
+   */
+  readonly exclude?: readonly string[];
   /**
    * Replication slot name.
    * @default `lakehouse_` + a hash of the raw directory and database
@@ -262,14 +269,16 @@ class Capture {
       await this.checkSource(target.masked);
       const state = fs.existsSync(this.rawDir) ? readCaptureState(this.rawDir) : undefined;
       if (!state) this.checkEmptyRawDir();
+      const exclude = this.options.exclude && this.options.exclude.length > 0
+        ? parseExcludeList('local capture', this.options.exclude.join(',')) : [];
       const metas = state && state.phase === 'streaming'
         ? this.readMetadataFiles(state)
-        : await readTableMetadata(this.client, this.options.tables ?? []);
-      if (state && this.options.tables && this.options.tables.length > 0 && state.phase === 'streaming') {
-        const wanted = (await readTableMetadata(this.client, this.options.tables)).map((t) => displayName(t.source)).sort();
+        : await readTableMetadata(this.client, this.options.tables ?? [], { exclude });
+      if (state && ((this.options.tables && this.options.tables.length > 0) || exclude.length > 0) && state.phase === 'streaming') {
+        const wanted = (await readTableMetadata(this.client, this.options.tables ?? [], { exclude })).map((t) => displayName(t.source)).sort();
         const have = state.tables.map(displayName).sort();
         if (wanted.join(',') !== have.join(',')) {
-          throw new LakehouseError(`${this.rawDir} holds a capture of ${have.join(', ')}, but --tables selects ${wanted.join(', ')}; `
+          throw new LakehouseError(`${this.rawDir} holds a capture of ${have.join(', ')}, but --tables/--exclude select ${wanted.join(', ')}; `
             + 'use the same tables, or another --raw directory');
         }
       }
@@ -503,6 +512,7 @@ class Capture {
           return;
         }
         const tableStarted = Date.now();
+        let estimatedRows: number | null = null;
         const result = await fullLoadTable({
           client: worker,
           table: table.meta,
@@ -514,7 +524,12 @@ class Capture {
           scratchDir: this.scratchDir,
           serverVersionNum: this.serverVersionNum,
           onRefused: (column, count, example) => this.reportLoadRefused(table.meta, column, count, example, `the full load (snapshot at ${consistentPoint})`),
-          onRows: (n) => this.progress.status(`full load ${name}: ${formatCount(n)} rows (${formatRate(n, Date.now() - tableStarted)})`),
+          onEstimate: (n) => {
+            estimatedRows = n;
+          },
+          onRows: (n) => this.progress.status(loadProgressText({
+            table: name, index: index + 1, tables: this.tables.length, rows: n, estimatedRows, elapsedMs: Date.now() - tableStarted,
+          })),
           stopRequested: () => this.stopping,
         });
         if (result.stopped) {

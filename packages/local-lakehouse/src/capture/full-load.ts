@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DMS_FACTS_TO_VERIFY, loadFileName } from '@cdc-lakehouse/curation';
 import { Client } from 'pg';
 import { publishFile } from './atomic-file';
+import { estimateRows } from './load-progress';
 import { ParquetEncoder, RawCompression, duckIdent, duckString, readCsv } from './parquet-encoder';
 import { TableMetadata, qualifiedName, quoteIdent } from '../source/catalog';
 import { copyOutToFile } from '../source/copy-out';
@@ -34,6 +35,8 @@ export interface FullLoadProps {
   readonly serverVersionNum: number;
   /** Told the row count after each chunk arrives. */
   readonly onRows?: (rows: number) => void;
+  /** Told once, before the first chunk, how many rows the catalog estimates the table has (`null`: unknown; see estimateRows). */
+  readonly onEstimate?: (estimatedRows: number | null) => void;
   /** Asked before each block range: true ends the load there (nothing of the table is published). */
   readonly stopRequested?: () => boolean;
   /**
@@ -77,7 +80,8 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
   const { table, tableDir, client } = props;
   fs.mkdirSync(tableDir, { recursive: true });
   const relation = qualifiedName(table.source.schema, table.source.table);
-  const ranges = await blockRanges(client, relation, props.chunkRows, props.serverVersionNum);
+  const { ranges, estimatedRows } = await blockRanges(client, relation, props.chunkRows, props.serverVersionNum);
+  props.onEstimate?.(estimatedRows);
   const select = `SELECT ${table.columns.map((c) => quoteIdent(c.name)).join(', ')} FROM ${relation}`;
   const temps: string[] = [];
   let rows = 0;
@@ -175,12 +179,19 @@ async function reportRefused(
  */
 type BlockRange = readonly [number, number | undefined] | undefined;
 
-async function blockRanges(client: Client, relation: string, chunkRows: number, serverVersionNum: number): Promise<BlockRange[]> {
-  const size = await client.query<{ pages: string; tuples: number }>(
-    `SELECT pg_relation_size(c.oid) / current_setting('block_size')::int8 AS pages, c.reltuples::float8 AS tuples
+async function blockRanges(
+  client: Client, relation: string, chunkRows: number, serverVersionNum: number,
+): Promise<{ ranges: BlockRange[]; estimatedRows: number | null }> {
+  const size = await client.query<{ pages: string; tuples: number; relpages: number }>(
+    `SELECT pg_relation_size(c.oid) / current_setting('block_size')::int8 AS pages, c.reltuples::float8 AS tuples, c.relpages
        FROM pg_catalog.pg_class c WHERE c.oid = $1::regclass`, [relation]);
   const pages = Number(size.rows[0].pages);
   const tuples = Number(size.rows[0].tuples);
+  const estimatedRows = estimateRows(Number(size.rows[0].relpages), tuples, pages);
+  return { ranges: splitPages(pages, tuples, chunkRows, serverVersionNum), estimatedRows };
+}
+
+function splitPages(pages: number, tuples: number, chunkRows: number, serverVersionNum: number): BlockRange[] {
   const rowsPerPage = tuples > 0 && pages > 0 ? tuples / pages : 50;
   const pagesPerChunk = Math.max(1, Math.ceil(chunkRows / rowsPerPage));
   if (serverVersionNum < 140000 || pages < 2 * pagesPerChunk) return [undefined];

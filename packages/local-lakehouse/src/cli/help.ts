@@ -51,6 +51,7 @@ Options:
   --source URL          postgres://user:password@host:5432/database (the user needs REPLICATION)
   --raw DIR             raw zone directory (created when missing; must be empty or an earlier capture's)
   --tables LIST         comma-separated schema.table selectors, % as wildcard (default: all tables)
+  --exclude LIST        leave out these tables (same selectors), applied after --tables selects
   --slot NAME           replication slot name (default: lakehouse_<hash of DIR and database>)
   --until-caught-up     exit once the full load and every change committed before the start are written
   --interval DURATION   longest time before a CDC file is written (default 1s; DMS cdcMaxBatchInterval)
@@ -109,7 +110,7 @@ Options:
 
 Rows are written as the engine produces them, so results of any size stream in bounded memory; a
 reader that stops early (| head) ends the query quietly.`,
-  'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR [--engine NAME] [--tables LIST] [--json]
+  'local verify': `Usage: lakehouse local verify --source URL --lake FILE|--warehouse DIR [--engine NAME] [--tables LIST] [--exclude LIST] [--json]
 
 For every curated table: row count and an order-independent checksum over all columns, source
 against lake, under the DMS type mapping (NaN and ±infinity as capture converts them). For a table
@@ -129,6 +130,8 @@ Options:
                    --warehouse holds (--lake: duckdb)
   --tables LIST    compare only these source tables: comma-separated schema.table selectors, % as a
                    wildcard, as capture takes them (default: every curated table)
+  --exclude LIST   leave out these tables (same selectors, after --tables selects); a selector that
+                   matches no curated table excludes nothing
   --json           print one JSON document on stdout instead of the table (per table: status, counts,
                    checksums, differing columns, rows on one side, duplicates, first differing keys)
   -h, --help       show this help

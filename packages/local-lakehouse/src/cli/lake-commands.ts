@@ -12,6 +12,7 @@ import { countSqlStatements } from '../lake/sql-statements';
 import {
   TableVerification, formatVerification, parseVerifySelectors, verificationExitCode, verificationFailure, verificationReport, verifyCuratedTables,
 } from '../lake/verify';
+import { parseExcludeList } from '../source/table-exclusion';
 
 /** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
 export async function curateCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -21,7 +22,8 @@ export async function curateCommand(argv: readonly string[], io: CommandIo): Pro
   const rawDir = requireOption(command, values, 'raw', './raw');
   const { engine, target } = engineAndTarget(command, values, false);
   const plansFile = values.plans as string | undefined;
-  const progress = createProgress(io.stderr);
+  // per-table status (one curate run): on a terminal as it goes; in CI and logs only once curate has run for 5 s
+  const progress = createProgress(io.stderr, values.follow ? {} : { plainFirstAfterMs: 5000 });
   if (values.interval !== undefined && !values.follow) {
     throw new UsageError(`${command}: --interval sets the pause between --follow rounds; add --follow or leave it out`);
   }
@@ -96,9 +98,12 @@ export async function verifyCommand(argv: readonly string[], io: CommandIo): Pro
     const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
     // selectors are checked before an engine starts
     const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables).map((p) => p.text) : undefined;
+    const exclude = typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude).map((p) => p.text) : undefined;
     const { engine, target } = engineAndTarget(command, values, true);
     const view = await engine.openCuratedTables(target, createProgress(io.stderr));
-    results = await verifyCuratedTables(source, view, { tables });
+    // per-table status: on a terminal as it goes; in CI and logs only once the comparison has run for 5 s
+    const progress = createProgress(io.stderr, { plainFirstAfterMs: 5000 });
+    results = await verifyCuratedTables(source, view, { tables, exclude, progress });
   } catch (err) {
     // nothing was compared: exit 2, as `lakehouse preflight` does when it cannot check
     if (json) io.stdout.write(`${JSON.stringify(verificationReport([], errorMessage(err)), null, 2)}\n`);

@@ -16,6 +16,7 @@ export const COMMAND_OPTIONS = {
     'source': { type: 'string' },
     'raw': { type: 'string' },
     'tables': { type: 'string' },
+    'exclude': { type: 'string' },
     'slot': { type: 'string' },
     'until-caught-up': { type: 'boolean' },
     'interval': { type: 'string' },
@@ -39,6 +40,7 @@ export const COMMAND_OPTIONS = {
     ...TARGET_OPTIONS,
     source: { type: 'string' },
     tables: { type: 'string' },
+    exclude: { type: 'string' },
     json: { type: 'boolean' },
   },
   'local slots': {

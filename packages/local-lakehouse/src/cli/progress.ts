@@ -20,6 +20,12 @@ export interface ProgressOptions {
    * @default 5000
    */
   readonly plainIntervalMs?: number;
+  /**
+   * In plain mode, no status line before this many milliseconds have passed since the reporter was made, so a
+   * short run prints only its lines (per-table progress of curate and verify) while a long one shows it is alive.
+   * @default 0
+   */
+  readonly plainFirstAfterMs?: number;
 }
 
 /** A progress reporter writing to `stream` (normally stderr). */
@@ -29,6 +35,8 @@ export function createProgress(
   const ci = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
   const mode = options.mode ?? (stream.isTTY && !ci ? 'tty' : 'plain');
   const interval = options.plainIntervalMs ?? 5000;
+  const created = Date.now();
+  const firstAfter = options.plainFirstAfterMs ?? 0;
   let lastPlain = 0;
   let shown = false;
   const clear = (): void => {
@@ -43,7 +51,7 @@ export function createProgress(
         const width = Math.max(20, (stream.columns ?? 120) - 1);
         stream.write(`\r\u001b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
         shown = true;
-      } else if (mode === 'plain' && Date.now() - lastPlain >= interval) {
+      } else if (mode === 'plain' && Date.now() - lastPlain >= interval && Date.now() - created >= firstAfter) {
         lastPlain = Date.now();
         stream.write(`${text}\n`);
       }

@@ -62,9 +62,12 @@ export async function curateLakeTables(tables: readonly LakeTable[], options: Om
   // before any runner opens it: DuckDB would open a .csv or .json "lake" as an in-memory view and keep nothing
   checkLakeFile(options.lakeFile);
   const results: CuratedTableResult[] = [];
-  for (const table of tables) {
+  const progress = options.progress ?? SILENT_PROGRESS;
+  for (const [index, table] of tables.entries()) {
+    progress.status(`curate: ${index + 1}/${tables.length} tables, ${table.source.schema}.${table.source.table}`);
     results.push(await curateTable(table, options));
   }
+  progress.done();
   await register(tables, options.lakeFile);
   return results;
 }
@@ -175,7 +178,9 @@ export async function curateFollow(options: CurateFollowOptions): Promise<number
       const { complete: tables, skipped } = completeTables(rawDir, found);
       for (const line of skipped.filter((l) => !skipSaid.has(l))) progress.line(line);
       skipped.forEach((l) => skipSaid.add(l));
-      const results = await curateLakeTables(tables, options);
+      // each round's per-table status would only flicker: --follow reports what it applied, as lines
+      const linesOnly: ProgressReporter = { status: () => undefined, line: (t) => progress.line(t), done: () => progress.done() };
+      const results = await curateLakeTables(tables, { ...options, progress: linesOnly });
       rounds++;
       options.onRound?.(rounds, results);
     }

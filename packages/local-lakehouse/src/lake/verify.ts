@@ -7,9 +7,11 @@ import {
   COLUMN_SEPARATOR, RowTally, describeCopies, describeKey, differingColumnsByKey, differingColumnsOfRows, rowCount,
 } from './verify-diff';
 import { duckIdent, duckString } from '../capture/parquet-encoder';
+import { ProgressReporter, SILENT_PROGRESS } from '../cli/progress';
 import { LakehouseError, UsageError, errorMessage } from '../errors';
 import { ColumnMetadata, TableMetadata, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
 import { connectSource, endQuietly } from '../source/connection';
+import { excludeTables, parseExcludeList } from '../source/table-exclusion';
 import { ValueKind, duckDbConversion, lakeChecksumText, rowText, sourceChecksumText } from '../source/type-mapping';
 
 /** Options of {@link verifyLake}. */
@@ -33,6 +35,17 @@ export interface VerifyTablesOptions {
    * @default every curated table
    */
   readonly tables?: readonly string[];
+  /**
+   * `schema.table` selectors of source tables left out after `tables` selected them (`--exclude`); a selector
+   * that matches no curated table excludes nothing.
+   * @default none
+   */
+  readonly exclude?: readonly string[];
+  /**
+   * Told which table is being compared (`verify: 3/12 tables, shop.orders`).
+   * @default silent
+   */
+  readonly progress?: ProgressReporter;
 }
 
 /**
@@ -151,12 +164,15 @@ export function parseVerifySelectors(list: string): TablePattern[] {
 export async function verifyCuratedTables(
   source: string, view: CuratedTablesView, options: number | VerifyTablesOptions = {},
 ): Promise<TableVerification[]> {
-  const { maxDifferingKeys = 5, tables: selectors } = typeof options === 'number' ? { maxDifferingKeys: options } : options;
+  const { maxDifferingKeys = 5, tables: selectors, exclude, progress = SILENT_PROGRESS }: VerifyTablesOptions = typeof options === 'number'
+    ? { maxDifferingKeys: options } : options;
   let client: Client | undefined;
   try {
     const patterns = selectors === undefined ? undefined : parseVerifySelectors(selectors.join(','));
     const selected = patterns ? selectTables(patterns, view.tables.map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable }))) : undefined;
-    const tables = selected ? selected.selected : view.tables;
+    const excludePatterns = exclude === undefined || exclude.length === 0 ? [] : parseExcludeList('local verify', exclude.join(','));
+    const tables = excludeTables((selected ? selected.selected : view.tables).map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable })),
+      excludePatterns).kept;
     client = await connectSource({ url: source, applicationName: 'lakehouse-verify' });
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const results: TableVerification[] = [];
@@ -167,7 +183,8 @@ export async function verifyCuratedTables(
     // DuckDB names a lake file's catalog after the file: lake.duckdb's is "lake". A schema of the same name (shop.duckdb
     // holding shop.orders) makes `shop.orders` ambiguous, so the lake's tables are named with their catalog.
     const catalog = String((await lakeRows(view.connection, 'SELECT current_database() AS catalog'))[0].catalog);
-    for (const table of tables) {
+    for (const [index, table] of tables.entries()) {
+      progress.status(`verify: ${index + 1}/${tables.length} tables, ${table.sourceSchema}.${table.sourceTable}`);
       await client.query('SAVEPOINT verify_table');
       try {
         results.push(await verifyTable(client, view.connection, table, maxDifferingKeys, specials, catalog));
@@ -181,6 +198,7 @@ export async function verifyCuratedTables(
     await client.query('COMMIT');
     return results.sort((a, b) => a.table.localeCompare(b.table));
   } finally {
+    progress.done();
     await endQuietly(client);
     view.close();
   }

@@ -1,6 +1,7 @@
 import { DEFAULT_DMS_RAW_FORMAT, DmsRawFormat } from '@cdc-lakehouse/curation';
-import { parseTablePattern, selectTables } from '@cdc-lakehouse/source-setup';
+import { TablePattern, parseTablePattern, selectTables } from '@cdc-lakehouse/source-setup';
 import { Client } from 'pg';
+import { excludeTables } from './table-exclusion';
 import { DmsTypeMapping, ValueKind, dmsTypeMapping } from './type-mapping';
 import { LakehouseError, errorMessage } from '../errors';
 
@@ -114,11 +115,14 @@ export function displayName(table: { schema: string; table: string }): string {
  *
  * @param options.requireRowIdentity false to accept tables without primary key or REPLICA IDENTITY FULL
  * (`verify` compares them all the same); default true, as capture needs
- * @throws LakehouseError when a selector matches nothing, no table is selected, the user cannot
+ * @param options.exclude selectors (`--exclude`) of tables left out after `selectors` picked them
+ * @throws LakehouseError when a selector or exclusion matches nothing, no table is selected, the user cannot
  * read a table, or a table has neither a primary key nor a usable replica identity
  */
 export async function readTableMetadata(
-  client: Client, selectors: readonly string[] = [], options: { readonly requireRowIdentity?: boolean } = {},
+  client: Client,
+  selectors: readonly string[] = [],
+  options: { readonly requireRowIdentity?: boolean; readonly exclude?: readonly TablePattern[] } = {},
 ): Promise<TableMetadata[]> {
   let patterns;
   try {
@@ -136,6 +140,17 @@ export async function readTableMetadata(
         + 'write schema.table (with % as a wildcard), e.g. public.orders or public.%');
     }
     rows = selection.selected;
+  }
+  if (options.exclude && options.exclude.length > 0) {
+    const exclusion = excludeTables(rows.map((r) => ({ ...r, name: r.table })), options.exclude);
+    if (exclusion.unmatched.length > 0) {
+      throw new LakehouseError(`--exclude: ${exclusion.unmatched.join(', ')} matched no ${patterns.length > 0 ? 'table --tables selects' : 'table'} `
+        + `in database ${JSON.stringify(database)}; write schema.table (with % as a wildcard), e.g. public.audit_log or staging.%`);
+    }
+    if (exclusion.kept.length === 0) {
+      throw new LakehouseError(`--exclude leaves no table to capture in database ${JSON.stringify(database)}; exclude fewer tables`);
+    }
+    rows = exclusion.kept;
   }
   if (rows.length === 0) {
     throw new LakehouseError(`database ${JSON.stringify(database)} has no tables to capture; create some, or check the database name in the URL`);
@@ -191,7 +206,7 @@ export async function readTableMetadata(
     const fix = unidentified.map((t) => `ALTER TABLE ${qualifiedName(t.source.schema, t.source.table)} REPLICA IDENTITY FULL;`).join(' ');
     throw new LakehouseError(`${names.length === 1 ? 'table' : 'tables'} ${names.join(', ')} `
       + `${names.length === 1 ? 'has' : 'have'} neither a primary key nor REPLICA IDENTITY FULL, so ${names.length === 1 ? 'its' : 'their'} updates and deletes cannot be captured; `
-      + `add a primary key or run: ${fix} (or leave them out with --tables)`);
+      + `add a primary key or run: ${fix} (or leave them out with --exclude)`);
   }
   const empty = tables.filter((t) => t.columns.length === 0);
   if (empty.length > 0) {

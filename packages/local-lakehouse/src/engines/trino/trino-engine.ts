@@ -50,8 +50,9 @@ export const trinoEngine: CurationEngine = {
       const results = await withTrino(async (server) => {
         const client = await openWarehouse(server, warehouse);
         const out: CuratedTableResult[] = [];
-        for (const table of request.tables) {
+        for (const [index, table] of request.tables.entries()) {
           const curated = `${table.plan.curated.database}.${table.plan.curated.table}`;
+          progress.status(`curate: ${index + 1}/${request.tables.length} tables, ${table.source.schema}.${table.source.table}`);
           let result;
           try {
             result = await curateTrinoTable(table, {
@@ -67,6 +68,7 @@ export const trinoEngine: CurationEngine = {
           }
           out.push({ source: result.source, curated: result.curated, kind: result.kind, filesApplied: result.filesApplied });
         }
+        progress.done();
         return out;
       }, { progress, signal: request.signal });
       registerTrinoTables(warehouse, request.tables);

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PostgresFixture } from '../src';
+
+const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `lakehouse` with stderr a pipe (not a terminal) and CI set: progress comes as plain lines. */
+async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('capture --exclude, verify --exclude, and progress on stderr', () => {
+  let pg: PostgresFixture;
+  let work: string;
+  let raw: string;
+  let lake: string;
+
+  beforeAll(async () => {
+    pg = await PostgresFixture.start();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'local-progress-exclude-test-'));
+    raw = path.join(work, 'raw');
+    lake = path.join(work, 'lake.duckdb');
+    await pg.query('CREATE TABLE public.big (id int PRIMARY KEY, note text)');
+    await pg.query("INSERT INTO public.big SELECT g, repeat('x', 40) || g FROM generate_series(1, 20000) g");
+    await pg.query('ANALYZE public.big');
+    await pg.query('CREATE TABLE public.small (id int PRIMARY KEY, name text)');
+    await pg.query("INSERT INTO public.small VALUES (1, 'a'), (2, 'b')");
+    // neither a primary key nor REPLICA IDENTITY FULL: capture refuses it unless it is excluded
+    await pg.query('CREATE TABLE public.audit_log (at timestamptz, line text)');
+    await pg.query('CREATE SCHEMA staging');
+    await pg.query('CREATE TABLE staging.orders (id int PRIMARY KEY)');
+  }, 120_000);
+
+  afterAll(async () => {
+    await pg?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('without --exclude, the table without row identity stops the capture', async () => {
+    const result = await lakehouse(['local', 'capture', '--source', pg.connectionString(), '--raw', path.join(work, 'refused'), '--until-caught-up']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('public.audit_log has neither a primary key nor REPLICA IDENTITY FULL');
+  });
+
+  test('an --exclude selector that matches no table is a one-line error', async () => {
+    const result = await lakehouse(['local', 'capture', '--source', pg.connectionString(), '--raw', path.join(work, 'typo'),
+      '--exclude', 'public.audit_log,public.nope', '--until-caught-up']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining('--exclude: public.nope matched no table in database')]);
+    expect(fs.existsSync(path.join(work, 'typo', 'public'))).toBe(false);
+  });
+
+  test('capture --exclude skips the excluded tables; the full load reports percent of the catalog estimate on stderr', async () => {
+    const result = await lakehouse(['local', 'capture', '--source', pg.connectionString(), '--raw', raw,
+      '--exclude', 'audit_log,staging.%', '--chunk-rows', '2000', '--until-caught-up']);
+    expect(result.stderr).not.toMatch(/lakehouse: /);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe('');
+    expect(fs.readdirSync(raw).filter((e) => !e.startsWith('.') && !e.startsWith('_')).sort()).toEqual(['public']);
+    expect(fs.readdirSync(path.join(raw, 'public')).sort()).toEqual(['big', 'small']);
+    const lines = result.stderr.split('\n');
+    // a plain line (no carriage return, no escape codes): rows of the ANALYZE estimate, percent, rate
+    const progress = lines.find((l) => l.startsWith('full load 1/2 public.big: '));
+    expect(progress).toMatch(/^full load 1\/2 public\.big: [\d,]+ of ~20,000 rows \(\d{1,2}%, [\d.]+ (k\/s|M\/s|\/s)/);
+    expect(result.stderr).not.toContain('\r');
+    expect(lines).toContainEqual(expect.stringMatching(/^full load public\.big: 20,000 rows in /));
+  }, 120_000);
+
+  test('a short curate and verify print no per-table status in CI; verify --exclude leaves out a table that differs', async () => {
+    const curate = await lakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
+    expect(curate.code).toBe(0);
+    // a short run in CI prints its result lines, not per-table status (that waits 5 s in plain mode)
+    expect(curate.stderr).not.toContain('curate: 1/2 tables');
+    expect(curate.stdout).not.toContain('curate: ');
+
+    await pg.query('UPDATE public.big SET note = NULL WHERE id = 7');
+    const all = await lakehouse(['local', 'verify', '--source', pg.connectionString(), '--lake', lake, '--json']);
+    expect(all.code).toBe(1);
+    const excluded = await lakehouse(['local', 'verify', '--source', pg.connectionString(), '--lake', lake, '--exclude', 'public.big,public.audit_log', '--json']);
+    expect(excluded.code).toBe(0);
+    const report = JSON.parse(excluded.stdout) as { tables: { table: string; status: string }[] };
+    expect(report.tables.map((t) => [t.table, t.status])).toEqual([['public.small', 'match']]);
+    expect(excluded.stderr).toBe('');
+  }, 120_000);
+});
