@@ -7,3 +7,5 @@ export { processRunning } from './process-state';
 export { StepTimings } from './step-timings';
 export { startMotoServer } from './moto-server';
 export type { MotoServer } from './moto-server';
+export { LOCAL_LAKEHOUSE_BIN, runLocalLakehouse } from './local-lakehouse-bin';
+export type { CliResult, RunLocalLakehouseOptions } from './local-lakehouse-bin';

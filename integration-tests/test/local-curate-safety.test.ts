@@ -2,7 +2,7 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PostgresFixture } from '../src';
+import { CliResult, LOCAL_LAKEHOUSE_BIN, PostgresFixture, runLocalLakehouse } from '../src';
 
 /**
  * curate never replaces a table's data with nothing: a table whose full load is still running is left for a later
@@ -10,22 +10,9 @@ import { PostgresFixture } from '../src';
  * text of a LATIN1 database equals the source (test_decoding writes in the database's encoding).
  */
 
-const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
+const BIN = LOCAL_LAKEHOUSE_BIN;
 
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function lakehouse(args: string[], timeoutMs = 180_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lakehouse = (args: string[], timeoutMs = 180_000): Promise<CliResult> => runLocalLakehouse(args, { timeoutMs });
 
 interface Running {
   readonly child: ChildProcess;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PostgresFixture } from '../src';
+import { CliResult, PostgresFixture, runLocalLakehouse } from '../src';
 
 /**
  * Tables without a primary key (REPLICA IDENTITY FULL) may hold identical rows. The lake must keep
@@ -10,22 +10,7 @@ import { PostgresFixture } from '../src';
  * of several identical rows, a bulk UPDATE of all copies and a DELETE of one copy.
  */
 
-const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lakehouse = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runLocalLakehouse(args, { timeoutMs });
 
 const SCHEMA = `
 CREATE SCHEMA dup;

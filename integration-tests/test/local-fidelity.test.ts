@@ -2,7 +2,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PostgresFixture } from '../src';
+import { CliResult, PostgresFixture, runLocalLakehouse } from '../src';
 
 /**
  * What the local capture writes for the awkward cases of a PostgreSQL source: values the DMS
@@ -11,22 +11,7 @@ import { PostgresFixture } from '../src';
  * Each case ends with curate + verify: the lake matches the source.
  */
 
-const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lakehouse = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runLocalLakehouse(args, { timeoutMs });
 
 const SCHEMA = `
 CREATE SCHEMA fid;

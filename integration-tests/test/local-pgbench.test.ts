@@ -3,28 +3,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { PostgresFixture, findPgBinDir } from '../src';
+import { CliResult, findPgBinDir, LOCAL_LAKEHOUSE_BIN, PostgresFixture, runLocalLakehouse } from '../src';
 
-const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
+const BIN = LOCAL_LAKEHOUSE_BIN;
+
 const execFileAsync = promisify(execFile);
 
 /** How long pgbench runs while capture follows it (LAKEHOUSE_PGBENCH_SECONDS, default 20). */
 const PGBENCH_SECONDS = Number(process.env.LAKEHOUSE_PGBENCH_SECONDS ?? 20);
 
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, CI: 'true' }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lakehouse = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runLocalLakehouse(args, { timeoutMs });
 
 function spawnLakehouse(args: string[]): { child: ChildProcess; exit: Promise<{ code: number | null; stderr: string }> } {
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });

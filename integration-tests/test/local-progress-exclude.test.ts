@@ -2,25 +2,10 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PostgresFixture } from '../src';
-
-const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { CliResult, PostgresFixture, runLocalLakehouse } from '../src';
 
 /** `lakehouse` with stderr a pipe (not a terminal) and CI set: progress comes as plain lines. */
-async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, CI: 'true' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lakehouse = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runLocalLakehouse(args, { timeoutMs });
 
 describe('capture --exclude, verify --exclude, and progress on stderr', () => {
   let pg: PostgresFixture;

@@ -2,31 +2,19 @@ import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PostgresFixture } from '../src';
+import { CliResult, LOCAL_LAKEHOUSE_BIN, PostgresFixture, runLocalLakehouse } from '../src';
 import { lakehouse as lakehouseCli } from '../src/lakehouse-cli';
 
-const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
-const MAX_SLOTS = 5;
+const BIN = LOCAL_LAKEHOUSE_BIN;
 
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+const MAX_SLOTS = 5;
 
 /** Where capture records its slots during this suite (never the user's home). */
 let stateDir = '';
 
 const cliEnv = (): NodeJS.ProcessEnv => ({ ...process.env, CI: 'true', LAKEHOUSE_STATE_DIR: stateDir });
 
-async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: cliEnv(), maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lakehouse = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runLocalLakehouse(args, { timeoutMs, env: cliEnv() });
 
 /** A running `lakehouse` process: its output so far, and its exit. */
 interface Running {

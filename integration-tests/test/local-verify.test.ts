@@ -3,27 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openLake, registerTables } from '@cdc-lakehouse/local-lakehouse';
-import { PostgresFixture } from '../src';
+import { CliResult, PostgresFixture, runLocalLakehouse } from '../src';
 
 // `lakehouse local verify` on a real PostgreSQL and a lake curated from it: what it says when a table
 // differs (columns, rows on one side, copies of a row), --tables, --json, the exit codes, and NaN / ±infinity.
 
-const BIN = path.resolve(__dirname, '../../packages/local-lakehouse/lib/bin.js');
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function lakehouse(args: string[], timeoutMs = 120_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: timeoutMs, env: { ...process.env, CI: 'true' }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const lakehouse = (args: string[], timeoutMs = 120_000): Promise<CliResult> => runLocalLakehouse(args, { timeoutMs });
 
 interface JsonTable {
   table: string;

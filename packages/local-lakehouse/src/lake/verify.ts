@@ -223,6 +223,17 @@ SELECT n.nspname AS schema, c.relname AS name
 }
 
 /** A table compared without rows: missing on one side (`differs`), or not comparable (`error`). */
+/** The difference fields of a table without differences (or with none found). */
+const NO_DIFFERENCES = {
+  differingColumns: [],
+  changedRows: 0,
+  rowsOnlyInSource: 0,
+  rowsOnlyInLake: 0,
+  duplicates: [],
+  keyIsWholeRow: false,
+  differingKeys: [],
+} as const satisfies Partial<TableVerification>;
+
 function failed(table: RegisteredTable, status: VerifyStatus, problem: string): TableVerification {
   return unrowed(`${table.sourceSchema}.${table.sourceTable}`, `${table.curatedDatabase}.${table.curatedTable}`, status, problem);
 }
@@ -237,13 +248,7 @@ function unrowed(table: string, curated: string | null, status: VerifyStatus, pr
     sourceChecksum: null,
     lakeChecksum: null,
     match: false,
-    differingColumns: [],
-    changedRows: 0,
-    rowsOnlyInSource: 0,
-    rowsOnlyInLake: 0,
-    duplicates: [],
-    keyIsWholeRow: false,
-    differingKeys: [],
+    ...NO_DIFFERENCES,
     problem,
   };
 }
@@ -323,13 +328,7 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
       ...counts,
       status: 'match',
       match,
-      differingColumns: [],
-      changedRows: 0,
-      rowsOnlyInSource: 0,
-      rowsOnlyInLake: 0,
-      duplicates: [],
-      keyIsWholeRow: false,
-      differingKeys: [],
+      ...NO_DIFFERENCES,
     };
   }
   return { ...counts, status: 'differs', match, ...await explainDifference(client, lake, table, meta, sql, maxKeys) };
