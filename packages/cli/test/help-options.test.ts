@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { helpOptionNames as listedOptionNames } from '@cdc-lakehouse/local-lakehouse';
 import { COMMANDS, runCli } from '../src/cli';
 import { CliIo } from '../src/command';
 import { HISTORY_OPTIONS, QUERY_OPTIONS } from '../src/commands/athena';
@@ -11,18 +12,11 @@ function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
   return { stdout, stderr, out: (line) => stdout.push(line), err: (line) => stderr.push(line) };
 }
 
-/** The long option names a help text lists in its `Options:` section, one per line (`  --name …` or `  -h, --help …`). */
+/** The option names a help text lists in its `Options:` section (the section must be there). */
 function helpOptionNames(help: string): string[] {
-  const lines = help.split('\n');
-  const start = lines.indexOf('Options:');
-  expect(start).toBeGreaterThan(0);
-  const names: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === '') break;
-    const m = /^ {2}(?:-[a-zA-Z], )?--([a-z][a-z-]*)/.exec(line);
-    if (m) names.push(m[1]);
-  }
-  return names.sort();
+  const names = listedOptionNames(help);
+  expect(names).toBeDefined();
+  return names!;
 }
 
 const OWN_COMMANDS: readonly [string, Record<string, unknown>][] = [

@@ -10,6 +10,7 @@ export * from './capture/capture-state';
 export * from './capture/capture';
 export * from './capture/parquet-encoder';
 export * from './cli/progress';
+export { helpOptionNames } from './cli/help';
 export * from './lake/plans';
 export * from './lake/lake-database';
 export * from './lake/curate';

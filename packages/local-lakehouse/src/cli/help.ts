@@ -140,3 +140,20 @@ Exit codes: 0 every table matches; 1 a table differs (also a table or column mis
 2 verify could not run (bad usage, source unreachable, lake missing, a --tables selector matching no
 table on either side) or a table could not be compared (e.g. the user cannot read it) and none differs.`,
 };
+
+/**
+ * The long option names a help text lists in its `Options:` section, one per line (`  --name …` or `  -h, --help …`),
+ * sorted; undefined when the text has no such section. Lets each command's help be checked against what it parses.
+ */
+export function helpOptionNames(help: string): string[] | undefined {
+  const lines = help.split('\n');
+  const start = lines.indexOf('Options:');
+  if (start <= 0) return undefined;
+  const names: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() === '') break;
+    const m = /^ {2}(?:-[a-zA-Z], )?--([a-z][a-z-]*)/.exec(line);
+    if (m) names.push(m[1]);
+  }
+  return names.sort();
+}
