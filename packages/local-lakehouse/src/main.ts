@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { slotExitLine, startCapture } from './capture/capture';
+import { startMysqlCapture } from './capture/mysql/mysql-capture';
 import { RawCompression } from './capture/parquet-encoder';
 import { parseCommandArgs, parseCount, parseDuration, parseList, parseSize, requireOption } from './cli/args';
 import { CommandIo, helpRequested, onStopSignal } from './cli/command-io';
@@ -10,6 +11,7 @@ import { createProgress } from './cli/progress';
 import { slotsCommand, statusCommand } from './cli/slot-commands';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
+import { isMysqlUrl } from './source/mysql/mysql-connection';
 import { parseExcludeList } from './source/table-exclusion';
 
 export type { CommandIo } from './cli/command-io';
@@ -75,7 +77,9 @@ async function captureCommand(argv: readonly string[], io: CommandIo): Promise<n
     throw new UsageError(`--compression ${JSON.stringify(compression)}: use none or gzip (the DMS compressionType values)`);
   }
   const progress = createProgress(io.stderr);
-  const handle = await startCapture({
+  // mysql:// and mariadb:// sources have their own capture (binlog), writing the same raw zone
+  const start = isMysqlUrl(source) ? startMysqlCapture : startCapture;
+  const handle = await start({
     source,
     rawDir: raw,
     tables: parseList(values.tables as string | undefined),

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DMS_FACTS_TO_VERIFY, rawTableDirectory } from '@cdc-lakehouse/curation';
+import { rawTableDirectory } from '@cdc-lakehouse/curation';
 import { Client } from 'pg';
 import { removeTemporaryFiles, writeFileAtomic } from './atomic-file';
-import { CAPTURE_LOCK_FILE, CAPTURE_SCRATCH_DIR, CAPTURE_STATE_FILE, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from './capture-state';
+import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from './capture-state';
 import { CapturedTable, CdcWindow, StagedTable } from './cdc-window';
 import { writeWindowFiles } from './cdc-writer';
+import { checkEmptyRawDir, latestCdcFileTime } from './raw-directory';
 import { ChangeSequencer } from './change-sequence';
 import { fullLoadTable } from './full-load';
 import { loadProgressText } from './load-progress';
@@ -390,15 +391,7 @@ class Capture {
   }
 
   private checkEmptyRawDir(): void {
-    if (!fs.existsSync(this.rawDir)) return;
-    if (!fs.statSync(this.rawDir).isDirectory()) {
-      throw new LakehouseError(`--raw ${this.rawDir} is a file; give a directory (it is created when missing)`);
-    }
-    const entries = fs.readdirSync(this.rawDir).filter((e) => e !== CAPTURE_LOCK_FILE && e !== CAPTURE_SCRATCH_DIR);
-    if (entries.length > 0) {
-      throw new LakehouseError(`--raw ${this.rawDir} is not empty and holds no capture state (${CAPTURE_STATE_FILE}); `
-        + 'give an empty or new directory, or the directory of an earlier capture of the same source');
-    }
+    checkEmptyRawDir(this.rawDir);
   }
 
   private readMetadataFiles(state: CaptureState): TableMetadata[] {
@@ -1009,26 +1002,6 @@ class Capture {
     this.unlock?.();
     this.unlock = undefined;
   }
-}
-
-/** The time in the name of the latest CDC file in `dir` (ms since the epoch; 0 without one). */
-function latestCdcFileTime(dir: string): number {
-  if (!fs.existsSync(dir)) return 0;
-  let latest = 0;
-  for (const name of fs.readdirSync(dir)) {
-    if (DMS_FACTS_TO_VERIFY.loadFileName.test(name)) {
-      // a reload's LOAD files: later CDC files must be newer
-      latest = Math.max(latest, Math.ceil(fs.statSync(path.join(dir, name)).mtimeMs));
-      continue;
-    }
-    const m = DMS_FACTS_TO_VERIFY.cdcFileName.exec(name);
-    if (!m) continue;
-    const [d, t] = [m[1], m[2]];
-    const ms = Date.UTC(Number(d.slice(0, 4)), Number(d.slice(4, 6)) - 1, Number(d.slice(6, 8)),
-      Number(t.slice(0, 2)), Number(t.slice(2, 4)), Number(t.slice(4, 6)), Number(t.slice(6, 9)));
-    latest = Math.max(latest, ms);
-  }
-  return latest;
 }
 
 function describeDrift(drift: { added: string[]; missing: string[] }): string {

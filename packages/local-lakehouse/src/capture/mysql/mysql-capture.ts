@@ -1,0 +1,605 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { rawTableDirectory } from '@cdc-lakehouse/curation';
+import type { AnyBinlogEvent } from '@vlasky/zongji';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { BinlogPosition, compareBinlogPositions, formatBinlogPosition, parseBinlogPosition } from './binlog-position';
+import { BinlogReader, replicaServerId } from './binlog-reader';
+import { eventEnd, eventStart, rowChanges, rowDrift, stageRowChanges } from './binlog-changes';
+import { checkMysqlSource } from './mysql-checks';
+import { fullLoadMysqlTable, openConsistentSnapshot, showBinlogStatus } from './mysql-full-load';
+import { removeTemporaryFiles, writeFileAtomic } from '../atomic-file';
+import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
+import type { CaptureHandle, CaptureOptions, CaptureStats } from '../capture';
+import { CapturedTable, CdcWindow } from '../cdc-window';
+import { writeWindowFiles } from '../cdc-writer';
+import { ChangeSequencer } from '../change-sequence';
+import { loadProgressText } from '../load-progress';
+import { ParquetEncoder } from '../parquet-encoder';
+import { checkEmptyRawDir, latestCdcFileTime } from '../raw-directory';
+import { SILENT_PROGRESS, ProgressReporter, formatCount, formatDuration, formatRate } from '../../cli/progress';
+import { LakehouseError, errorMessage } from '../../errors';
+import { TableMetadata, displayName } from '../../source/catalog';
+import { MysqlColumnMetadata, MysqlTableMetadata, readMysqlTableMetadata } from '../../source/mysql/mysql-catalog';
+import { connectMysqlSource, endMysqlQuietly, maskedMysqlUrl, parseMysqlUrl } from '../../source/mysql/mysql-connection';
+import { formatDmsTimestamp } from '../../source/test-decoding';
+
+const TICK_MS = 100;
+/** Events read ahead of the one being handled before the socket is paused. */
+const MAX_QUEUED_EVENTS = 2000;
+
+/**
+ * Starts capturing a MySQL or MariaDB source (`mysql://` or `mariadb://`): DMS's output for a MySQL source. Every check runs
+ * before anything is written.
+ *
+ * 1. A consistent snapshot is opened at known binlog coordinates (see openConsistentSnapshot); each table is loaded from it.
+ * 2. The ROW binlog (FULL images) is read from those coordinates into CDC files, one per table per window; a window closes at
+ *    the first transaction boundary after `batchIntervalMs` or `maxFileBytes`. The position in the state file advances only
+ *    after the window's files are durable, so a restart (also after kill -9) resumes from a position whose changes are all
+ *    written, and re-reads at most the window being written (the same rows with the same change sequences; the merge absorbs them).
+ */
+export async function startMysqlCapture(options: CaptureOptions): Promise<CaptureHandle> {
+  const capture = new MysqlCapture(options);
+  await capture.prepare();
+  return capture.handle();
+}
+
+class MysqlCapture {
+  readonly stats: CaptureStats;
+  private readonly progress: ProgressReporter;
+  private readonly rawDir: string;
+  private db: Connection | undefined;
+  private reader: BinlogReader | undefined;
+  private encoder: ParquetEncoder | undefined;
+  private unlock: (() => void) | undefined;
+  private tables: CapturedTable[] = [];
+  private tablesByKey = new Map<string, CapturedTable>();
+  private state: CaptureState | undefined;
+  private mariadb = false;
+  private serverIdentity = '';
+  private database = '';
+  private target: BinlogPosition = { file: '', position: 0 };
+  private scratchDir = '';
+  private sequencer = new ChangeSequencer();
+  private window: CdcWindow | undefined;
+  private windowCounter = 0;
+  /** Position (and GTID) after the last commit of each open or flushing window. */
+  private readonly windowEnds = new Map<number, { position: BinlogPosition; gtid: string | null }>();
+  private flushing: Promise<void> | undefined;
+  private confirmed: BinlogPosition = { file: '', position: 0 };
+  /** The end of the last event outside any transaction (nothing of ours before it is unwritten once the window is empty). */
+  private seen: BinlogPosition | undefined;
+  private file = '';
+  private gtid: string | null = null;
+  private lastFileMs = 0;
+  private lastStateWriteMs = 0;
+  private streamingStartedMs: number | undefined;
+  private stopping = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly queue: AnyBinlogEvent[] = [];
+  private draining = false;
+  private failure: unknown;
+  private readonly refusedReported = new Set<string>();
+  private resolveDone!: (stats: CaptureStats) => void;
+  private rejectDone!: (err: unknown) => void;
+  private readonly done: Promise<CaptureStats>;
+
+  constructor(private readonly options: CaptureOptions) {
+    this.progress = options.progress ?? SILENT_PROGRESS;
+    this.rawDir = path.resolve(options.rawDir);
+    this.stats = {
+      phase: 'starting', slot: '', fullLoadRows: 0, fullLoadMs: 0, cdcRows: 0, cdcFiles: 0, transactions: 0, streamingMs: 0,
+      confirmedLsn: null, maxRssBytes: 0, slotState: 'none', slotDropError: null, stoppedDuringFullLoad: null,
+    };
+    this.done = new Promise<CaptureStats>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    this.done.catch(() => undefined);
+  }
+
+  handle(): CaptureHandle {
+    return {
+      done: this.done,
+      stats: this.stats,
+      stop: async () => {
+        this.requestStop();
+        return this.done;
+      },
+      waitFor: async (position: string) => this.waitFor(parseBinlogPosition(position)),
+    };
+  }
+
+  async prepare(): Promise<void> {
+    const target = parseMysqlUrl(this.options.source);
+    if (this.options.slot !== undefined) {
+      throw new LakehouseError('--slot is for PostgreSQL sources; a MySQL capture reads the binary log and keeps its position in the raw directory', 2);
+    }
+    this.db = await connectMysqlSource(this.options.source);
+    try {
+      await checkMysqlSource(this.db, target.masked, this.options.tables ?? []);
+      const [info] = await this.db.query<RowDataPacket[]>('SELECT VERSION() AS version, @@hostname AS host, @@port AS port, @@server_id AS id');
+      this.mariadb = /mariadb/i.test(String(info[0].version));
+      this.serverIdentity = await this.readServerIdentity(info[0]);
+      this.database = target.database ?? '';
+      const state = fs.existsSync(this.rawDir) ? readCaptureState(this.rawDir) : undefined;
+      if (state && state.engine !== 'mysql') {
+        throw new LakehouseError(`${this.rawDir} holds a capture of a PostgreSQL source (${state.source.url}), not of ${target.masked}; use another --raw directory`);
+      }
+      if (!state) checkEmptyRawDir(this.rawDir);
+      if (state && state.source.systemIdentifier !== this.serverIdentity) {
+        throw new LakehouseError(`${this.rawDir} holds a capture of server ${state.source.systemIdentifier} (${state.source.url}), `
+          + `not of ${target.masked} (${this.serverIdentity}); use another --raw directory`);
+      }
+      const selectOptions = { exclude: this.options.exclude, database: target.database };
+      const metas = state?.phase === 'streaming'
+        ? this.readMetadataFiles(state)
+        : await readMysqlTableMetadata(this.db, this.options.tables ?? [], selectOptions);
+      if (state?.phase === 'streaming' && ((this.options.tables?.length ?? 0) > 0 || (this.options.exclude?.length ?? 0) > 0)) {
+        const wanted = (await readMysqlTableMetadata(this.db, this.options.tables ?? [], selectOptions)).map((t) => displayName(t.source)).sort();
+        const have = state.tables.map(displayName).sort();
+        if (wanted.join(',') !== have.join(',')) {
+          throw new LakehouseError(`${this.rawDir} holds a capture of ${have.join(', ')}, but --tables/--exclude select ${wanted.join(', ')}; `
+            + 'use the same tables, or another --raw directory');
+        }
+      }
+      if (state?.phase === 'streaming') await this.checkBinlogKept(parseBinlogPosition(state.confirmedLsn ?? state.consistentPoint ?? ''));
+      this.target = await showBinlogStatus(this.db);
+      fs.mkdirSync(this.rawDir, { recursive: true });
+      this.unlock = lockRawDirectory(this.rawDir);
+      this.state = state;
+      this.setTables(metas);
+      this.scratchDir = path.join(this.rawDir, CAPTURE_SCRATCH_DIR);
+      fs.rmSync(this.scratchDir, { recursive: true, force: true });
+      fs.mkdirSync(this.scratchDir);
+      this.encoder = await ParquetEncoder.open(1, '512MB', path.join(this.scratchDir, 'duckdb'));
+    } catch (err) {
+      await this.cleanup();
+      throw err;
+    }
+    this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
+  }
+
+  /** MySQL's server_uuid; MariaDB has none: host, port and server_id. */
+  private async readServerIdentity(info: RowDataPacket): Promise<string> {
+    if (!this.mariadb) {
+      const [uuid] = await this.db!.query<RowDataPacket[]>('SELECT @@server_uuid AS uuid');
+      return `mysql:${String(uuid[0].uuid)}`;
+    }
+    return `mariadb:${String(info.host)}:${String(info.port)}:server_id=${String(info.id)}`;
+  }
+
+  /** A restart needs the binlog file it stopped in: a purged one means lost changes. */
+  private async checkBinlogKept(from: BinlogPosition): Promise<void> {
+    const [logs] = await this.db!.query<RowDataPacket[]>('SHOW BINARY LOGS');
+    const names = logs.map((l) => String(l.Log_name));
+    if (!names.includes(from.file)) {
+      throw new LakehouseError(`the server no longer has binlog ${from.file} (it has ${names[0] ?? 'none'} to ${names[names.length - 1] ?? 'none'}), `
+        + `so the changes after ${formatBinlogPosition(from)} are lost; raise the binlog retention and start over with an empty --raw directory (and lake)`);
+    }
+  }
+
+  private readMetadataFiles(state: CaptureState): MysqlTableMetadata[] {
+    return state.tables.map((t) => {
+      const file = path.join(rawTableDirectory({ rootDir: this.rawDir }, t), TABLE_METADATA_FILE);
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8')) as MysqlTableMetadata;
+      } catch (err) {
+        throw new LakehouseError(`${file}: cannot read the table metadata (${errorMessage(err)}); start over with an empty raw directory`);
+      }
+    });
+  }
+
+  private setTables(metas: readonly TableMetadata[]): void {
+    this.tables = metas.map((m) => new CapturedTable(m, rawTableDirectory({ rootDir: this.rawDir }, m.source)));
+    this.tablesByKey = new Map(this.tables.map((t) => [t.key, t]));
+  }
+
+  private async run(): Promise<CaptureStats> {
+    try {
+      if (!this.state || this.state.phase === 'full-load') await this.fullLoad();
+      if (!this.stopping && !this.stats.stoppedDuringFullLoad) await this.streamChanges();
+      this.stats.phase = 'stopped';
+      return this.stats;
+    } catch (err) {
+      this.failure ??= err;
+      throw err;
+    } finally {
+      this.stats.maxRssBytes = process.resourceUsage().maxRSS * 1024;
+      this.progress.done();
+      await this.cleanup();
+    }
+  }
+
+  private persist(fields: Partial<Omit<CaptureState, 'format' | 'version' | 'updatedAt'>>): void {
+    const base = this.state ?? {
+      engine: 'mysql' as const,
+      source: { url: maskedMysqlUrl(this.options.source), database: this.database, systemIdentifier: this.serverIdentity },
+      slot: '',
+      phase: 'full-load' as const,
+      taskStartTime: formatDmsTimestamp(Date.now() * 1000),
+      tables: this.tables.map((t) => ({ schema: t.meta.source.schema, table: t.meta.source.table })),
+      fullLoadRows: {},
+      consistentPoint: null,
+      confirmedLsn: null,
+      gtidPosition: null,
+      lastSequenceMicros: 0,
+      cdcFiles: 0,
+      cdcRows: 0,
+      cdcRowsByTable: {},
+    };
+    this.state = writeCaptureState(this.rawDir, { ...base, ...fields });
+    this.lastStateWriteMs = Date.now();
+  }
+
+  private async fullLoad(): Promise<void> {
+    this.stats.phase = 'full-load';
+    // an unfinished load is redone from scratch: its snapshot is gone
+    for (const t of this.state?.tables ?? []) {
+      const dir = rawTableDirectory({ rootDir: this.rawDir }, t);
+      if (fs.existsSync(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    }
+    this.state = undefined;
+    this.persist({ phase: 'full-load' });
+    const worker = await connectMysqlSource(this.options.source);
+    const started = Date.now();
+    try {
+      const snapshot = await openConsistentSnapshot(worker, this.mariadb);
+      const at = formatBinlogPosition(snapshot.position);
+      this.progress.line(`capture: consistent snapshot at binlog ${at}${snapshot.gtid ? ` (GTID ${snapshot.gtid})` : ''}; loading `
+        + `${this.tables.length} table${this.tables.length === 1 ? '' : 's'} from it`);
+      this.persist({ consistentPoint: at, gtidPosition: snapshot.gtid });
+      for (const table of this.tables) writeFileAtomic(path.join(table.dir, TABLE_METADATA_FILE), `${JSON.stringify(table.meta, null, 2)}\n`);
+      const rows: Record<string, number> = {};
+      for (const [index, table] of this.tables.entries()) {
+        const name = displayName(table.meta.source);
+        if (this.stopping) {
+          this.stats.stoppedDuringFullLoad = { table: null, tablesLoaded: index, tables: this.tables.length };
+          return;
+        }
+        const tableStarted = Date.now();
+        const result = await fullLoadMysqlTable({
+          db: worker,
+          table: table.meta as MysqlTableMetadata,
+          tableDir: table.dir,
+          encoder: this.encoder!,
+          taskStartTime: this.state!.taskStartTime,
+          chunkRows: this.options.fullLoadChunkRows ?? 250_000,
+          compression: this.options.compression ?? 'none',
+          scratchDir: this.scratchDir,
+          onRows: (n) => this.progress.status(loadProgressText({
+            table: name, index: index + 1, tables: this.tables.length, rows: n, estimatedRows: null, elapsedMs: Date.now() - tableStarted,
+          })),
+          onRefused: (column, reason, value) => this.reportRefused(table, column, reason, `${JSON.stringify(value)} in the full load`),
+          stopRequested: () => this.stopping,
+        });
+        if (result.stopped) {
+          this.stats.stoppedDuringFullLoad = { table: name, tablesLoaded: index, tables: this.tables.length };
+          return;
+        }
+        rows[name] = result.rows;
+        this.stats.fullLoadRows += result.rows;
+        const ms = Date.now() - tableStarted;
+        this.progress.line(`full load ${name}: ${formatCount(result.rows)} rows in ${formatDuration(ms)} (${formatRate(result.rows, ms)}), `
+          + `${result.files.length} LOAD file${result.files.length === 1 ? '' : 's'}`);
+        this.persist({ fullLoadRows: { ...rows } });
+      }
+      await worker.query('COMMIT');
+      this.stats.fullLoadMs = Date.now() - started;
+      this.persist({ phase: 'streaming', confirmedLsn: at });
+    } finally {
+      await endMysqlQuietly(worker);
+    }
+  }
+
+  private async streamChanges(): Promise<void> {
+    this.stats.phase = 'streaming';
+    const state = this.state!;
+    this.confirmed = parseBinlogPosition(state.confirmedLsn ?? state.consistentPoint ?? '');
+    this.file = this.confirmed.file;
+    this.gtid = state.gtidPosition ?? null;
+    this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
+    this.sequencer = new ChangeSequencer(state.lastSequenceMicros);
+    for (const table of this.tables) {
+      removeTemporaryFiles(table.dir);
+      this.lastFileMs = Math.max(this.lastFileMs, latestCdcFileTime(table.dir));
+    }
+    if (this.options.untilCaughtUp && compareBinlogPositions(this.confirmed, this.target) >= 0) return;
+    const schemas: Record<string, string[]> = {};
+    for (const t of this.tables) (schemas[t.meta.source.schema] ??= []).push(t.meta.source.table);
+    await new Promise<void>((resolve, reject) => {
+      this.reader = new BinlogReader(this.options.source, replicaServerId(this.rawDir), schemas, {
+        onEvent: (event) => this.enqueue(event),
+        onError: (err) => reject(new LakehouseError(`reading the binary log failed: ${errorMessage(err)}`)),
+      });
+      this.reader.start(this.confirmed).then(() => {
+        this.progress.line(`capture: streaming changes from binlog ${formatBinlogPosition(this.confirmed)}`
+          + `${this.options.untilCaughtUp ? ` until ${formatBinlogPosition(this.target)}` : ''}`);
+      }, reject);
+      this.timer = setInterval(() => {
+        try {
+          this.tick(resolve);
+        } catch (err) {
+          reject(err);
+        }
+      }, TICK_MS);
+    });
+  }
+
+  private enqueue(event: AnyBinlogEvent): void {
+    if (this.stopping) return;
+    this.queue.push(event);
+    if (this.queue.length > MAX_QUEUED_EVENTS) this.reader?.pause();
+    if (!this.draining) {
+      this.draining = true;
+      this.drain().catch((err: unknown) => {
+        this.failure ??= err;
+      }).finally(() => {
+        this.draining = false;
+      });
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && !this.stopping && this.failure === undefined) {
+      const event = this.queue.shift()!;
+      await this.handleEvent(event);
+      if (this.queue.length < MAX_QUEUED_EVENTS / 2 && !this.backpressured) this.reader?.resume();
+    }
+  }
+
+  /** True while written windows lag behind (the socket stays paused). */
+  private get backpressured(): boolean {
+    return this.flushing !== undefined && (this.window?.bytes ?? 0) > 2 * this.maxFileBytes;
+  }
+
+  private async handleEvent(event: AnyBinlogEvent): Promise<void> {
+    const name = event.getEventName();
+    const inTransaction = this.window?.inTransaction ?? false;
+    switch (name) {
+      case 'rotate': {
+        const rotate = event as unknown as { binlogName: string; position: number };
+        this.file = rotate.binlogName;
+        if (!inTransaction) this.seen = { file: rotate.binlogName, position: rotate.position };
+        return;
+      }
+      case 'mariadbgtid': {
+        const gtid = event as unknown as { standalone: boolean; gtid: string };
+        this.gtid = gtid.gtid;
+        if (!gtid.standalone) this.begin();
+        return;
+      }
+      case 'gtid':
+        this.gtid = (event as unknown as { gtid: string }).gtid;
+        return;
+      case 'query': {
+        const text = (event as unknown as { query: string }).query.trim().toUpperCase();
+        if (text === 'BEGIN' || text.startsWith('XA START')) this.begin();
+        else if (text === 'COMMIT') this.commit(event);
+        else if (!inTransaction) this.markSeen(event);
+        return;
+      }
+      case 'xid':
+        this.commit(event);
+        return;
+      case 'writerows':
+      case 'updaterows':
+      case 'deleterows':
+        await this.stageRows(event);
+        return;
+      default:
+        if (!inTransaction) this.markSeen(event);
+    }
+  }
+
+  private markSeen(event: AnyBinlogEvent): void {
+    const end = eventEnd(event, this.file);
+    if (end) this.seen = end;
+  }
+
+  private begin(): void {
+    this.streamingStartedMs ??= Date.now();
+    const window = this.currentWindow();
+    if (!window.inTransaction) window.begin(Date.now());
+  }
+
+  private commit(event: AnyBinlogEvent): void {
+    const window = this.window;
+    if (!window?.inTransaction) {
+      this.markSeen(event);
+      return;
+    }
+    const micros = event.timestamp * 1000;
+    const prefix = this.sequencer.nextTransaction(micros);
+    const end = eventEnd(event, this.file) ?? this.confirmed;
+    // (the window keeps its LSN-typed field; the binlog position of its last commit is kept beside it)
+    window.commit(formatDmsTimestamp(micros), prefix, BigInt(end.position), this.sequencer.last);
+    this.windowEnds.set(window.id, { position: end, gtid: this.gtid });
+    this.seen = end;
+    this.stats.transactions++;
+    this.maybeCloseWindow();
+  }
+
+  private async stageRows(event: AnyBinlogEvent): Promise<void> {
+    const decoded = rowChanges(event);
+    if (!decoded) return;
+    let table = this.tablesByKey.get(CapturedTable.keyOf(decoded.schema, decoded.table));
+    if (!table) return;
+    if (!this.window?.inTransaction) this.begin();
+    const drift = rowDrift(table, decoded.changes);
+    if (drift) table = await this.refreshTable(table, drift, Object.keys(decoded.changes[0].row));
+    const staged = stageRowChanges(this.window!, table, decoded.changes, this.file, eventStart(event),
+      (t, column, reason, value) => this.reportRefused(t, column, reason, `${JSON.stringify(value)} at binlog ${this.file}:${eventStart(event)}`));
+    if (staged > 0 && this.backpressured) this.reader?.pause();
+  }
+
+  /**
+   * A row image has columns the metadata does not know (ADD COLUMN) or lacks some (DROP COLUMN): the table's columns are read
+   * again; rows from here on are staged apart (their own CDC file, with the new columns) and `_table.json` is rewritten.
+   */
+  private async refreshTable(table: CapturedTable, drift: { added: string[]; missing: string[] }, names: readonly string[]): Promise<CapturedTable> {
+    const name = displayName(table.meta.source);
+    let fresh: MysqlTableMetadata;
+    try {
+      [fresh] = await readMysqlTableMetadata(this.db!, [`${table.meta.source.schema}.${table.meta.source.table}`], { requirePrimaryKey: false });
+    } catch (err) {
+      throw new LakehouseError(`table ${name}: its columns changed in the binlog at ${this.file}, but reading them again failed: ${errorMessage(err)}`);
+    }
+    const inImage = new Set(names);
+    const known = [...table.meta.columns, ...(table.meta.droppedColumns ?? [])] as MysqlColumnMetadata[];
+    // the image is the truth for this row: its columns, typed from the catalog (or as before, for one dropped since)
+    const columns = names.map((n): MysqlColumnMetadata => fresh.columns.find((c) => c.name === n) ?? known.find((c) => c.name === n)
+      ?? { name: n, ordinal: 0, sourceType: 'unknown', nullable: true, type: 'string', rawType: 'VARCHAR', kind: 'text', render: 'text' });
+    const dropped = known.filter((c) => !inImage.has(c.name));
+    const meta: MysqlTableMetadata = { ...fresh, columns, droppedColumns: dropped.length > 0 ? dropped : undefined };
+    const next = new CapturedTable(meta, table.dir, table.version + 1);
+    writeFileAtomic(path.join(table.dir, TABLE_METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+    this.tables = this.tables.map((t) => (t === table ? next : t));
+    this.tablesByKey.set(next.key, next);
+    this.progress.line(`capture: ${name}: columns changed at binlog ${this.file}`
+      + `${drift.added.length > 0 ? `; added ${drift.added.join(', ')}` : ''}${drift.missing.length > 0 ? `; dropped ${drift.missing.join(', ')}` : ''}`
+      + '; later CDC files have the new columns');
+    return next;
+  }
+
+  private reportRefused(table: CapturedTable, column: string, reason: string, where: string): void {
+    const key = `${table.key}\u0000${column}\u0000${reason}`;
+    if (this.refusedReported.has(key)) return;
+    this.refusedReported.add(key);
+    this.progress.line(`capture: warning: ${displayName(table.meta.source)} column ${column}: value ${where} ${reason}; written as NULL `
+      + '(later such values of this column are not reported)');
+  }
+
+  private get maxFileBytes(): number {
+    return this.options.maxFileBytes ?? 32 * 1024 * 1024;
+  }
+
+  private currentWindow(): CdcWindow {
+    this.window ??= new CdcWindow(++this.windowCounter, path.join(this.scratchDir, `window-${this.windowCounter}`));
+    return this.window;
+  }
+
+  private maybeCloseWindow(): void {
+    const window = this.window;
+    if (!window || window.inTransaction || window.transactions.length === 0 || this.flushing) return;
+    const age = Date.now() - (window.openedAtMs ?? Date.now());
+    if (this.stopping || age >= (this.options.batchIntervalMs ?? 1000) || window.bytes >= this.maxFileBytes) this.closeWindow(window);
+  }
+
+  private closeWindow(window: CdcWindow): void {
+    this.window = undefined;
+    this.flushing = this.writeWindow(window).finally(() => {
+      this.flushing = undefined;
+      if (!this.stopping && this.queue.length < MAX_QUEUED_EVENTS) this.reader?.resume();
+    });
+    this.flushing.catch((err: unknown) => {
+      this.failure ??= err;
+    });
+  }
+
+  /** Writes the window's CDC files; only once they are durable does the state's position move past its last commit. */
+  private async writeWindow(window: CdcWindow): Promise<void> {
+    try {
+      const files = await writeWindowFiles(window, {
+        encoder: this.encoder!,
+        compression: this.options.compression ?? 'none',
+        lookupToast: () => Promise.reject(new Error('a MySQL row image is always complete (binlog_row_image=FULL): nothing to look up')),
+        nextFileTime: () => {
+          this.lastFileMs = Math.max(Date.now(), this.lastFileMs + 1);
+          return new Date(this.lastFileMs);
+        },
+      });
+      const rows = files.reduce((n, f) => n + f.rows, 0);
+      const rowsByTable: Record<string, number> = { ...this.state!.cdcRowsByTable };
+      for (const file of files) {
+        const name = displayName(file.table.meta.source);
+        rowsByTable[name] = (rowsByTable[name] ?? 0) + file.rows;
+      }
+      const end = this.windowEnds.get(window.id);
+      this.windowEnds.delete(window.id);
+      if (end && compareBinlogPositions(end.position, this.confirmed) > 0) this.confirmed = end.position;
+      this.stats.cdcRows += rows;
+      this.stats.cdcFiles += files.length;
+      this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
+      const newest = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
+      this.persist({
+        confirmedLsn: formatBinlogPosition(this.confirmed),
+        gtidPosition: end?.gtid ?? this.state!.gtidPosition ?? null,
+        lastSequenceMicros: window.lastSequenceMicros || this.state!.lastSequenceMicros,
+        cdcFiles: this.state!.cdcFiles + files.length,
+        cdcRows: this.state!.cdcRows + rows,
+        cdcRowsByTable: rowsByTable,
+        lastCommitTimestamp: newest ?? this.state!.lastCommitTimestamp ?? null,
+      });
+      this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());
+      if (files.length > 0) {
+        this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
+          + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
+      }
+    } finally {
+      window.remove();
+    }
+  }
+
+  private get idle(): boolean {
+    const window = this.window;
+    return !this.flushing && this.queue.length === 0 && !this.draining && (!window || (!window.inTransaction && window.transactions.length === 0));
+  }
+
+  private tick(resolve: () => void): void {
+    if (this.failure !== undefined) throw this.failure;
+    this.maybeCloseWindow();
+    const idle = this.idle;
+    if (idle && this.seen && compareBinlogPositions(this.seen, this.confirmed) > 0) {
+      // nothing staged or open: everything up to the last event read is done
+      this.confirmed = this.seen;
+      this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
+      if (this.options.untilCaughtUp || this.stopping || Date.now() - this.lastStateWriteMs > 5000) {
+        this.persist({ confirmedLsn: this.stats.confirmedLsn, gtidPosition: this.gtid });
+      }
+    }
+    const caughtUp = this.options.untilCaughtUp && idle && compareBinlogPositions(this.confirmed, this.target) >= 0;
+    const window = this.window;
+    if ((this.stopping && idle) || caughtUp) {
+      resolve();
+    } else if (this.stopping && !this.flushing && window && !this.draining) {
+      // no new transactions: the open one (if any) is dropped and read again after a restart
+      window.rollback();
+      if (window.transactions.length > 0) {
+        this.closeWindow(window);
+      } else {
+        window.close();
+        window.remove();
+        this.window = undefined;
+      }
+    }
+  }
+
+  private requestStop(): void {
+    this.stopping = true;
+    this.queue.length = 0;
+    this.reader?.pause();
+  }
+
+  private async waitFor(position: BinlogPosition): Promise<void> {
+    for (;;) {
+      if (this.stats.phase === 'streaming' && compareBinlogPositions(this.confirmed, position) >= 0) return;
+      if (this.stats.phase === 'stopped' || this.failure !== undefined) {
+        throw new LakehouseError(`capture ended before reaching binlog ${formatBinlogPosition(position)}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private async cleanup(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.flushing) await this.flushing.catch(() => undefined);
+    await this.reader?.stop().catch(() => undefined);
+    await endMysqlQuietly(this.db);
+    this.encoder?.close();
+    this.encoder = undefined;
+    if (this.scratchDir) fs.rmSync(this.scratchDir, { recursive: true, force: true });
+    this.unlock?.();
+    this.unlock = undefined;
+  }
+}

@@ -1,0 +1,145 @@
+import { DmsTypeMapping } from '../type-mapping';
+
+/** The facts of a MySQL/MariaDB column (information_schema.COLUMNS) its DMS mapping depends on. */
+export interface MysqlColumnType {
+  /** `DATA_TYPE`, lower case: `int`, `decimal`, `datetime`, … */
+  readonly dataType: string;
+  /** `COLUMN_TYPE`, lower case: `int(10) unsigned`, `tinyint(1)`, `enum('a','b')`, … */
+  readonly columnType: string;
+  /** `NUMERIC_PRECISION` (decimal), `NUMERIC_PRECISION` = bits (bit). */
+  readonly precision: number | null;
+  /** `NUMERIC_SCALE` (decimal). */
+  readonly scale: number | null;
+}
+
+/** What a MySQL column maps to: the DMS mapping, and how its values are rendered as text on the way. */
+export interface MysqlTypeMapping extends DmsTypeMapping {
+  /**
+   * How a value (from a query row or a binlog row image) is turned into the text DuckDB converts:
+   * - `int`, `float`, `text`: the value as text;
+   * - `decimal-text`: a decimal written as a string (precision above 38), with exactly `scale` digits after the point;
+   * - `bit-boolean`: bit(1) as `true`/`false`;
+   * - `binary`: bytes (binary, varbinary, blob, bit(n>1), geometry) as `\x` + hex;
+   * - `date`, `datetime`: the server's text (`yyyy-MM-dd[ HH:mm:ss[.ffffff]]`, UTC for timestamp); a zero date (or one with a
+   *   zero month or day) has no Parquet value: NULL, reported.
+   */
+  readonly render: 'int' | 'float' | 'decimal' | 'decimal-text' | 'bit-boolean' | 'binary' | 'date' | 'datetime' | 'text';
+  /** `decimal-text`: digits after the point. */
+  readonly scale?: number;
+}
+
+const SIGNED_INTS: Record<string, [DmsTypeMapping['type'], string]> = {
+  tinyint: ['int', 'TINYINT'],
+  smallint: ['int', 'SMALLINT'],
+  mediumint: ['int', 'INTEGER'],
+  int: ['int', 'INTEGER'],
+  integer: ['int', 'INTEGER'],
+  bigint: ['bigint', 'BIGINT'],
+};
+
+const UNSIGNED_INTS: Record<string, [DmsTypeMapping['type'], string]> = {
+  tinyint: ['int', 'UTINYINT'],
+  smallint: ['int', 'USMALLINT'],
+  mediumint: ['int', 'UINTEGER'],
+  int: ['bigint', 'UINTEGER'],
+  integer: ['bigint', 'UINTEGER'],
+  bigint: ['decimal(20,0)', 'UBIGINT'],
+};
+
+const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob',
+  'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
+
+/**
+ * DMS's mapping of a MySQL/MariaDB column to a Parquet type (README, "MySQL → Parquet types"): DMS reads
+ * TINYINT/SMALLINT/MEDIUMINT/INT/BIGINT as INT1/INT2/INT4/INT4/INT8 and their UNSIGNED forms as UINT1/UINT2/UINT4/UINT4/UINT8,
+ * which its Parquet writer keeps as INT_8/INT_16/INT_32/INT_64 and UINT_8/UINT_16/UINT_32/UINT_64; tinyint(1) is a TINYINT like any
+ * other; BIT(1) is BOOLEAN, wider BITs are BYTES; DECIMAL(p,s) is NUMERIC(p,s) (a Parquet DECIMAL up to p = 38, a string beyond,
+ * as for PostgreSQL); FLOAT REAL4, DOUBLE REAL8; DATE DATE; DATETIME and TIMESTAMP DATETIME (a Parquet TIMESTAMP, µs);
+ * YEAR INT2; TIME, CHAR, VARCHAR, TEXT, ENUM, SET and JSON strings; BINARY, VARBINARY, BLOB and spatial types BYTES/BLOB
+ * (Parquet BINARY). The curated type of an unsigned column is the smallest signed one that holds it (UINT8: decimal(20,0)).
+ */
+export function mysqlTypeMapping(column: MysqlColumnType): MysqlTypeMapping {
+  const dataType = column.dataType.toLowerCase();
+  const unsigned = /\bunsigned\b/.test(column.columnType.toLowerCase());
+  const int = (unsigned ? UNSIGNED_INTS : SIGNED_INTS)[dataType];
+  if (int) return { type: int[0], rawType: int[1], kind: 'int', render: 'int' };
+  switch (dataType) {
+    case 'year':
+      return { type: 'int', rawType: 'SMALLINT', kind: 'int', render: 'int' };
+    case 'float':
+      return { type: 'float', rawType: 'FLOAT', kind: 'float', render: 'float' };
+    case 'double':
+    case 'real':
+      return { type: 'double', rawType: 'DOUBLE', kind: 'float', render: 'float' };
+    case 'decimal':
+    case 'numeric': {
+      const precision = column.precision ?? 10;
+      const scale = column.scale ?? 0;
+      if (precision <= 38) {
+        return { type: `decimal(${precision},${scale})`, rawType: `DECIMAL(${precision},${scale})`, kind: 'decimal', render: 'decimal' };
+      }
+      return { type: 'string', rawType: 'VARCHAR', kind: 'text', render: 'decimal-text', scale };
+    }
+    case 'bit':
+      return (column.precision ?? 1) === 1
+        ? { type: 'boolean', rawType: 'BOOLEAN', kind: 'boolean', render: 'bit-boolean' }
+        : { type: 'binary', rawType: 'BLOB', kind: 'binary', render: 'binary' };
+    case 'date':
+      return { type: 'date', rawType: 'DATE', kind: 'date', render: 'date' };
+    case 'datetime':
+    case 'timestamp':
+      return { type: 'timestamp', rawType: 'TIMESTAMP', kind: 'timestamp', render: 'datetime' };
+    default:
+      if (BINARY_TYPES.has(dataType)) return { type: 'binary', rawType: 'BLOB', kind: 'binary', render: 'binary' };
+      return { type: 'string', rawType: 'VARCHAR', kind: 'text', render: 'text' };
+  }
+}
+
+/** A value rendered for staging: its text, NULL, or NULL because the Parquet type has no such value (with the reason). */
+export type RenderedValue = string | null | { readonly refused: string; readonly value: string };
+
+/** True for a date whose year, month or day is zero (`0000-00-00`, `2024-00-10`): no Parquet DATE or TIMESTAMP holds it. */
+function zeroDate(text: string): boolean {
+  return /^0000-|^\d{4}-00-|^\d{4}-\d{2}-00/.test(text);
+}
+
+/** A decimal string with exactly `scale` digits after the point (binlog decoders and the server may differ in trailing zeros). */
+export function fixedScale(text: string, scale: number): string {
+  const negative = text.startsWith('-');
+  const unsigned = negative ? text.slice(1) : text;
+  const [integer, fraction = ''] = unsigned.split('.');
+  const digits = scale === 0 ? integer : `${integer}.${fraction.padEnd(scale, '0').slice(0, scale)}`;
+  const isZero = /^[0.]*$/.test(digits);
+  return `${negative && !isZero ? '-' : ''}${digits}`;
+}
+
+/**
+ * Renders a value of a MySQL column, as mysql2 returns it from a query (dateStrings, bigNumberStrings, decimal strings) or as the
+ * binlog reader decodes it from a row image (the same conventions), as the text {@link duckDbConversion} turns into the raw type.
+ */
+export function renderMysqlValue(mapping: Pick<MysqlTypeMapping, 'render' | 'scale'>, value: unknown): RenderedValue {
+  if (value === null || value === undefined) return null;
+  switch (mapping.render) {
+    case 'bit-boolean': {
+      const bits = Buffer.isBuffer(value) ? value.some((b) => b !== 0) : Boolean(Number(value));
+      return bits ? 'true' : 'false';
+    }
+    case 'binary': {
+      const bytes = Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8');
+      return `\\x${bytes.toString('hex')}`;
+    }
+    case 'date':
+    case 'datetime': {
+      const text = value instanceof Date ? value.toISOString().replace('T', ' ').replace('Z', '') : String(value);
+      if (zeroDate(text)) return { refused: 'has no Parquet DATE or TIMESTAMP value (a zero date)', value: text };
+      return text;
+    }
+    case 'decimal-text':
+      return fixedScale(String(value), mapping.scale ?? 0);
+    case 'text':
+      if (Buffer.isBuffer(value)) return value.toString('utf8');
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+    default:
+      return String(value);
+  }
+}
