@@ -1,8 +1,9 @@
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Connection, createConnection } from 'mysql2/promise';
-import { runLocalLakehouse } from '../src/local-lakehouse-bin';
+import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
+import { LOCAL_LAKEHOUSE_BIN, runLocalLakehouse } from '../src/local-lakehouse-bin';
 import { MysqlFixture } from '../src/mysql-fixture';
 import { mysqlAndLakeRows } from '../src/mysql-lake-compare';
 
@@ -48,8 +49,17 @@ describe('lakehouse local capture --source mariadb:// → curate (DuckDB): a typ
     source = fixture.connectionString({ database: 'zoo' }).replace(/^mysql:/, 'mariadb:');
     // values as the server prints them: dates as text (the session in UTC), 64-bit integers and decimals exact
     db = await createConnection({
-      host: fixture.host, port: fixture.port, user: fixture.user, password: fixture.password, charset: 'utf8mb4',
-      dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, decimalNumbers: false, jsonStrings: true, timezone: 'Z',
+      host: fixture.host,
+      port: fixture.port,
+      user: fixture.user,
+      password: fixture.password,
+      charset: 'utf8mb4',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      jsonStrings: true,
+      timezone: 'Z',
     });
     await db.query("SET time_zone = '+00:00'");
     await db.query('CREATE DATABASE zoo');
@@ -99,5 +109,251 @@ describe('lakehouse local capture --source mariadb:// → curate (DuckDB): a typ
     expect(curate.stderr).toMatch(/curate zoo\.types → zoo\.types: initial, 2 files/);
     expect(curate.code).toBe(0);
     await expectLakeEqualsSource(lake, 'types');
+  });
+});
+
+const sleep = async (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const randomBetween = (min: number, max: number): number => min + Math.floor(Math.random() * (max - min));
+
+function spawnLakehouse(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [LOCAL_LAKEHOUSE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+  child.stdout?.resume();
+  child.stderr?.setEncoding('utf8');
+  return child;
+}
+
+async function ended(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+async function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = ended(child);
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('lakehouse local capture --source mysql:// follows DDL, stops cleanly, survives kill -9 (binlog_row_metadata=FULL)', () => {
+  let fixture: MysqlFixture;
+  let db: Connection;
+  let work: string;
+  let source: string;
+  const children = new Set<ChildProcess>();
+
+  beforeAll(async () => {
+    fixture = await MysqlFixture.start({ settings: { binlog_row_metadata: 'FULL' } });
+    source = fixture.connectionString({ database: 'shop' });
+    db = await createConnection({
+      host: fixture.host,
+      port: fixture.port,
+      user: fixture.user,
+      password: fixture.password,
+      charset: 'utf8mb4',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      decimalNumbers: false,
+      jsonStrings: true,
+      timezone: 'Z',
+    });
+    await db.query("SET time_zone = '+00:00'");
+    await db.query('CREATE DATABASE shop');
+    await db.query('USE shop');
+    await db.query('CREATE TABLE shop.items (id bigint PRIMARY KEY, v int NOT NULL, note varchar(200), price decimal(10,2))');
+    await db.query('CREATE TABLE shop.events (id bigint PRIMARY KEY AUTO_INCREMENT, item bigint NOT NULL, at datetime(6) NOT NULL, message text)');
+    await db.query(`INSERT INTO shop.items
+      SELECT seq, seq % 10, CONCAT('item ', seq, ' ', REPEAT('x', seq % 50)), seq / 100 FROM seq_1_to_60000`);
+    await db.query("INSERT INTO shop.events (item, at, message) SELECT seq, '2025-01-01 00:00:00' + INTERVAL seq SECOND, CONCAT('seed ', seq) FROM seq_1_to_5000");
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'local-mysql-capture-'));
+  });
+
+  afterAll(async () => {
+    for (const child of children) await killHard(child);
+    await db?.end().catch(() => undefined);
+    await fixture?.stop();
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  async function expectLakeEqualsSource(lake: string, table: string): Promise<void> {
+    const { source: sourceRows, lake: lakeRows } = await mysqlAndLakeRows(db, lake, 'shop', table, 'id');
+    expect(lakeRows.length).toBe(sourceRows.length);
+    expect(lakeRows).toEqual(sourceRows);
+  }
+
+  /** Waits until the capture's state says everything up to the server's current binlog position is written. */
+  async function waitForCapture(raw: string): Promise<void> {
+    const [status] = await db.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const target = { file: String(status[0].File), position: Number(status[0].Position) };
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const state = JSON.parse(fs.readFileSync(path.join(raw, '.lakehouse-capture.json'), 'utf8')) as { confirmedLsn: string | null };
+      const [file, position] = (state.confirmedLsn ?? ':0').split(':');
+      if (file > target.file || (file === target.file && Number(position) >= target.position)) return;
+      if (Date.now() > deadline) throw new Error(`capture did not reach ${target.file}:${target.position} (at ${state.confirmedLsn})`);
+      await sleep(100);
+    }
+  }
+
+  test('ADD and DROP COLUMN while capturing, a clean stop (SIGINT), changes while stopped, a restart: the lake equals the source', async () => {
+    const raw = path.join(work, 'raw-ddl');
+    const lake = path.join(work, 'lake-ddl.duckdb');
+    const capture = spawnLakehouse(['local', 'capture', '--source', source, '--raw', raw, '--tables', 'shop.events', '--interval', '200ms']);
+    children.add(capture);
+    let stderr = '';
+    capture.stderr?.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const deadline = Date.now() + 60_000;
+    while (!/streaming changes from binlog/.test(stderr)) {
+      if (Date.now() > deadline || capture.exitCode !== null) throw new Error(`capture did not start streaming: ${stderr}`);
+      await sleep(100);
+    }
+    await db.query("INSERT INTO shop.events (item, at, message) VALUES (1, '2026-01-01 10:00:00.5', 'before the DDL')");
+    await db.query('UPDATE shop.events SET message = CONCAT(message, \' (updated)\') WHERE id <= 10');
+    await db.query('ALTER TABLE shop.events ADD COLUMN qty int NULL, ADD COLUMN tag varchar(20) NULL');
+    await db.query("INSERT INTO shop.events (item, at, message, qty, tag) VALUES (2, '2026-01-01 10:00:01', 'after ADD', 7, 'new')");
+    await db.query('UPDATE shop.events SET qty = 3 WHERE id BETWEEN 11 AND 20');
+    await db.query('ALTER TABLE shop.events DROP COLUMN message');
+    await db.query("INSERT INTO shop.events (item, at, qty, tag) VALUES (3, '2026-01-01 10:00:02', 9, 'dropped')");
+    await db.query('DELETE FROM shop.events WHERE id BETWEEN 21 AND 25');
+    await waitForCapture(raw);
+    capture.kill('SIGINT');
+    expect(await ended(capture)).toBe(0);
+    expect(stderr).toMatch(/shop\.events: columns changed at binlog \S+; added qty, tag; later CDC files have the new columns/);
+    expect(stderr).toMatch(/shop\.events: columns changed at binlog \S+; dropped message; later CDC files have the new columns/);
+    expect(stderr).toMatch(/capture: done: 5000 rows loaded/);
+
+    // changes while no capture runs, a DDL among them: read from the binlog at the restart
+    await db.query("INSERT INTO shop.events (item, at, qty, tag) VALUES (4, '2026-01-01 10:00:03', 1, 'while stopped')");
+    await db.query('ALTER TABLE shop.events ADD COLUMN late date NULL');
+    await db.query("UPDATE shop.events SET late = '2026-02-03' WHERE id BETWEEN 30 AND 40");
+    const restart = await runLocalLakehouse(['local', 'capture', '--source', source, '--raw', raw, '--tables', 'shop.events', '--until-caught-up']);
+    expect(restart.stderr).toMatch(/capture: done: 0 rows loaded, 12 changes/);
+    expect(restart.code).toBe(0);
+    const curate = await runLocalLakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
+    expect(curate.code).toBe(0);
+    await expectLakeEqualsSource(lake, 'events');
+  });
+
+  test('capture killed (-9) during the full load and while streaming, then restarted, loses nothing and doubles nothing', async () => {
+    const raw = path.join(work, 'raw-crash');
+    const lake = path.join(work, 'lake-crash.duckdb');
+    const args = ['local', 'capture', '--source', source, '--raw', raw, '--tables', 'shop.items', '--interval', '150ms', '--chunk-rows', '10000'];
+    const early = spawnLakehouse(args);
+    children.add(early);
+    await sleep(randomBetween(300, 900));
+    await killHard(early);
+
+    let running = true;
+    let transactions = 0;
+    const worker = await fixture.connection({ database: 'shop' });
+    const workload = (async () => {
+      let next = 1_000_000;
+      while (running) {
+        const id = next++;
+        await worker.query('BEGIN');
+        await worker.query('INSERT INTO items (id, v, note, price) VALUES (?, 0, ?, 1.5)', [id, `new ${id}`]);
+        await worker.query('UPDATE items SET v = v + 1, price = price + 0.01 WHERE id % 97 = ?', [id % 97]);
+        await worker.query('DELETE FROM items WHERE id = ?', [id - 50]);
+        await worker.query('UPDATE items SET id = id + 10000000 WHERE id = ?', [id - 20]);
+        await worker.query('COMMIT');
+        transactions++;
+      }
+    })();
+    try {
+      for (let round = 0; round < 3; round++) {
+        const capture = spawnLakehouse(args);
+        children.add(capture);
+        await sleep(randomBetween(1200, 3000));
+        await killHard(capture);
+      }
+    } finally {
+      running = false;
+      await workload;
+      await worker.end();
+    }
+    expect(transactions).toBeGreaterThan(10);
+    // the kills hit a capture that had loaded and was writing CDC files
+    expect(fs.readdirSync(path.join(raw, 'shop', 'items')).filter((f) => /^\d{8}-\d{9}\.parquet$/.test(f)).length).toBeGreaterThan(0);
+    const finish = await runLocalLakehouse([...args, '--until-caught-up']);
+    expect(finish.stderr).toMatch(/capture: done/);
+    expect(finish.code).toBe(0);
+    expect(fs.readdirSync(raw).filter((f) => f.endsWith('.lock'))).toEqual([]);
+    const curate = await runLocalLakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
+    expect(curate.code).toBe(0);
+    await expectLakeEqualsSource(lake, 'items');
+  });
+});
+
+describe('lakehouse local capture --source mysql://: checks before writing, each failure with its fix, nothing written', () => {
+  let fixture: MysqlFixture;
+  let noBinlog: MysqlFixture;
+  let work: string;
+
+  beforeAll(async () => {
+    [fixture, noBinlog] = await Promise.all([MysqlFixture.start(), MysqlFixture.start({ settings: { log_bin: false } })]);
+    for (const f of [fixture, noBinlog]) {
+      await f.query('CREATE TABLE keyed (id int PRIMARY KEY, v int)');
+      await f.query('CREATE TABLE keyless (v int)');
+    }
+    await fixture.query("CREATE USER 'reader'@'%' IDENTIFIED BY 'secret'");
+    await fixture.query("GRANT SELECT ON *.* TO 'reader'@'%'");
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'local-mysql-checks-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all([fixture?.stop(), noBinlog?.stop()]);
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  async function capture(url: string, extra: string[] = []): Promise<{ code: number; stderr: string; raw: string }> {
+    const raw = path.join(work, `raw-${Math.random().toString(36).slice(2)}`);
+    const result = await runLocalLakehouse(['local', 'capture', '--source', url, '--raw', raw, '--until-caught-up', ...extra]);
+    return { code: result.code, stderr: result.stderr, raw };
+  }
+
+  test('binary log off', async () => {
+    const result = await capture(noBinlog.connectionString(), ['--tables', 'keyed']);
+    expect(result.stderr).toMatch(/^lakehouse: source mysql:\/\/\S+ is not ready for capture: log_bin: .*; fix: .*log[-_]bin/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.code).toBe(1);
+    expect(fs.existsSync(result.raw)).toBe(false);
+  });
+
+  test('STATEMENT binlog format, MINIMAL row image and short retention: one part each, with its fix', async () => {
+    await fixture.query("SET GLOBAL binlog_format = 'STATEMENT'");
+    await fixture.query("SET GLOBAL binlog_row_image = 'MINIMAL'");
+    await fixture.query('SET GLOBAL binlog_expire_logs_seconds = 3600');
+    try {
+      const result = await capture(fixture.connectionString(), ['--tables', 'keyed']);
+      expect(result.stderr).toMatch(/binlog_format: binlog_format = STATEMENT; DMS needs ROW; fix: SET GLOBAL binlog_format = 'ROW'/);
+      expect(result.stderr).toMatch(/ \| binlog_row_image: binlog_row_image = MINIMAL; DMS needs FULL; fix: SET GLOBAL binlog_row_image = 'FULL'/);
+      expect(result.stderr).toMatch(/ \| binlog_retention: .*; fix: /);
+      expect(result.code).toBe(1);
+      expect(fs.existsSync(result.raw)).toBe(false);
+    } finally {
+      await fixture.query("SET GLOBAL binlog_format = 'ROW'");
+      await fixture.query("SET GLOBAL binlog_row_image = 'FULL'");
+      await fixture.query('SET GLOBAL binlog_expire_logs_seconds = 0');
+    }
+  });
+
+  test('a user without REPLICATION grants', async () => {
+    const result = await capture(fixture.connectionString({ user: 'reader', password: 'secret' }), ['--tables', 'keyed']);
+    expect(result.stderr).toMatch(/replication_grants: .*; fix: GRANT REPLICATION (CLIENT|SLAVE).* ON \*\.\* TO 'reader'@'%';/);
+    expect(result.code).toBe(1);
+    expect(fs.existsSync(result.raw)).toBe(false);
+  });
+
+  test('a table without a primary key', async () => {
+    const result = await capture(fixture.connectionString());
+    expect(result.stderr).toBe('lakehouse: table test.keyless has no primary key, so its updates and deletes cannot be applied in the lake; '
+      + 'add one (ALTER TABLE `test`.`keyless` ADD PRIMARY KEY (…)) or leave it out with --exclude\n');
+    expect(result.code).toBe(1);
+    expect(fs.existsSync(result.raw)).toBe(false);
+    const excluded = await capture(fixture.connectionString(), ['--exclude', 'keyless']);
+    expect(excluded.stderr).toMatch(/full load test\.keyed: 0 rows/);
+    expect(excluded.code).toBe(0);
   });
 });

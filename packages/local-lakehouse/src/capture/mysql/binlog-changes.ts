@@ -1,9 +1,9 @@
 import type { AnyBinlogEvent } from '@vlasky/zongji';
 import { BinlogPosition, binlogRecordId } from './binlog-position';
-import { CapturedTable, CdcWindow } from '../cdc-window';
 import { MysqlColumnMetadata } from '../../source/mysql/mysql-catalog';
 import { renderMysqlValue } from '../../source/mysql/mysql-type-mapping';
 import { DecodedValue } from '../../source/test-decoding';
+import { CapturedTable, CdcWindow } from '../cdc-window';
 
 /** A row image of a binlog rows event: column name → value, as the reader decoded it. */
 export type RowImage = Record<string, unknown>;

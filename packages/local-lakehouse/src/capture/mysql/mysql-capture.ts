@@ -3,26 +3,26 @@ import * as path from 'node:path';
 import { rawTableDirectory } from '@cdc-lakehouse/curation';
 import type { AnyBinlogEvent } from '@vlasky/zongji';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { eventEnd, eventStart, rowChanges, rowDrift, stageRowChanges } from './binlog-changes';
 import { BinlogPosition, compareBinlogPositions, formatBinlogPosition, parseBinlogPosition } from './binlog-position';
 import { BinlogReader, replicaServerId } from './binlog-reader';
-import { eventEnd, eventStart, rowChanges, rowDrift, stageRowChanges } from './binlog-changes';
 import { checkMysqlSource } from './mysql-checks';
 import { fullLoadMysqlTable, openConsistentSnapshot, showBinlogStatus } from './mysql-full-load';
-import { removeTemporaryFiles, writeFileAtomic } from '../atomic-file';
-import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
-import type { CaptureHandle, CaptureOptions, CaptureStats } from '../capture';
-import { CapturedTable, CdcWindow } from '../cdc-window';
-import { writeWindowFiles } from '../cdc-writer';
-import { ChangeSequencer } from '../change-sequence';
-import { loadProgressText } from '../load-progress';
-import { ParquetEncoder } from '../parquet-encoder';
-import { checkEmptyRawDir, latestCdcFileTime } from '../raw-directory';
 import { SILENT_PROGRESS, ProgressReporter, formatCount, formatDuration, formatRate } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { TableMetadata, displayName } from '../../source/catalog';
 import { MysqlColumnMetadata, MysqlTableMetadata, readMysqlTableMetadata } from '../../source/mysql/mysql-catalog';
 import { connectMysqlSource, endMysqlQuietly, maskedMysqlUrl, parseMysqlUrl } from '../../source/mysql/mysql-connection';
 import { formatDmsTimestamp } from '../../source/test-decoding';
+import { removeTemporaryFiles, writeFileAtomic } from '../atomic-file';
+import type { CaptureHandle, CaptureOptions, CaptureStats } from '../capture';
+import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
+import { CapturedTable, CdcWindow } from '../cdc-window';
+import { writeWindowFiles } from '../cdc-writer';
+import { ChangeSequencer } from '../change-sequence';
+import { loadProgressText } from '../load-progress';
+import { ParquetEncoder } from '../parquet-encoder';
+import { checkEmptyRawDir, latestCdcFileTime } from '../raw-directory';
 
 const TICK_MS = 100;
 /** Events read ahead of the one being handled before the socket is paused. */
@@ -88,8 +88,19 @@ class MysqlCapture {
     this.progress = options.progress ?? SILENT_PROGRESS;
     this.rawDir = path.resolve(options.rawDir);
     this.stats = {
-      phase: 'starting', slot: '', fullLoadRows: 0, fullLoadMs: 0, cdcRows: 0, cdcFiles: 0, transactions: 0, streamingMs: 0,
-      confirmedLsn: null, maxRssBytes: 0, slotState: 'none', slotDropError: null, stoppedDuringFullLoad: null,
+      phase: 'starting',
+      slot: '',
+      fullLoadRows: 0,
+      fullLoadMs: 0,
+      cdcRows: 0,
+      cdcFiles: 0,
+      transactions: 0,
+      streamingMs: 0,
+      confirmedLsn: null,
+      maxRssBytes: 0,
+      slotState: 'none',
+      slotDropError: null,
+      stoppedDuringFullLoad: null,
     };
     this.done = new Promise<CaptureStats>((resolve, reject) => {
       this.resolveDone = resolve;

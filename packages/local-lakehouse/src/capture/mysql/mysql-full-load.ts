@@ -2,12 +2,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DMS_FACTS_TO_VERIFY, loadFileName } from '@cdc-lakehouse/curation';
 import type { Connection } from 'mysql2/promise';
+import { LakehouseError } from '../../errors';
+import { MysqlTableMetadata, mysqlQualifiedName, quoteMysqlIdent } from '../../source/mysql/mysql-catalog';
+import { renderMysqlValue } from '../../source/mysql/mysql-type-mapping';
 import { publishFile } from '../atomic-file';
 import { loadQuery } from '../full-load';
 import { ParquetEncoder, RawCompression } from '../parquet-encoder';
-import { MysqlTableMetadata, mysqlQualifiedName, quoteMysqlIdent } from '../../source/mysql/mysql-catalog';
-import { renderMysqlValue } from '../../source/mysql/mysql-type-mapping';
-import { LakehouseError } from '../../errors';
 import { BinlogPosition } from './binlog-position';
 
 /** Where a consistent snapshot of a MySQL/MariaDB server stands in the binary log. */
