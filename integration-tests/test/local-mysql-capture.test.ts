@@ -35,7 +35,7 @@ INSERT INTO zoo.types VALUES
  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
 (4, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 9223372036854775808,
  b'1', b'111111111111', 42, 42, 42, 0, 0,
- '0000-00-00', '0000-00-00 00:00:00', '2024-06-30 23:59:59.5', '2024-06-30 23:59:59', 2024, '00:00:00',
+ '0000-00-00', '0000-00-00 00:00:00', '2024-06-30 23:59:59.5', '2024-06-30 23:59:59', 0, '00:00:00',
  'x', 'plain', 'plain', 'medium', 'a,b,c', '{}', x'01', x'01', x'01')`;
 
 describe('lakehouse local capture --source mariadb:// → curate (DuckDB): a type zoo, changes, DDL mid-stream', () => {

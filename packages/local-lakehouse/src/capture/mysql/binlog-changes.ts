@@ -52,7 +52,10 @@ export function renderRow(table: CapturedTable, row: RowImage, refused: RefusedR
   const columns = table.meta.columns as readonly MysqlColumnMetadata[];
   const values = new Array<DecodedValue>(columns.length);
   for (let i = 0; i < columns.length; i++) {
-    const rendered = renderMysqlValue(columns[i], row[columns[i].name]);
+    let value = row[columns[i].name];
+    // the reader adds 1900 to a YEAR's stored byte, so 0000 (stored as 0) arrives as 1900, a year YEAR cannot hold otherwise
+    if (value === 1900 && columns[i].sourceType.startsWith('year')) value = 0;
+    const rendered = renderMysqlValue(columns[i], value);
     if (rendered !== null && typeof rendered === 'object') {
       refused(table, columns[i].name, rendered.refused, rendered.value);
       values[i] = null;

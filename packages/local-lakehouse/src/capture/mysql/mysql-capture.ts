@@ -129,6 +129,7 @@ class MysqlCapture {
     this.db = await connectMysqlSource(this.options.source);
     try {
       await checkMysqlSource(this.db, target.masked, this.options.tables ?? []);
+      await this.warnRowMetadata();
       const [info] = await this.db.query<RowDataPacket[]>('SELECT VERSION() AS version, @@hostname AS host, @@port AS port, @@server_id AS id');
       this.mariadb = /mariadb/i.test(String(info[0].version));
       this.serverIdentity = await this.readServerIdentity(info[0]);
@@ -169,6 +170,19 @@ class MysqlCapture {
       throw err;
     }
     this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
+  }
+
+  /**
+   * Without binlog_row_metadata = FULL a row image names no columns: the decoder takes them from information_schema when it first
+   * meets a table, which is right while the capture keeps up, but misreads rows written before an ALTER TABLE that it reads after.
+   */
+  private async warnRowMetadata(): Promise<void> {
+    const [rows] = await this.db!.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES LIKE 'binlog_row_metadata'");
+    const value = rows.length > 0 ? String(rows[0].Value).toUpperCase() : undefined;
+    if (value === undefined || value === 'FULL') return;
+    this.progress.line(`capture: warning: binlog_row_metadata = ${value}: the binlog does not name the columns of a row, so a capture that `
+      + 'reads rows written before an ALTER TABLE of their table (stopped or behind at the time) decodes them with the new columns; '
+      + "SET GLOBAL binlog_row_metadata = 'FULL' (and binlog_row_metadata = FULL under [mysqld] in my.cnf)");
   }
 
   /** MySQL's server_uuid; MariaDB has none: host, port and server_id. */
