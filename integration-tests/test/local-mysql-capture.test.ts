@@ -265,7 +265,15 @@ describe('lakehouse local capture --source mysql:// follows DDL, stops cleanly, 
       for (let round = 0; round < 3; round++) {
         const capture = spawnLakehouse(args);
         children.add(capture);
-        await sleep(randomBetween(1200, 3000));
+        // killed while streaming: at a random moment after the stream started (the first round finishes the full load)
+        let stderr = '';
+        capture.stderr?.on('data', (chunk: string) => {
+          stderr += chunk;
+        });
+        const deadline = Date.now() + 60_000;
+        while (!/streaming changes from binlog/.test(stderr) && Date.now() < deadline && capture.exitCode === null) await sleep(50);
+        expect(stderr).toMatch(/streaming changes from binlog/);
+        await sleep(randomBetween(200, 2000));
         await killHard(capture);
       }
     } finally {

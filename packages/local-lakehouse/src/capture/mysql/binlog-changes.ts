@@ -1,8 +1,15 @@
+import * as path from 'node:path';
 import type { AnyBinlogEvent } from '@vlasky/zongji';
+import type { Connection } from 'mysql2/promise';
 import { BinlogPosition, binlogRecordId } from './binlog-position';
-import { MysqlColumnMetadata } from '../../source/mysql/mysql-catalog';
+import { ProgressReporter } from '../../cli/progress';
+import { LakehouseError, errorMessage } from '../../errors';
+import { displayName } from '../../source/catalog';
+import { MysqlColumnMetadata, MysqlTableMetadata, readMysqlTableMetadata } from '../../source/mysql/mysql-catalog';
 import { renderMysqlValue } from '../../source/mysql/mysql-type-mapping';
 import { DecodedValue } from '../../source/test-decoding';
+import { writeFileAtomic } from '../atomic-file';
+import { TABLE_METADATA_FILE } from '../capture-state';
 import { CapturedTable, CdcWindow } from '../cdc-window';
 
 /** A row image of a binlog rows event: column name → value, as the reader decoded it. */
@@ -101,4 +108,34 @@ export function rowDrift(table: CapturedTable, changes: readonly RowChange[]): {
   if (!first) return undefined;
   const drift = table.columnDrift({ names: Object.keys(first.row), values: [] }, true);
   return drift;
+}
+
+/**
+ * A row image has columns the metadata does not know (ADD COLUMN) or lacks some (DROP COLUMN): the table's columns are read
+ * again and `_table.json` is rewritten; the returned table (a new staging key) stages the rows from here on apart, into their own
+ * CDC file with the new columns. The image decides the columns (typed from the catalog, or as before for one dropped since).
+ */
+export async function refreshMysqlTable(
+  db: Connection, table: CapturedTable, drift: { added: string[]; missing: string[] }, names: readonly string[], file: string,
+  progress: ProgressReporter,
+): Promise<CapturedTable> {
+  const name = displayName(table.meta.source);
+  let fresh: MysqlTableMetadata;
+  try {
+    [fresh] = await readMysqlTableMetadata(db, [`${table.meta.source.schema}.${table.meta.source.table}`], { requirePrimaryKey: false });
+  } catch (err) {
+    throw new LakehouseError(`table ${name}: its columns changed in the binlog at ${file}, but reading them again failed: ${errorMessage(err)}`);
+  }
+  const inImage = new Set(names);
+  const known = [...table.meta.columns, ...(table.meta.droppedColumns ?? [])] as MysqlColumnMetadata[];
+  const columns = names.map((n): MysqlColumnMetadata => fresh.columns.find((c) => c.name === n) ?? known.find((c) => c.name === n)
+    ?? { name: n, ordinal: 0, sourceType: 'unknown', nullable: true, type: 'string', rawType: 'VARCHAR', kind: 'text', render: 'text' });
+  const dropped = known.filter((c) => !inImage.has(c.name));
+  const meta: MysqlTableMetadata = { ...fresh, columns, droppedColumns: dropped.length > 0 ? dropped : undefined };
+  const next = new CapturedTable(meta, table.dir, table.version + 1);
+  writeFileAtomic(path.join(table.dir, TABLE_METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  progress.line(`capture: ${name}: columns changed at binlog ${file}`
+    + `${drift.added.length > 0 ? `; added ${drift.added.join(', ')}` : ''}${drift.missing.length > 0 ? `; dropped ${drift.missing.join(', ')}` : ''}`
+    + '; later CDC files have the new columns');
+  return next;
 }

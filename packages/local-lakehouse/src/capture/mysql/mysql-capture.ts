@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { rawTableDirectory } from '@cdc-lakehouse/curation';
 import type { AnyBinlogEvent } from '@vlasky/zongji';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { eventEnd, eventStart, rowChanges, rowDrift, stageRowChanges } from './binlog-changes';
+import { eventEnd, eventStart, refreshMysqlTable, rowChanges, rowDrift, stageRowChanges } from './binlog-changes';
 import { BinlogPosition, compareBinlogPositions, formatBinlogPosition, parseBinlogPosition } from './binlog-position';
 import { BinlogReader, replicaServerId } from './binlog-reader';
 import { checkMysqlSource } from './mysql-checks';
@@ -11,18 +11,19 @@ import { fullLoadMysqlTable, openConsistentSnapshot, showBinlogStatus } from './
 import { SILENT_PROGRESS, ProgressReporter, formatCount, formatDuration, formatRate } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { TableMetadata, displayName } from '../../source/catalog';
-import { MysqlColumnMetadata, MysqlTableMetadata, readMysqlTableMetadata } from '../../source/mysql/mysql-catalog';
+import { MysqlTableMetadata, readMysqlTableMetadata } from '../../source/mysql/mysql-catalog';
 import { connectMysqlSource, endMysqlQuietly, maskedMysqlUrl, parseMysqlUrl } from '../../source/mysql/mysql-connection';
 import { formatDmsTimestamp } from '../../source/test-decoding';
 import { removeTemporaryFiles, writeFileAtomic } from '../atomic-file';
 import type { CaptureHandle, CaptureOptions, CaptureStats } from '../capture';
 import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
 import { CapturedTable, CdcWindow } from '../cdc-window';
-import { writeWindowFiles } from '../cdc-writer';
+import { WrittenCdcFile } from '../cdc-writer';
 import { ChangeSequencer } from '../change-sequence';
 import { loadProgressText } from '../load-progress';
 import { ParquetEncoder } from '../parquet-encoder';
-import { checkEmptyRawDir, latestCdcFileTime } from '../raw-directory';
+import { checkEmptyRawDir } from '../raw-directory';
+import { RefusedValueReporter, WindowPipeline, rowsByTableAfter } from '../window-pipeline';
 
 const TICK_MS = 100;
 /** Events read ahead of the one being handled before the socket is paused. */
@@ -47,6 +48,7 @@ export async function startMysqlCapture(options: CaptureOptions): Promise<Captur
 class MysqlCapture {
   readonly stats: CaptureStats;
   private readonly progress: ProgressReporter;
+  private readonly refused: RefusedValueReporter;
   private readonly rawDir: string;
   private db: Connection | undefined;
   private reader: BinlogReader | undefined;
@@ -61,17 +63,14 @@ class MysqlCapture {
   private target: BinlogPosition = { file: '', position: 0 };
   private scratchDir = '';
   private sequencer = new ChangeSequencer();
-  private window: CdcWindow | undefined;
-  private windowCounter = 0;
+  private pipeline: WindowPipeline | undefined;
   /** Position (and GTID) after the last commit of each open or flushing window. */
   private readonly windowEnds = new Map<number, { position: BinlogPosition; gtid: string | null }>();
-  private flushing: Promise<void> | undefined;
   private confirmed: BinlogPosition = { file: '', position: 0 };
   /** The end of the last event outside any transaction (nothing of ours before it is unwritten once the window is empty). */
   private seen: BinlogPosition | undefined;
   private file = '';
   private gtid: string | null = null;
-  private lastFileMs = 0;
   private lastStateWriteMs = 0;
   private streamingStartedMs: number | undefined;
   private stopping = false;
@@ -79,13 +78,13 @@ class MysqlCapture {
   private readonly queue: AnyBinlogEvent[] = [];
   private draining = false;
   private failure: unknown;
-  private readonly refusedReported = new Set<string>();
   private resolveDone!: (stats: CaptureStats) => void;
   private rejectDone!: (err: unknown) => void;
   private readonly done: Promise<CaptureStats>;
 
   constructor(private readonly options: CaptureOptions) {
     this.progress = options.progress ?? SILENT_PROGRESS;
+    this.refused = new RefusedValueReporter(this.progress);
     this.rawDir = path.resolve(options.rawDir);
     this.stats = {
       phase: 'starting',
@@ -129,7 +128,6 @@ class MysqlCapture {
     this.db = await connectMysqlSource(this.options.source);
     try {
       await checkMysqlSource(this.db, target.masked, this.options.tables ?? []);
-      await this.warnRowMetadata();
       const [info] = await this.db.query<RowDataPacket[]>('SELECT VERSION() AS version, @@hostname AS host, @@port AS port, @@server_id AS id');
       this.mariadb = /mariadb/i.test(String(info[0].version));
       this.serverIdentity = await this.readServerIdentity(info[0]);
@@ -156,6 +154,7 @@ class MysqlCapture {
         }
       }
       if (state?.phase === 'streaming') await this.checkBinlogKept(parseBinlogPosition(state.confirmedLsn ?? state.consistentPoint ?? ''));
+      await this.warnRowMetadata();
       this.target = await showBinlogStatus(this.db);
       fs.mkdirSync(this.rawDir, { recursive: true });
       this.unlock = lockRawDirectory(this.rawDir);
@@ -165,6 +164,21 @@ class MysqlCapture {
       fs.rmSync(this.scratchDir, { recursive: true, force: true });
       fs.mkdirSync(this.scratchDir);
       this.encoder = await ParquetEncoder.open(1, '512MB', path.join(this.scratchDir, 'duckdb'));
+      this.pipeline = new WindowPipeline({
+        scratchDir: this.scratchDir,
+        encoder: this.encoder,
+        compression: this.options.compression ?? 'none',
+        batchIntervalMs: this.options.batchIntervalMs ?? 1000,
+        maxFileBytes: this.maxFileBytes,
+        lookupToast: () => Promise.reject(new Error('a MySQL row image is always complete (binlog_row_image=FULL): nothing to look up')),
+        onWritten: async (window, files) => this.windowWritten(window, files),
+        onSettled: () => {
+          if (!this.stopping && this.queue.length < MAX_QUEUED_EVENTS) this.reader?.resume();
+        },
+        onFailure: (err) => {
+          this.failure ??= err;
+        },
+      });
     } catch (err) {
       await this.cleanup();
       throw err;
@@ -295,7 +309,7 @@ class MysqlCapture {
           onRows: (n) => this.progress.status(loadProgressText({
             table: name, index: index + 1, tables: this.tables.length, rows: n, estimatedRows: null, elapsedMs: Date.now() - tableStarted,
           })),
-          onRefused: (column, reason, value) => this.reportRefused(table, column, reason, `${JSON.stringify(value)} in the full load`),
+          onRefused: (column, reason, value) => this.refused.report(table.meta.source, column, reason, `${JSON.stringify(value)} in the full load`),
           stopRequested: () => this.stopping,
         });
         if (result.stopped) {
@@ -325,10 +339,8 @@ class MysqlCapture {
     this.gtid = state.gtidPosition ?? null;
     this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
     this.sequencer = new ChangeSequencer(state.lastSequenceMicros);
-    for (const table of this.tables) {
-      removeTemporaryFiles(table.dir);
-      this.lastFileMs = Math.max(this.lastFileMs, latestCdcFileTime(table.dir));
-    }
+    for (const table of this.tables) removeTemporaryFiles(table.dir);
+    this.pipeline!.continueAfterFilesIn(this.tables.map((t) => t.dir));
     if (this.options.untilCaughtUp && compareBinlogPositions(this.confirmed, this.target) >= 0) return;
     const schemas: Record<string, string[]> = {};
     for (const t of this.tables) (schemas[t.meta.source.schema] ??= []).push(t.meta.source.table);
@@ -375,12 +387,12 @@ class MysqlCapture {
 
   /** True while written windows lag behind (the socket stays paused). */
   private get backpressured(): boolean {
-    return this.flushing !== undefined && (this.window?.bytes ?? 0) > 2 * this.maxFileBytes;
+    return this.pipeline!.flushing !== undefined && this.pipeline!.stagedBytes > 2 * this.maxFileBytes;
   }
 
   private async handleEvent(event: AnyBinlogEvent): Promise<void> {
     const name = event.getEventName();
-    const inTransaction = this.window?.inTransaction ?? false;
+    const inTransaction = this.pipeline!.window?.inTransaction ?? false;
     switch (name) {
       case 'rotate': {
         const rotate = event as unknown as { binlogName: string; position: number };
@@ -424,12 +436,12 @@ class MysqlCapture {
 
   private begin(): void {
     this.streamingStartedMs ??= Date.now();
-    const window = this.currentWindow();
+    const window = this.pipeline!.current();
     if (!window.inTransaction) window.begin(Date.now());
   }
 
   private commit(event: AnyBinlogEvent): void {
-    const window = this.window;
+    const window = this.pipeline!.window;
     if (!window?.inTransaction) {
       this.markSeen(event);
       return;
@@ -442,7 +454,7 @@ class MysqlCapture {
     this.windowEnds.set(window.id, { position: end, gtid: this.gtid });
     this.seen = end;
     this.stats.transactions++;
-    this.maybeCloseWindow();
+    this.pipeline!.maybeClose(this.stopping);
   }
 
   private async stageRows(event: AnyBinlogEvent): Promise<void> {
@@ -450,130 +462,59 @@ class MysqlCapture {
     if (!decoded) return;
     let table = this.tablesByKey.get(CapturedTable.keyOf(decoded.schema, decoded.table));
     if (!table) return;
-    if (!this.window?.inTransaction) this.begin();
+    if (!this.pipeline!.window?.inTransaction) this.begin();
     const drift = rowDrift(table, decoded.changes);
     if (drift) table = await this.refreshTable(table, drift, Object.keys(decoded.changes[0].row));
-    const staged = stageRowChanges(this.window!, table, decoded.changes, this.file, eventStart(event),
-      (t, column, reason, value) => this.reportRefused(t, column, reason, `${JSON.stringify(value)} at binlog ${this.file}:${eventStart(event)}`));
+    const staged = stageRowChanges(this.pipeline!.window!, table, decoded.changes, this.file, eventStart(event),
+      (t, column, reason, value) => this.refused.report(t.meta.source, column, reason, `${JSON.stringify(value)} at binlog ${this.file}:${eventStart(event)}`));
     if (staged > 0 && this.backpressured) this.reader?.pause();
   }
 
-  /**
-   * A row image has columns the metadata does not know (ADD COLUMN) or lacks some (DROP COLUMN): the table's columns are read
-   * again; rows from here on are staged apart (their own CDC file, with the new columns) and `_table.json` is rewritten.
-   */
+  /** A row image's columns differ from the metadata (ADD/DROP COLUMN): the table is read again and staged apart from here on. */
   private async refreshTable(table: CapturedTable, drift: { added: string[]; missing: string[] }, names: readonly string[]): Promise<CapturedTable> {
-    const name = displayName(table.meta.source);
-    let fresh: MysqlTableMetadata;
-    try {
-      [fresh] = await readMysqlTableMetadata(this.db!, [`${table.meta.source.schema}.${table.meta.source.table}`], { requirePrimaryKey: false });
-    } catch (err) {
-      throw new LakehouseError(`table ${name}: its columns changed in the binlog at ${this.file}, but reading them again failed: ${errorMessage(err)}`);
-    }
-    const inImage = new Set(names);
-    const known = [...table.meta.columns, ...(table.meta.droppedColumns ?? [])] as MysqlColumnMetadata[];
-    // the image is the truth for this row: its columns, typed from the catalog (or as before, for one dropped since)
-    const columns = names.map((n): MysqlColumnMetadata => fresh.columns.find((c) => c.name === n) ?? known.find((c) => c.name === n)
-      ?? { name: n, ordinal: 0, sourceType: 'unknown', nullable: true, type: 'string', rawType: 'VARCHAR', kind: 'text', render: 'text' });
-    const dropped = known.filter((c) => !inImage.has(c.name));
-    const meta: MysqlTableMetadata = { ...fresh, columns, droppedColumns: dropped.length > 0 ? dropped : undefined };
-    const next = new CapturedTable(meta, table.dir, table.version + 1);
-    writeFileAtomic(path.join(table.dir, TABLE_METADATA_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+    const next = await refreshMysqlTable(this.db!, table, drift, names, this.file, this.progress);
     this.tables = this.tables.map((t) => (t === table ? next : t));
     this.tablesByKey.set(next.key, next);
-    this.progress.line(`capture: ${name}: columns changed at binlog ${this.file}`
-      + `${drift.added.length > 0 ? `; added ${drift.added.join(', ')}` : ''}${drift.missing.length > 0 ? `; dropped ${drift.missing.join(', ')}` : ''}`
-      + '; later CDC files have the new columns');
     return next;
-  }
-
-  private reportRefused(table: CapturedTable, column: string, reason: string, where: string): void {
-    const key = `${table.key}\u0000${column}\u0000${reason}`;
-    if (this.refusedReported.has(key)) return;
-    this.refusedReported.add(key);
-    this.progress.line(`capture: warning: ${displayName(table.meta.source)} column ${column}: value ${where} ${reason}; written as NULL `
-      + '(later such values of this column are not reported)');
   }
 
   private get maxFileBytes(): number {
     return this.options.maxFileBytes ?? 32 * 1024 * 1024;
   }
 
-  private currentWindow(): CdcWindow {
-    this.window ??= new CdcWindow(++this.windowCounter, path.join(this.scratchDir, `window-${this.windowCounter}`));
-    return this.window;
-  }
-
-  private maybeCloseWindow(): void {
-    const window = this.window;
-    if (!window || window.inTransaction || window.transactions.length === 0 || this.flushing) return;
-    const age = Date.now() - (window.openedAtMs ?? Date.now());
-    if (this.stopping || age >= (this.options.batchIntervalMs ?? 1000) || window.bytes >= this.maxFileBytes) this.closeWindow(window);
-  }
-
-  private closeWindow(window: CdcWindow): void {
-    this.window = undefined;
-    this.flushing = this.writeWindow(window).finally(() => {
-      this.flushing = undefined;
-      if (!this.stopping && this.queue.length < MAX_QUEUED_EVENTS) this.reader?.resume();
+  /** The window's CDC files are durable: the state's position moves past its last commit. */
+  private async windowWritten(window: CdcWindow, files: readonly WrittenCdcFile[]): Promise<void> {
+    const rows = files.reduce((n, f) => n + f.rows, 0);
+    const end = this.windowEnds.get(window.id);
+    this.windowEnds.delete(window.id);
+    if (end && compareBinlogPositions(end.position, this.confirmed) > 0) this.confirmed = end.position;
+    this.stats.cdcRows += rows;
+    this.stats.cdcFiles += files.length;
+    this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
+    const newest = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
+    this.persist({
+      confirmedLsn: formatBinlogPosition(this.confirmed),
+      gtidPosition: end?.gtid ?? this.state!.gtidPosition ?? null,
+      lastSequenceMicros: window.lastSequenceMicros || this.state!.lastSequenceMicros,
+      cdcFiles: this.state!.cdcFiles + files.length,
+      cdcRows: this.state!.cdcRows + rows,
+      cdcRowsByTable: rowsByTableAfter(this.state!, files),
+      lastCommitTimestamp: newest ?? this.state!.lastCommitTimestamp ?? null,
     });
-    this.flushing.catch((err: unknown) => {
-      this.failure ??= err;
-    });
-  }
-
-  /** Writes the window's CDC files; only once they are durable does the state's position move past its last commit. */
-  private async writeWindow(window: CdcWindow): Promise<void> {
-    try {
-      const files = await writeWindowFiles(window, {
-        encoder: this.encoder!,
-        compression: this.options.compression ?? 'none',
-        lookupToast: () => Promise.reject(new Error('a MySQL row image is always complete (binlog_row_image=FULL): nothing to look up')),
-        nextFileTime: () => {
-          this.lastFileMs = Math.max(Date.now(), this.lastFileMs + 1);
-          return new Date(this.lastFileMs);
-        },
-      });
-      const rows = files.reduce((n, f) => n + f.rows, 0);
-      const rowsByTable: Record<string, number> = { ...this.state!.cdcRowsByTable };
-      for (const file of files) {
-        const name = displayName(file.table.meta.source);
-        rowsByTable[name] = (rowsByTable[name] ?? 0) + file.rows;
-      }
-      const end = this.windowEnds.get(window.id);
-      this.windowEnds.delete(window.id);
-      if (end && compareBinlogPositions(end.position, this.confirmed) > 0) this.confirmed = end.position;
-      this.stats.cdcRows += rows;
-      this.stats.cdcFiles += files.length;
-      this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
-      const newest = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
-      this.persist({
-        confirmedLsn: formatBinlogPosition(this.confirmed),
-        gtidPosition: end?.gtid ?? this.state!.gtidPosition ?? null,
-        lastSequenceMicros: window.lastSequenceMicros || this.state!.lastSequenceMicros,
-        cdcFiles: this.state!.cdcFiles + files.length,
-        cdcRows: this.state!.cdcRows + rows,
-        cdcRowsByTable: rowsByTable,
-        lastCommitTimestamp: newest ?? this.state!.lastCommitTimestamp ?? null,
-      });
-      this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());
-      if (files.length > 0) {
-        this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
-          + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
-      }
-    } finally {
-      window.remove();
+    this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());
+    if (files.length > 0) {
+      this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
+        + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
     }
   }
 
   private get idle(): boolean {
-    const window = this.window;
-    return !this.flushing && this.queue.length === 0 && !this.draining && (!window || (!window.inTransaction && window.transactions.length === 0));
+    return this.pipeline!.idle && this.queue.length === 0 && !this.draining;
   }
 
   private tick(resolve: () => void): void {
     if (this.failure !== undefined) throw this.failure;
-    this.maybeCloseWindow();
+    this.pipeline!.maybeClose(this.stopping);
     const idle = this.idle;
     if (idle && this.seen && compareBinlogPositions(this.seen, this.confirmed) > 0) {
       // nothing staged or open: everything up to the last event read is done
@@ -584,19 +525,11 @@ class MysqlCapture {
       }
     }
     const caughtUp = this.options.untilCaughtUp && idle && compareBinlogPositions(this.confirmed, this.target) >= 0;
-    const window = this.window;
     if ((this.stopping && idle) || caughtUp) {
       resolve();
-    } else if (this.stopping && !this.flushing && window && !this.draining) {
+    } else if (this.stopping && !this.draining) {
       // no new transactions: the open one (if any) is dropped and read again after a restart
-      window.rollback();
-      if (window.transactions.length > 0) {
-        this.closeWindow(window);
-      } else {
-        window.close();
-        window.remove();
-        this.window = undefined;
-      }
+      this.pipeline!.closeForStop();
     }
   }
 
@@ -618,7 +551,7 @@ class MysqlCapture {
 
   private async cleanup(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    if (this.flushing) await this.flushing.catch(() => undefined);
+    await this.pipeline?.settle();
     await this.reader?.stop().catch(() => undefined);
     await endMysqlQuietly(this.db);
     this.encoder?.close();
