@@ -174,6 +174,26 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
     expect(verify.stdout).toContain('verified: 4 tables match the source');
   });
 
+  test('verify --tables / --exclude: only the selected tables are exported (one CREATE TABLE AS each) and compared', async () => {
+    const verify = await timings.time('verify --tables', () => lakehouse('local', 'verify', '--source', source, '--warehouse', warehouse,
+      '--tables', 'app.e%', '--exclude', 'app.empty', '--json'));
+    expect(verify.stderr).not.toMatch(/^lakehouse: /m);
+    expect(verify.code).toBe(0);
+    expect((JSON.parse(verify.stdout) as { tables: { table: string }[] }).tables.map((t) => t.table)).toEqual(['app.events']);
+    // the server's query history: the copies made into the newest export schema (each verify makes its own schema)
+    const history = await lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'json',
+      "SELECT query, CAST(created AS varchar) AS created FROM system.runtime.queries WHERE query LIKE 'CREATE TABLE %_lakehouse_export_%'");
+    expect(history.code).toBe(0);
+    const copies = history.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { query: string; created: string })
+      .map((r) => ({ ...r, schema: /"(_lakehouse_export_[0-9_]+)"/.exec(r.query)?.[1] ?? '', from: /AS SELECT \* FROM (.*)$/s.exec(r.query)?.[1] ?? '' }));
+    const newest = copies.reduce((a, b) => (b.created > a.created ? b : a)).schema;
+    expect(copies.filter((c) => c.schema === newest).map((c) => c.from)).toEqual(['"app"."events"']);
+    // the full verify before it copied all four
+    const perSchema = new Map<string, number>();
+    for (const c of copies) perSchema.set(c.schema, (perSchema.get(c.schema) ?? 0) + 1);
+    expect([...perSchema.values()]).toContain(4);
+  });
+
   test('query --warehouse without --engine reads a Trino warehouse with Trino SQL (its marker file names the engine)', async () => {
     const query = await timings.time('query', () => lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv',
       'SELECT * FROM app.mixed_case WHERE "Key" IN (3, 4) ORDER BY 1'));

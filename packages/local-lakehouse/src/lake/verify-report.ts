@@ -55,6 +55,11 @@ export interface TableVerification {
   readonly columnsFromRows?: number;
   /** Keys of rows that differ (present on one side only, or with other values), at most `maxDifferingKeys`. */
   readonly differingKeys: readonly string[];
+  /**
+   * Columns the lake table has and the source table no longer has (dropped in the source while capture followed it:
+   * the lake keeps them, NULL for rows changed since); the table differs while there are any.
+   */
+  readonly lakeOnlyColumns: readonly string[];
   /** Why the table differs without a row comparison (missing table or column), or why it could not be compared. */
   readonly problem?: string;
 }
@@ -88,6 +93,7 @@ export function describeTableDifference(r: TableVerification): string | undefine
   if (r.status === 'match') return undefined;
   if (r.problem) return `table ${r.table}: ${r.problem}`;
   const parts: string[] = [];
+  if (r.lakeOnlyColumns.length > 0) parts.push(droppedColumnsSentence(r.curated ?? r.table, r.lakeOnlyColumns));
   if (r.sourceRows !== r.lakeRows) parts.push(`${rowCount(r.sourceRows ?? 0)} in the source, ${r.lakeRows} in the lake`);
   if (r.changedRows > 0) {
     const sampled = r.columnsFromRows === undefined ? '' : `; columns from the first ${r.columnsFromRows}`;
@@ -100,6 +106,26 @@ export function describeTableDifference(r: TableVerification): string | undefine
   if (r.differingKeys.length > 0) parts.push(`first differing ${r.keyIsWholeRow ? 'rows' : 'keys'}: ${r.differingKeys.join('; ')}`);
   if (parts.length === 0) parts.push('the checksums differ');
   return `table ${r.table}: ${parts.join('; ')}`;
+}
+
+/**
+ * What to say about lake columns the source no longer has, with what to do: expected history of a dropped column, or
+ * drop it from the lake too (`curated` is `database.table`).
+ */
+export function droppedColumnsSentence(curated: string, columns: readonly string[]): string {
+  const [database, ...rest] = curated.split('.');
+  const table = `${sqlName(database)}.${sqlName(rest.join('.'))}`;
+  const drops = columns.map((c) => `ALTER TABLE ${table} DROP COLUMN ${sqlName(c)}`).join('; ');
+  const one = columns.length === 1;
+  return `the lake keeps column${one ? '' : 's'} ${columns.join(', ')}, which the source no longer has (dropped in the source: the lake holds `
+    + `${one ? 'its' : 'their'} values from before the drop, NULL for rows changed since); that is expected history if the drop was meant, `
+    + `or drop ${one ? 'it' : 'them'} from the lake as well: ${drops} (in the engine's SQL${drops.includes('"') ? ', backquotes for Spark' : ''}, `
+    + 'while no curate runs)';
+}
+
+/** A name as DuckDB, Spark and Trino SQL all read it: plain when lower-case letters, digits and underscores, else in double quotes. */
+function sqlName(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.split('"').join('""')}"`;
 }
 
 /** One line naming what differs or could not be compared, or undefined when every table matches. */

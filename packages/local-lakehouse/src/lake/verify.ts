@@ -1,4 +1,4 @@
-import { SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
+import { DEFAULT_DMS_RAW_FORMAT, SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
 import { TablePattern, parseTablePattern, selectTables, splitTableList } from '@cdc-lakehouse/source-setup';
 import { DuckDBConnection, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { Client } from 'pg';
@@ -6,7 +6,7 @@ import { RegisteredTable, lakeRows, openLake, registeredTables } from './lake-da
 import {
   COLUMN_SEPARATOR, RowTally, describeKey, differingColumnsByKey, differingColumnsOfRows,
 } from './verify-diff';
-import { TableVerification, VerifyStatus } from './verify-report';
+import { TableVerification, VerifyStatus, droppedColumnsSentence } from './verify-report';
 import { SpecialValues, sourceMd5, wideRowText } from './verify-sql';
 import { duckIdent } from '../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS } from '../cli/progress';
@@ -119,17 +119,11 @@ export async function verifyCuratedTables(
     ? { maxDifferingKeys: options } : options;
   let client: Client | undefined;
   try {
-    const patterns = selectors === undefined ? undefined : parseVerifySelectors(selectors.join(','));
-    const selected = patterns ? selectTables(patterns, view.tables.map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable }))) : undefined;
-    const excludePatterns = exclude === undefined || exclude.length === 0 ? [] : parseExcludeList('local verify', exclude.join(','));
-    const tables = excludeTables((selected ? selected.selected : view.tables).map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable })),
-      excludePatterns).kept;
+    const { tables, unmatched } = selectCuratedTables(view.tables, selectors, exclude);
     client = await connectSource({ url: source, applicationName: 'lakehouse-verify' });
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const results: TableVerification[] = [];
-    if (patterns && selected && selected.unmatched.length > 0) {
-      results.push(...await notCurated(client, patterns.filter((p) => selected.unmatched.includes(p.text)), view.tables));
-    }
+    if (unmatched.length > 0) results.push(...await notCurated(client, unmatched, view.tables));
     const specials = new SpecialValues(view.connection);
     // DuckDB names a lake file's catalog after the file: lake.duckdb's is "lake". A schema of the same name (shop.duckdb
     // holding shop.orders) makes `shop.orders` ambiguous, so the lake's tables are named with their catalog.
@@ -155,6 +149,31 @@ export async function verifyCuratedTables(
   }
 }
 
+/** The curated tables verify compares, and the `--tables` selectors that match none of them. */
+export interface CuratedTableSelection {
+  /** The registered tables `--tables` selects, less those `--exclude` leaves out. */
+  readonly tables: RegisteredTable[];
+  /** `--tables` selectors that match no registered table (verify looks for them in the source). */
+  readonly unmatched: TablePattern[];
+}
+
+/**
+ * The registered tables verify compares for `--tables` and `--exclude` (selectors as {@link VerifyTablesOptions} takes
+ * them): every one when neither is given. Engines that export a warehouse to compare it export only these.
+ * @throws UsageError for a selector that cannot be parsed
+ */
+export function selectCuratedTables(
+  registered: readonly RegisteredTable[], selectors?: readonly string[], exclude?: readonly string[],
+): CuratedTableSelection {
+  const named = (tables: readonly RegisteredTable[]) => tables.map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable }));
+  const patterns = selectors === undefined ? undefined : parseVerifySelectors(selectors.join(','));
+  const selected = patterns ? selectTables(patterns, named(registered)) : undefined;
+  const excludePatterns = exclude === undefined || exclude.length === 0 ? [] : parseExcludeList('local verify', exclude.join(','));
+  const kept = excludeTables(named(selected ? selected.selected : registered), excludePatterns).kept;
+  const tables = kept.map(({ schema: _schema, name: _name, ...t }) => t as RegisteredTable);
+  return { tables, unmatched: patterns && selected ? patterns.filter((p) => selected.unmatched.includes(p.text)) : [] };
+}
+
 /** Selectors that match no curated table: source tables they match are `differs` (not in the lake); matching nothing at all cannot run. */
 async function notCurated(client: Client, patterns: readonly TablePattern[], curated: readonly RegisteredTable[]): Promise<TableVerification[]> {
   const inSource = (await client.query<{ schema: string; name: string }>(`
@@ -173,7 +192,6 @@ SELECT n.nspname AS schema, c.relname AS name
     'the lake has no curated table for it; capture and curate it, or leave it out of --tables'));
 }
 
-/** A table compared without rows: missing on one side (`differs`), or not comparable (`error`). */
 /** The difference fields of a table without differences (or with none found). */
 const NO_DIFFERENCES = {
   differingColumns: [],
@@ -183,12 +201,14 @@ const NO_DIFFERENCES = {
   duplicates: [],
   keyIsWholeRow: false,
   differingKeys: [],
+  lakeOnlyColumns: [],
 } as const satisfies Partial<TableVerification>;
 
-function failed(table: RegisteredTable, status: VerifyStatus, problem: string): TableVerification {
-  return unrowed(`${table.sourceSchema}.${table.sourceTable}`, `${table.curatedDatabase}.${table.curatedTable}`, status, problem);
+function failed(table: RegisteredTable, status: VerifyStatus, problem: string, lakeOnlyColumns: readonly string[] = []): TableVerification {
+  return { ...unrowed(`${table.sourceSchema}.${table.sourceTable}`, `${table.curatedDatabase}.${table.curatedTable}`, status, problem), lakeOnlyColumns };
 }
 
+/** A table compared without rows: missing on one side (`differs`), or not comparable (`error`). */
 function unrowed(table: string, curated: string | null, status: VerifyStatus, problem: string): TableVerification {
   return {
     table,
@@ -240,8 +260,11 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
   }
   const lakeTypes = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
   const missing = meta.columns.filter((c) => !lakeTypes.has(c.name)).map((c) => c.name);
+  const lakeOnlyColumns = columnsTheSourceLacks(table, meta, [...lakeTypes.keys()]);
   if (missing.length > 0) {
-    return failed(table, 'differs', `the lake table ${curated} lacks source column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
+    const extra = lakeOnlyColumns.length === 0 ? '' : `; ${droppedColumnsSentence(curated, lakeOnlyColumns)}`;
+    return failed(table, 'differs', `the lake table ${curated} lacks source column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}${extra}`,
+      lakeOnlyColumns);
   }
   // soft deletes keep tombstones, which the source no longer has
   const deleted = SOFT_DELETE_COLUMNS.deleted;
@@ -273,16 +296,28 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
     sourceChecksum: source.checksum,
     lakeChecksum: String(inLake.checksum),
   };
-  const match = counts.sourceRows === counts.lakeRows && counts.sourceChecksum === counts.lakeChecksum;
-  if (match) {
-    return {
-      ...counts,
-      status: 'match',
-      match,
-      ...NO_DIFFERENCES,
-    };
+  const rowsMatch = counts.sourceRows === counts.lakeRows && counts.sourceChecksum === counts.lakeChecksum;
+  // a column the source dropped is compared like none: the rows still compare on the source's columns
+  if (rowsMatch) {
+    const match = lakeOnlyColumns.length === 0;
+    return { ...counts, status: match ? 'match' : 'differs', match, ...NO_DIFFERENCES, lakeOnlyColumns };
   }
-  return { ...counts, status: 'differs', match, ...await explainDifference(client, lake, table, meta, sql, maxKeys) };
+  return { ...counts, status: 'differs', match: false, ...await explainDifference(client, lake, table, meta, sql, maxKeys), lakeOnlyColumns };
+}
+
+/** Curation's own columns when the registry does not list them (lakes curated before it did). */
+const DEFAULT_BOOKKEEPING_COLUMNS = [
+  DEFAULT_DMS_RAW_FORMAT.commitTimestampColumn, DEFAULT_DMS_RAW_FORMAT.changeSequenceColumn ?? '', SOFT_DELETE_COLUMNS.deleted, SOFT_DELETE_COLUMNS.deletedAt,
+];
+
+/**
+ * The lake table's columns that are neither the source table's nor curation's own: columns dropped in the source
+ * since capture followed them (capture stops writing them; curation keeps them, NULL for rows changed since).
+ * Compared without case, as Trino folds curated column names to lower case.
+ */
+function columnsTheSourceLacks(table: RegisteredTable, meta: TableMetadata, lakeColumns: readonly string[]): string[] {
+  const known = new Set([...meta.columns.map((c) => c.name), ...(table.bookkeepingColumns ?? DEFAULT_BOOKKEEPING_COLUMNS)].map((n) => n.toLowerCase()));
+  return lakeColumns.filter((c) => !known.has(c.toLowerCase()));
 }
 
 type Explanation = Pick<TableVerification,

@@ -10,7 +10,7 @@ import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { LakeTable } from '../../lake/plans';
 import { RowConsumer } from '../../lake/query';
-import { CurationEngine, CurateRequest } from '../curation-engine';
+import { CuratedTableFilter, CurationEngine, CurateRequest } from '../curation-engine';
 
 /** One line of `python -m lakehouse_curation curate` output: the result of one table. */
 export interface SparkTableResult {
@@ -128,8 +128,8 @@ export const sparkEngine: CurationEngine = {
     return streamSparkQuery(sparkEnvironment(), path.resolve(target), sql, consume);
   },
 
-  async openCuratedTables(target: string, progress = SILENT_PROGRESS) {
+  async openCuratedTables(target: string, progress = SILENT_PROGRESS, select?: CuratedTableFilter) {
     const tables = readWarehouseRegistry(target);
-    return exportedTablesView(sparkEnvironment(), target, tables, progress);
+    return exportedTablesView(sparkEnvironment(), target, tables, progress, select ? select(tables) : tables);
   },
 };
