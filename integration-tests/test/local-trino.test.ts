@@ -227,4 +227,33 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
     expect(query.stderr).toMatch(/^lakehouse: query failed: .*no_such_table/m);
     expect(query.stderr.split('\n').filter((l) => l.startsWith('lakehouse:'))).toHaveLength(1);
   });
+
+  test('a truncated new raw file stops curate with one line naming it; the table and its watermark are as they were', async () => {
+    const ordersDir = path.join(raw, 'app', 'orders');
+    const cdcFiles = (): string[] => fs.readdirSync(ordersDir).filter((f) => /^\d{8}-\d{9}\.parquet$/.test(f)).sort();
+    const applied = cdcFiles();
+    await pg.query("INSERT INTO app.orders (id, name) VALUES (990001, 'after the break')");
+    expect((await lakehouse('local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms')).code).toBe(0);
+    const added = cdcFiles().filter((f) => !applied.includes(f));
+    expect(added).toHaveLength(1);
+    const file = path.join(ordersDir, added[0]);
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const watermark = path.join(warehouse, '_watermarks', 'app', 'orders.json');
+    const before = fs.readFileSync(watermark, 'utf8');
+    const curate = ['local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', warehouse];
+    const broken = await lakehouse(...curate);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^lakehouse: .*: not a readable Parquet file \(.*\); app\.orders was left as it was\. /)]);
+    expect(broken.stderr).toContain(`lakehouse: ${file}: not a readable Parquet file (`);
+    expect(fs.readFileSync(watermark, 'utf8')).toBe(before);
+    const held = await lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv', 'SELECT count(*) AS n FROM app.orders WHERE id = 990001');
+    expect(held.stdout).toBe('n\n0\n');
+    // the complete file back: curate applies it
+    fs.writeFileSync(file, bytes);
+    expect((await lakehouse(...curate)).code).toBe(0);
+    const applied2 = await lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv', 'SELECT name FROM app.orders WHERE id = 990001');
+    expect(applied2.stdout).toBe('name\nafter the break\n');
+  });
 });

@@ -1,8 +1,8 @@
 import { ProgressReporter } from '../cli/progress';
 import { CuratedTableResult } from '../lake/curate';
+import { RegisteredTable } from '../lake/lake-database';
 import { LakeTable } from '../lake/plans';
 import { RowConsumer } from '../lake/query';
-import { RegisteredTable } from '../lake/lake-database';
 import { CuratedTablesView } from '../lake/verify';
 
 /** Picks, from the registered tables, those verify compares. */

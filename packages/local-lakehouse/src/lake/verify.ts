@@ -316,7 +316,8 @@ const DEFAULT_BOOKKEEPING_COLUMNS = [
  * Compared without case, as Trino folds curated column names to lower case.
  */
 function columnsTheSourceLacks(table: RegisteredTable, meta: TableMetadata, lakeColumns: readonly string[]): string[] {
-  const known = new Set([...meta.columns.map((c) => c.name), ...(table.bookkeepingColumns ?? DEFAULT_BOOKKEEPING_COLUMNS)].map((n) => n.toLowerCase()));
+  const own = table.bookkeepingColumns ?? DEFAULT_BOOKKEEPING_COLUMNS;
+  const known = new Set([...meta.columns.map((c) => c.name), ...own].map((n) => n.toLowerCase()));
   return lakeColumns.filter((c) => !known.has(c.toLowerCase()));
 }
 

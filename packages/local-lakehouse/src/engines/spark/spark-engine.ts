@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportedTablesView } from './exported-tables';
+import { sparkTableWatermark } from './iceberg-watermark';
 import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
 import { sparkEnvironment } from './spark-environment';
 import { streamSparkQuery } from './spark-query';
@@ -10,6 +11,7 @@ import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { LakeTable } from '../../lake/plans';
 import { RowConsumer } from '../../lake/query';
+import { checkRawFiles } from '../../lake/raw-file-check';
 import { CuratedTableFilter, CurationEngine, CurateRequest } from '../curation-engine';
 
 /** One line of `python -m lakehouse_curation curate` output: the result of one table. */
@@ -97,6 +99,10 @@ export const sparkEngine: CurationEngine = {
   async curate(request: CurateRequest) {
     const env = sparkEnvironment();
     const progress = request.progress ?? SILENT_PROGRESS;
+    // the files this run applies are readable Parquet, or one line naming the first that is not, before Spark starts
+    // and before anything (spec, registry, table) is written
+    const watermarks = request.tables.map((table) => ({ table, watermark: sparkTableWatermark(request.target, table.plan.curated) }));
+    await checkRawFiles(request.rawDir, watermarks);
     fs.mkdirSync(request.target, { recursive: true });
     const spec = writeJobSpec(request.target, request.tables);
     registerWarehouseTables(request.target, request.tables);

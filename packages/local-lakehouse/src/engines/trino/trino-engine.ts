@@ -7,12 +7,15 @@ import { TrinoTranslationError, trinoQuote, trinoString } from './athena-to-trin
 import { TrinoClient, TrinoQueryError } from './trino-client';
 import { curateTrinoTable, curatedName } from './trino-curation';
 import { withTrino } from './trino-server';
-import { TRINO_REGISTRY_FILE, localLocation, openWarehouse, readTrinoRegistry, registerTrinoTables, sourceSpelling, warehouseCatalogs } from './trino-warehouse';
+import {
+  TRINO_REGISTRY_FILE, localLocation, openWarehouse, readTrinoRegistry, readWatermark, registerTrinoTables, sourceSpelling, warehouseCatalogs,
+} from './trino-warehouse';
 import { duckIdent } from '../../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { RowConsumer } from '../../lake/query';
+import { checkRawFiles } from '../../lake/raw-file-check';
 import { CuratedTablesView } from '../../lake/verify';
 import { CuratedTableFilter, CurationEngine, CurateRequest } from '../curation-engine';
 
@@ -41,9 +44,12 @@ export const trinoEngine: CurationEngine = {
 
   async curate(request: CurateRequest) {
     const progress = request.progress ?? SILENT_PROGRESS;
-    fs.mkdirSync(request.target, { recursive: true });
     const warehouse = path.resolve(request.target);
     const rawDir = path.resolve(request.rawDir);
+    // the files this run applies are readable Parquet, or one line naming the first that is not, before the server starts
+    // and before anything is written
+    await checkRawFiles(rawDir, request.tables.map((table) => ({ table, watermark: readWatermark(warehouse, table.plan.curated) })));
+    fs.mkdirSync(request.target, { recursive: true });
     const duck = await DuckDBInstance.create(':memory:');
     const connection = await duck.connect();
     try {
