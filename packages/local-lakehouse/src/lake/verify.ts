@@ -1,5 +1,5 @@
 import { DEFAULT_DMS_RAW_FORMAT, SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
-import { TablePattern, parseTablePattern, selectTables, splitTableList } from '@cdc-lakehouse/source-setup';
+import { TablePattern, selectTables } from '@cdc-lakehouse/source-setup';
 import { DuckDBConnection, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { Client } from 'pg';
 import { RegisteredTable, lakeRows, openLake, registeredTables } from './lake-database';
@@ -7,16 +7,17 @@ import {
   COLUMN_SEPARATOR, RowTally, describeKey, differingColumnsByKey, differingColumnsOfRows,
 } from './verify-diff';
 import { TableVerification, VerifyStatus, droppedColumnsSentence } from './verify-report';
+import { selectCuratedTables } from './verify-selection';
 import { SpecialValues, sourceMd5, wideRowText } from './verify-sql';
 import { duckIdent } from '../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS } from '../cli/progress';
-import { LakehouseError, UsageError, errorMessage } from '../errors';
+import { LakehouseError, errorMessage } from '../errors';
 import { TableMetadata, qualifiedName, readTableMetadata } from '../source/catalog';
 import { connectSource, endQuietly } from '../source/connection';
-import { excludeTables, parseExcludeList } from '../source/table-exclusion';
 import { lakeChecksumText } from '../source/type-mapping';
 
 export * from './verify-report';
+export * from './verify-selection';
 
 /** Options of {@link verifyLake}. */
 export interface VerifyOptions extends VerifyTablesOptions {
@@ -90,21 +91,6 @@ export async function verifyLake(options: VerifyOptions): Promise<TableVerificat
 }
 
 /**
- * Parses `--tables` for verify: comma-separated `schema.table` selectors, `%` as a wildcard, quoted names
- * for dots and commas (a name without schema means `public`).
- * @throws UsageError naming the selector that cannot be parsed, or an empty list
- */
-export function parseVerifySelectors(list: string): TablePattern[] {
-  const items = splitTableList(list);
-  if (items.length === 0) throw new UsageError('local verify: --tables is empty; give schema.table selectors, e.g. --tables public.orders,public.%');
-  try {
-    return items.map((item) => parseTablePattern(item, { defaultSchema: 'public' }));
-  } catch (err) {
-    throw new UsageError(`local verify: --tables: ${errorMessage(err)}`);
-  }
-}
-
-/**
  * Compares the tables of `view` with the source (see {@link verifyLake}); closes the view.
  * One implementation serves every curation engine: each engine only provides the view.
  *
@@ -147,31 +133,6 @@ export async function verifyCuratedTables(
     await endQuietly(client);
     view.close();
   }
-}
-
-/** The curated tables verify compares, and the `--tables` selectors that match none of them. */
-export interface CuratedTableSelection {
-  /** The registered tables `--tables` selects, less those `--exclude` leaves out. */
-  readonly tables: RegisteredTable[];
-  /** `--tables` selectors that match no registered table (verify looks for them in the source). */
-  readonly unmatched: TablePattern[];
-}
-
-/**
- * The registered tables verify compares for `--tables` and `--exclude` (selectors as {@link VerifyTablesOptions} takes
- * them): every one when neither is given. Engines that export a warehouse to compare it export only these.
- * @throws UsageError for a selector that cannot be parsed
- */
-export function selectCuratedTables(
-  registered: readonly RegisteredTable[], selectors?: readonly string[], exclude?: readonly string[],
-): CuratedTableSelection {
-  const named = (tables: readonly RegisteredTable[]) => tables.map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable }));
-  const patterns = selectors === undefined ? undefined : parseVerifySelectors(selectors.join(','));
-  const selected = patterns ? selectTables(patterns, named(registered)) : undefined;
-  const excludePatterns = exclude === undefined || exclude.length === 0 ? [] : parseExcludeList('local verify', exclude.join(','));
-  const kept = excludeTables(named(selected ? selected.selected : registered), excludePatterns).kept;
-  const tables = kept.map(({ schema: _schema, name: _name, ...t }) => t as RegisteredTable);
-  return { tables, unmatched: patterns && selected ? patterns.filter((p) => selected.unmatched.includes(p.text)) : [] };
 }
 
 /** Selectors that match no curated table: source tables they match are `differs` (not in the lake); matching nothing at all cannot run. */
