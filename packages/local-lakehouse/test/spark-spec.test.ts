@@ -72,9 +72,10 @@ describe('the Spark job spec from local plans', () => {
     const warehouse = path.join(dir, 'warehouse');
     registerWarehouseTables(warehouse, tables.slice(0, 1));
     registerWarehouseTables(warehouse, tables.slice(1));
+    const ownColumns = { bookkeepingColumns: ['_dms_commit_ts', '_dms_change_seq'] };
     expect(readWarehouseRegistry(warehouse)).toEqual([
-      { sourceSchema: 'Sales', sourceTable: 'Order Items', curatedDatabase: 'sales', curatedTable: 'order_items', mode: 'merge', deletes: 'hard', rowIdentity: ['id'] },
-      { sourceSchema: 'sales', sourceTable: 'events', curatedDatabase: 'sales', curatedTable: 'events', mode: 'merge', deletes: 'hard', rowIdentity: ['id', 'amount', 'at'] },
+      { sourceSchema: 'Sales', sourceTable: 'Order Items', curatedDatabase: 'sales', curatedTable: 'order_items', mode: 'merge', deletes: 'hard', rowIdentity: ['id'], ...ownColumns },
+      { sourceSchema: 'sales', sourceTable: 'events', curatedDatabase: 'sales', curatedTable: 'events', mode: 'merge', deletes: 'hard', rowIdentity: ['id', 'amount', 'at'], ...ownColumns },
     ]);
     fs.writeFileSync(path.join(warehouse, '_lakehouse_tables.json'), '{"format":"other"}');
     expect(() => readWarehouseRegistry(warehouse)).toThrow(/_lakehouse_tables\.json: not a lakehouse-warehouse-tables file; curate again/);
