@@ -256,4 +256,20 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
     const applied2 = await lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv', 'SELECT name FROM app.orders WHERE id = 990001');
     expect(applied2.stdout).toBe('name\nafter the break\n');
   });
+
+  test('a column dropped in the source: verify names the column the warehouse keeps, with the fix', async () => {
+    await pg.query('ALTER TABLE app."Mixed Case" DROP COLUMN "camelCol"');
+    await pg.query('UPDATE app."Mixed Case" SET "Value" = \'after the drop\' WHERE "Key" = 4');
+    expect((await lakehouse('local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms')).code).toBe(0);
+    const curate = await lakehouse('local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', warehouse);
+    expect(curate.stderr).not.toMatch(/^lakehouse: /m);
+    expect(curate.code).toBe(0);
+    const verify = await lakehouse('local', 'verify', '--source', source, '--warehouse', warehouse, '--tables', 'app.Mixed Case', '--json');
+    expect(verify.code).toBe(1);
+    const [table] = (JSON.parse(verify.stdout) as { tables: { table: string; status: string; lakeOnlyColumns: string[]; sourceChecksum: string }[] }).tables;
+    // Trino keeps names in lower case; the rows still equal the source on its columns
+    expect(table).toMatchObject({ table: 'app.Mixed Case', status: 'differs', lakeOnlyColumns: ['camelcol'], differingColumns: [], changedRows: 0 });
+    expect(verify.stderr).toContain('table app.Mixed Case: the lake keeps column camelcol, which the source no longer has (');
+    expect(verify.stderr).toContain('or drop it from the lake as well: ALTER TABLE app.mixed_case DROP COLUMN camelcol (in the engine\'s SQL');
+  });
 });
