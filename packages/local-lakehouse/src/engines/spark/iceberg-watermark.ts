@@ -7,8 +7,8 @@ import { LakehouseError, errorMessage } from '../../errors';
 const WATERMARK_KEY = 'lakehouse.watermark';
 
 interface IcebergSnapshot {
-  readonly 'snapshot-id': number;
-  readonly 'parent-snapshot-id'?: number;
+  readonly 'snapshot-id': string;
+  readonly 'parent-snapshot-id'?: string;
   readonly 'summary'?: Record<string, string>;
 }
 
@@ -31,7 +31,9 @@ export function sparkTableWatermark(warehouse: string, table: TableRef): Waterma
     file = [`v${version}.metadata.json`, `v${version}.gz.metadata.json`].map((f) => path.join(metadataDir, f)).find((f) => fs.existsSync(f)) ?? hint;
     if (file === hint) throw new Error(`version-hint.text names version ${version}, whose metadata file is missing`);
     if (file.endsWith('.gz.metadata.json')) return undefined; // compressed metadata (not written by the local job): every file is checked
-    const metadata = JSON.parse(fs.readFileSync(file, 'utf8')) as { 'current-snapshot-id'?: number | null; 'snapshots'?: IcebergSnapshot[] };
+    // snapshot ids are 64-bit: read as strings, so no two of them round to the same number
+    const text = fs.readFileSync(file, 'utf8').replace(/("(?:current-snapshot-id|snapshot-id|parent-snapshot-id)"\s*:\s*)(-?\d+)/g, '$1"$2"');
+    const metadata = JSON.parse(text) as { 'current-snapshot-id'?: string | null; 'snapshots'?: IcebergSnapshot[] };
     const byId = new Map((metadata.snapshots ?? []).map((s) => [String(s['snapshot-id']), s]));
     let snapshot = metadata['current-snapshot-id'] == null ? undefined : byId.get(String(metadata['current-snapshot-id']));
     while (snapshot !== undefined) {
