@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Connection, createConnection } from 'mysql2/promise';
+import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
 import { runLocalLakehouse } from '../src/local-lakehouse-bin';
 import { MysqlFixture } from '../src/mysql-fixture';
 
@@ -116,6 +116,73 @@ describe('lakehouse local verify --source mariadb://: values compared under the 
     expect(none.code).toBe(2);
   });
 
+  interface StatusJson {
+    readonly engine: string; readonly slot: string; readonly confirmedLsn: string; readonly gtidPosition: string | null;
+    readonly currentLsn: string; readonly lagBytes: number | null; readonly lagSeconds: number | null; readonly phase: string;
+    readonly serverBinlog: { readonly kept: boolean; readonly first: string; readonly last: string; readonly retentionSeconds: number | null };
+    readonly tables: { readonly table: string; readonly loadFiles: number; readonly loadRows: number; readonly cdcFiles: number; readonly cdcRows: number }[];
+  }
+
+  async function status(): Promise<StatusJson> {
+    const result = await runLocalLakehouse(['local', 'status', '--raw', raw, '--source', source, '--json']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    return JSON.parse(result.stdout) as StatusJson;
+  }
+
+  async function serverPosition(): Promise<{ file: string; position: number }> {
+    const [rows] = await db.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    return { file: String(rows[0].File), position: Number(rows[0].Position) };
+  }
+
+  test('status of a MySQL raw zone: binlog position and GTID, the server\'s position, lag in bytes within and across binlog files', async () => {
+    const caught = await status();
+    expect(caught).toMatchObject({ engine: 'mysql', slot: '', phase: 'stopped', serverBinlog: { kept: true, first: 'binlog.000001' } });
+    expect(caught.confirmedLsn).toMatch(/^binlog\.\d{6}:\d+$/);
+    expect(caught.gtidPosition).toMatch(/^\d+-\d+-\d+/);
+    const [file, offset] = caught.confirmedLsn.split(':');
+    // the server's position as status read it (MariaDB writes checkpoint events on its own)
+    const position = (s: StatusJson): { file: string; position: number } => {
+      const [f, p] = s.currentLsn.split(':');
+      return { file: f, position: Number(p) };
+    };
+    expect(position(caught).file).toBe(file);
+    expect(caught.lagBytes).toBe(position(caught).position - Number(offset));
+    expect(caught.tables).toEqual([
+      { table: 'vz.plain', loadFiles: 1, loadRows: 2, cdcFiles: 1, cdcRows: 2 },
+      { table: 'vz.types', loadFiles: 1, loadRows: 5, cdcFiles: 1, cdcRows: 1 },
+    ]);
+    // changes the capture has not read: the lag is the binlog bytes they took, and the seconds since the newest commit written
+    await db.query("INSERT INTO vz.plain VALUES (10, 'ten')");
+    try {
+      await lagAcrossFiles(caught, file, Number(offset), position);
+    } finally {
+      await db.query('DELETE FROM vz.plain WHERE id IN (10, 11)');
+    }
+  });
+
+  async function lagAcrossFiles(
+    caught: StatusJson, file: string, offset: number, position: (s: StatusJson) => { file: string; position: number },
+  ): Promise<void> {
+    const behind = await status();
+    expect(position(behind).file).toBe(file);
+    expect(behind.lagBytes).toBe(position(behind).position - offset);
+    expect(behind.lagBytes).toBeGreaterThan(caught.lagBytes!);
+    expect(behind.lagSeconds).not.toBeNull();
+    // across files: the rest of the stored position's file, then the new file up to the current position
+    await db.query('FLUSH BINARY LOGS');
+    await db.query("INSERT INTO vz.plain VALUES (11, 'eleven')");
+    const [logs] = await db.query<RowDataPacket[]>('SHOW BINARY LOGS');
+    const stored = logs.find((l) => String(l.Log_name) === file)!;
+    const across = await status();
+    expect(position(across).file).not.toBe(file);
+    expect(across.lagBytes).toBe(Number(stored.File_size) - offset + position(across).position);
+    const text = await runLocalLakehouse(['local', 'status', '--raw', raw, '--source', source]);
+    expect(text.stdout).toMatch(new RegExp(`^binlog +stored ${caught.confirmedLsn.replace('.', '\\.')} \\(GTID \\d+-\\d+-\\d+\\), still on the server `
+      + '\\(it has binlog\\.000001 to binlog\\.\\d+, kept (\\d+ s|until purged by hand)\\); MySQL has no replication slot$', 'm'));
+    expect(text.stdout).toMatch(/^lag +[\d,. ]+ bytes \(binlog\.\d+:\d+ - binlog\.\d+:\d+\), \d+ s$/m);
+  }
+
   test('a source value changed after capture: the differing column and row are named, exit 1', async () => {
     await db.query("UPDATE vz.types SET t_latin1 = 'naïve' WHERE id = 5");
     await db.query('UPDATE vz.types SET t_bit12 = b\'000000000010\' WHERE id = 4');
@@ -138,6 +205,38 @@ describe('lakehouse local verify --source mariadb://: values compared under the 
       await db.query('DELETE FROM vz.plain WHERE id = 4');
     }
     expect((await verify()).code).toBe(0);
+  });
+
+  test('binlogs purged under a stopped capture: status and slots say so, capture refuses in one line with the fix', async () => {
+    const before = await status();
+    await db.query('FLUSH BINARY LOGS');
+    const now = await serverPosition();
+    await db.query(`PURGE BINARY LOGS TO '${now.file}'`);
+    const purged = await status();
+    // MariaDB keeps a binlog its storage engines still need for crash recovery, so the oldest left may be before the current one
+    expect(purged.serverBinlog).toMatchObject({ kept: false, last: now.file });
+    expect(purged.serverBinlog.first).not.toBe(before.confirmedLsn.split(':')[0]);
+    expect(purged.lagBytes).toBeNull();
+    const text = await runLocalLakehouse(['local', 'status', '--raw', raw, '--source', source]);
+    expect(text.stdout).toContain(`stored ${before.confirmedLsn}`);
+    expect(text.stdout).toMatch(/purged from the server \(it has binlog\.\d+ to binlog\.\d+, kept (\d+ s|until purged by hand)\): the changes after \S+ are lost; capture again into a new --raw directory/);
+    const slots = await runLocalLakehouse(['local', 'slots', '--source', source]);
+    expect(slots.stdout).toMatch(/^no replication slots: a MySQL\/MariaDB capture keeps its binlog position in its raw directory/);
+    expect(slots.stdout).toMatch(new RegExp(`^the server has \\d+ binlogs?, ${purged.serverBinlog.first.replace('.', '\\.')} to ${now.file.replace('.', '\\.')} \\(`, 'm'));
+    expect(slots.code).toBe(0);
+    const slotsJson = JSON.parse((await runLocalLakehouse(['local', 'slots', '--source', source, '--json'])).stdout) as Record<string, unknown>;
+    expect(slotsJson).toMatchObject({ engine: 'mysql', slots: [] });
+    expect((slotsJson.binlogs as { file: string }[]).map((b) => b.file)).toContain(now.file);
+    const drop = await runLocalLakehouse(['local', 'slots', '--source', source, '--drop-inactive']);
+    expect(drop.stderr).toMatch(/has no replication slots to drop/);
+    expect(drop.code).toBe(2);
+    const resume = await runLocalLakehouse(['local', 'capture', '--source', source, '--raw', raw, '--until-caught-up']);
+    expect(resume.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^lakehouse: the server no longer has binlog \S+ .*, so the changes after \S+ are lost; .*start over with an empty --raw directory/),
+    ]);
+    expect(resume.code).not.toBe(0);
+    // the lake is untouched: verify still compares it
+    expect((await verify('--tables', 'vz.types')).code).toBe(0);
   });
 
   test('an unreachable source is exit 2 with one line', async () => {
