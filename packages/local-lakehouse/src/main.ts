@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
-import { slotExitLine, startCapture } from './capture/capture';
-import { startMysqlCapture } from './capture/mysql/mysql-capture';
+import { slotExitLine } from './capture/capture';
 import { RawCompression } from './capture/parquet-encoder';
+import { startSourceCapture } from './capture/start-capture';
 import { parseCommandArgs, parseCount, parseDuration, parseList, parseSize, requireOption } from './cli/args';
 import { CommandIo, helpRequested, onStopSignal } from './cli/command-io';
 import { USAGE } from './cli/help';
@@ -11,7 +11,6 @@ import { createProgress } from './cli/progress';
 import { slotsCommand, statusCommand } from './cli/slot-commands';
 import { runDemo } from './demo/demo';
 import { LakehouseError, UsageError, errorMessage } from './errors';
-import { isMysqlUrl } from './source/mysql/mysql-connection';
 import { parseExcludeList } from './source/table-exclusion';
 
 export type { CommandIo } from './cli/command-io';
@@ -77,9 +76,7 @@ async function captureCommand(argv: readonly string[], io: CommandIo): Promise<n
     throw new UsageError(`--compression ${JSON.stringify(compression)}: use none or gzip (the DMS compressionType values)`);
   }
   const progress = createProgress(io.stderr);
-  // mysql:// and mariadb:// sources have their own capture (binlog), writing the same raw zone
-  const start = isMysqlUrl(source) ? startMysqlCapture : startCapture;
-  const handle = await start({
+  const handle = await startSourceCapture({
     source,
     rawDir: raw,
     tables: parseList(values.tables as string | undefined),

@@ -6,14 +6,15 @@ import { Client } from 'pg';
 import { removeTemporaryFiles, writeFileAtomic } from './atomic-file';
 import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from './capture-state';
 import { CapturedTable, CdcWindow, StagedTable } from './cdc-window';
-import { writeWindowFiles } from './cdc-writer';
+import { WrittenCdcFile } from './cdc-writer';
 import { ChangeSequencer } from './change-sequence';
 import { fullLoadTable } from './full-load';
 import { loadProgressText } from './load-progress';
 import { ParquetEncoder, RawCompression } from './parquet-encoder';
-import { checkEmptyRawDir, latestCdcFileTime } from './raw-directory';
+import { checkEmptyRawDir } from './raw-directory';
 import { forgetSlot, recordSlot } from './slot-registry';
 import { isNoFreeSlotError, noFreeSlotError, slotCapacity } from './slots';
+import { RefusedValueReporter, WindowPipeline, rowsByTableAfter } from './window-pipeline';
 import { ProgressReporter, SILENT_PROGRESS, formatCount, formatDuration, formatRate } from '../cli/progress';
 import { LakehouseError, errorMessage } from '../errors';
 import { ColumnMetadata, TableMetadata, displayName, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
@@ -198,13 +199,11 @@ class Capture {
   private targetLsn: Lsn = 0n;
   private scratchDir = '';
   private sequencer = new ChangeSequencer();
-  private window: CdcWindow | undefined;
-  private windowCounter = 0;
-  private flushing: Promise<void> | undefined;
+  /** The open window and the one being written (engine-neutral, see window-pipeline.ts). */
+  private pipeline: WindowPipeline | undefined;
   private confirmed: Lsn = 0n;
   private received: Lsn = 0n;
   private serverWalEnd: Lsn = 0n;
-  private lastFileMs = 0;
   private lastStatusMs = 0;
   private lastStateWriteMs = 0;
   private streamingStartedMs: number | undefined;
@@ -219,14 +218,14 @@ class Capture {
   /** Stream messages held back while a table's metadata is read again (a column was added or dropped). */
   private readonly held: { lsn: Lsn; walEnd: Lsn; data: Buffer }[] = [];
   private refreshing = false;
-  /** `schema.table\u0000column\u0000reason` of refused values already reported. */
-  private readonly refusedReported = new Set<string>();
+  private readonly refused: RefusedValueReporter;
   private failure: unknown;
   /** True from the slot's creation until the full load is complete. */
   private loadUnfinished = false;
 
   constructor(private readonly options: CaptureOptions) {
     this.progress = options.progress ?? SILENT_PROGRESS;
+    this.refused = new RefusedValueReporter(this.progress);
     this.rawDir = path.resolve(options.rawDir);
     this.stats = {
       phase: 'starting',
@@ -318,6 +317,21 @@ class Capture {
       fs.mkdirSync(this.scratchDir);
       // one DuckDB thread: PostgreSQL and this process need the other core, and more threads lost time in every measurement here
       this.encoder = await ParquetEncoder.open(1, '512MB', path.join(this.scratchDir, 'duckdb'));
+      this.pipeline = new WindowPipeline({
+        scratchDir: this.scratchDir,
+        encoder: this.encoder,
+        compression: this.options.compression ?? 'none',
+        batchIntervalMs: this.options.batchIntervalMs ?? 1000,
+        maxFileBytes: this.maxFileBytes,
+        lookupToast: (staged, file) => this.lookupToast(staged, file),
+        onWritten: async (window, files) => this.windowWritten(window, files),
+        onSettled: () => {
+          if (this.paused) this.resume();
+        },
+        onFailure: (err) => {
+          this.failure ??= err;
+        },
+      });
     } catch (err) {
       await this.cleanup();
       throw err;
@@ -562,11 +576,9 @@ class Capture {
     this.stats.confirmedLsn = formatLsn(this.confirmed);
     this.sequencer = new ChangeSequencer(state.lastSequenceMicros);
     this.lookupClient = await connectSource({ url: this.options.source, applicationName: 'lakehouse-lob-lookup' });
-    for (const table of this.tables) {
-      removeTemporaryFiles(table.dir);
-      // file names keep increasing across restarts, even if the clock went back
-      this.lastFileMs = Math.max(this.lastFileMs, latestCdcFileTime(table.dir));
-    }
+    for (const table of this.tables) removeTemporaryFiles(table.dir);
+    // file names keep increasing across restarts, even if the clock went back
+    this.pipeline!.continueAfterFilesIn(this.tables.map((t) => t.dir));
     this.notifyWaiters();
     if (this.options.untilCaughtUp && this.confirmed >= this.targetLsn) return;
     await new Promise<void>((resolve, reject) => {
@@ -606,16 +618,16 @@ class Capture {
     switch (line.kind) {
       case 'begin': {
         this.streamingStartedMs ??= Date.now();
-        this.currentWindow().begin(Date.now());
+        this.pipeline!.current().begin(Date.now());
         return;
       }
       case 'commit': {
-        const window = this.currentWindow();
+        const window = this.pipeline!.current();
         const time = parseCommitTime(line.commitTime ?? '');
         const prefix = this.sequencer.nextTransaction(time.micros);
         window.commit(time.text, prefix, lsn, this.sequencer.last);
         this.stats.transactions++;
-        this.maybeCloseWindow();
+        this.pipeline!.maybeClose(this.stopping);
         return;
       }
       case 'change': {
@@ -632,7 +644,7 @@ class Capture {
           if (line.newTuple) this.checkRefused(table, line.newTuple.names, line.newTuple.values, lsn);
           if (line.oldTuple) this.checkRefused(table, line.oldTuple.names, line.oldTuple.values, lsn);
         }
-        const window = this.currentWindow();
+        const window = this.pipeline!.current();
         if (line.action === 'INSERT') {
           if (line.newTuple) window.stage(table, 'I', table.valuesOf(line.newTuple));
         } else if (line.action === 'DELETE') {
@@ -649,14 +661,14 @@ class Capture {
           }
           window.stage(table, 'U', after);
         }
-        if (window.bytes > 2 * this.maxFileBytes && this.flushing && !this.paused) this.pause();
+        if (window.bytes > 2 * this.maxFileBytes && this.pipeline!.flushing && !this.paused) this.pause();
         return;
       }
       case 'truncate': {
         // DMS does not capture TRUNCATE; here the table is loaded again once the window holding it is written
         for (const t of line.tables) {
           const table = this.tablesByKey.get(`${t.schema}\u0000${t.table}`);
-          if (table) this.currentWindow().truncate(table);
+          if (table) this.pipeline!.current().truncate(table);
         }
         return;
       }
@@ -672,8 +684,7 @@ class Capture {
 
   /** With nothing open or staged, everything up to the server's position is done. */
   private confirmIdle(): void {
-    const window = this.window;
-    const idle = !this.flushing && !this.holding && (!window || (!window.inTransaction && window.transactions.length === 0));
+    const idle = this.pipeline!.idle && !this.holding;
     if (idle && this.serverWalEnd > this.confirmed) {
       this.confirmed = this.serverWalEnd;
       this.stats.confirmedLsn = formatLsn(this.confirmed);
@@ -710,11 +721,7 @@ class Capture {
   }
 
   private reportRefused(meta: TableMetadata, column: string, reason: string, where: string): void {
-    const key = `${displayName(meta.source)}\u0000${column}\u0000${reason}`;
-    if (this.refusedReported.has(key)) return;
-    this.refusedReported.add(key);
-    this.progress.line(`capture: warning: ${displayName(meta.source)} column ${column}: value ${where} ${reason}; written as NULL `
-      + '(later such values of this column are not reported)');
+    this.refused.report(meta.source, column, reason, where);
   }
 
   /**
@@ -780,81 +787,34 @@ class Capture {
     return this.options.maxFileBytes ?? 32 * 1024 * 1024;
   }
 
-  private currentWindow(): CdcWindow {
-    this.window ??= new CdcWindow(++this.windowCounter, path.join(this.scratchDir, `window-${this.windowCounter}`));
-    return this.window;
-  }
-
-  private maybeCloseWindow(): void {
-    const window = this.window;
-    if (!window || window.inTransaction || window.transactions.length === 0 || this.flushing) return;
-    const age = Date.now() - (window.openedAtMs ?? Date.now());
-    if (this.stopping || age >= (this.options.batchIntervalMs ?? 1000) || window.bytes >= this.maxFileBytes) {
-      this.closeWindow(window);
+  /** The window's CDC files are durable: TRUNCATEs in it are reloaded, then the slot and the state move past its last commit. */
+  private async windowWritten(window: CdcWindow, files: readonly WrittenCdcFile[]): Promise<void> {
+    const rows = files.reduce((n, f) => n + f.rows, 0);
+    debug(`window ${window.id}: ${window.transactions.length} transactions, ${files.length} CDC files, ${rows} rows written`);
+    const newestCommit = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
+    // a TRUNCATE: load the table again before the slot moves past it (a crash before then streams it again)
+    for (const table of window.truncated.values()) {
+      await this.reloadTable(this.tablesByKey.get(table.key) ?? table, window.lastCommitLsn);
     }
-  }
-
-  private closeWindow(window: CdcWindow): void {
-    this.window = undefined;
-    this.flushing = this.writeWindow(window).finally(() => {
-      this.flushing = undefined;
-      if (this.paused) this.resume();
+    this.stats.cdcRows += rows;
+    this.stats.cdcFiles += files.length;
+    if (window.lastCommitLsn !== undefined && window.lastCommitLsn > this.confirmed) this.confirmed = window.lastCommitLsn;
+    this.stats.confirmedLsn = formatLsn(this.confirmed);
+    this.persist({
+      confirmedLsn: formatLsn(this.confirmed),
+      lastSequenceMicros: window.lastSequenceMicros || this.state!.lastSequenceMicros,
+      cdcFiles: this.state!.cdcFiles + files.length,
+      cdcRows: this.state!.cdcRows + rows,
+      cdcRowsByTable: rowsByTableAfter(this.state!, files),
+      lastCommitTimestamp: newestCommit ?? this.state!.lastCommitTimestamp ?? null,
     });
-    this.flushing.catch((err: unknown) => {
-      this.failure ??= err;
-    });
-  }
-
-  private async writeWindow(window: CdcWindow): Promise<void> {
-    const started = Date.now();
-    debug(`window ${window.id}: ${window.transactions.length} transactions, ${window.rows} rows staged, ${window.bytes} bytes; `
-      + `streaming for ${started - (window.openedAtMs ?? started)} ms`);
-    try {
-      const files = await writeWindowFiles(window, {
-        encoder: this.encoder!,
-        compression: this.options.compression ?? 'none',
-        lookupToast: (staged, file) => this.lookupToast(staged, file),
-        nextFileTime: () => {
-          this.lastFileMs = Math.max(Date.now(), this.lastFileMs + 1);
-          return new Date(this.lastFileMs);
-        },
-      });
-      const rows = files.reduce((n, f) => n + f.rows, 0);
-      // (a state of an older capture that wrote CDC rows without counting them per table stays without counts)
-      const known = this.state!.cdcRowsByTable !== undefined || this.state!.cdcRows === 0;
-      const rowsByTable: Record<string, number> | undefined = known ? { ...this.state!.cdcRowsByTable } : undefined;
-      for (const file of rowsByTable ? files : []) {
-        const name = displayName(file.table.meta.source);
-        rowsByTable![name] = (rowsByTable![name] ?? 0) + file.rows;
-      }
-      const newestCommit = window.transactions.length > 0 ? window.transactions[window.transactions.length - 1].commitTimestamp : undefined;
-      debug(`window ${window.id}: ${files.length} CDC files, ${rows} rows written in ${Date.now() - started} ms`);
-      // a TRUNCATE: load the table again before the slot moves past it (a crash before then streams it again)
-      for (const table of window.truncated.values()) {
-        await this.reloadTable(this.tablesByKey.get(table.key) ?? table, window.lastCommitLsn);
-      }
-      this.stats.cdcRows += rows;
-      this.stats.cdcFiles += files.length;
-      if (window.lastCommitLsn !== undefined && window.lastCommitLsn > this.confirmed) this.confirmed = window.lastCommitLsn;
-      this.stats.confirmedLsn = formatLsn(this.confirmed);
-      this.persist({
-        confirmedLsn: formatLsn(this.confirmed),
-        lastSequenceMicros: window.lastSequenceMicros || this.state!.lastSequenceMicros,
-        cdcFiles: this.state!.cdcFiles + files.length,
-        cdcRows: this.state!.cdcRows + rows,
-        cdcRowsByTable: rowsByTable,
-        lastCommitTimestamp: newestCommit ?? this.state!.lastCommitTimestamp ?? null,
-      });
-      this.sendStatus();
-      this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());
-      if (files.length > 0) {
-        this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
-          + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
-      }
-      this.notifyWaiters();
-    } finally {
-      window.remove();
+    this.sendStatus();
+    this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());
+    if (files.length > 0) {
+      this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
+        + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
     }
+    this.notifyWaiters();
   }
 
   /**
@@ -870,8 +830,7 @@ class Capture {
     const worker = await connectSource({ url: this.options.source, applicationName: 'lakehouse-reload' });
     try {
       await worker.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      this.lastFileMs = Math.max(Date.now(), this.lastFileMs + 1);
-      const fileTime = new Date(this.lastFileMs);
+      const fileTime = this.pipeline!.nextFileTime();
       const result = await fullLoadTable({
         client: worker,
         table: table.meta,
@@ -925,24 +884,16 @@ class Capture {
 
   private tick(resolve: () => void): void {
     if (this.failure !== undefined) throw this.failure;
-    this.maybeCloseWindow();
+    this.pipeline!.maybeClose(this.stopping);
     if (Date.now() - this.lastStatusMs > STATUS_INTERVAL_MS) this.sendStatus();
-    const window = this.window;
-    const idle = !this.flushing && !this.holding && (!window || (!window.inTransaction && window.transactions.length === 0));
+    const idle = this.pipeline!.idle && !this.holding;
     if (idle) this.confirmIdle();
     const caughtUp = this.options.untilCaughtUp && idle && this.confirmed >= this.targetLsn;
-    if ((this.stopping && idle && !window?.inTransaction) || caughtUp) {
+    if ((this.stopping && idle) || caughtUp) {
       this.finished = true;
       resolve();
-    } else if (this.stopping && !this.flushing && !this.holding && window) {
-      window.rollback();
-      if (window.transactions.length > 0) {
-        this.closeWindow(window);
-      } else {
-        window.close();
-        window.remove();
-        this.window = undefined;
-      }
+    } else if (this.stopping && !this.holding) {
+      this.pipeline!.closeForStop();
     }
   }
 
@@ -988,7 +939,7 @@ class Capture {
   private async cleanup(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.finished = true;
-    if (this.flushing) await this.flushing.catch(() => undefined);
+    await this.pipeline?.settle();
     if (this.stream) {
       this.sendStatus();
       await this.stream.close();

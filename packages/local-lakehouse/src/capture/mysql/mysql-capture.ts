@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { rawTableDirectory } from '@cdc-lakehouse/curation';
 import type { AnyBinlogEvent } from '@vlasky/zongji';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import { eventEnd, eventStart, refreshMysqlTable, rowChanges, rowDrift, stageRowChanges } from './binlog-changes';
+import { refreshMysqlTable } from './binlog-changes';
 import { BinlogPosition, compareBinlogPositions, formatBinlogPosition, parseBinlogPosition } from './binlog-position';
 import { BinlogReader, replicaServerId } from './binlog-reader';
-import { checkMysqlSource } from './mysql-checks';
+import { BinlogTransactions } from './binlog-transactions';
+import { checkBinlogKept, checkMysqlSource, readServerIdentity, rowMetadataWarning } from './mysql-checks';
 import { fullLoadMysqlTable, openConsistentSnapshot, showBinlogStatus } from './mysql-full-load';
 import { SILENT_PROGRESS, ProgressReporter, formatCount, formatDuration, formatRate } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
@@ -19,7 +20,6 @@ import type { CaptureHandle, CaptureOptions, CaptureStats } from '../capture';
 import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
 import { CapturedTable, CdcWindow } from '../cdc-window';
 import { WrittenCdcFile } from '../cdc-writer';
-import { ChangeSequencer } from '../change-sequence';
 import { loadProgressText } from '../load-progress';
 import { ParquetEncoder } from '../parquet-encoder';
 import { checkEmptyRawDir } from '../raw-directory';
@@ -62,17 +62,11 @@ class MysqlCapture {
   private database = '';
   private target: BinlogPosition = { file: '', position: 0 };
   private scratchDir = '';
-  private sequencer = new ChangeSequencer();
   private pipeline: WindowPipeline | undefined;
-  /** Position (and GTID) after the last commit of each open or flushing window. */
-  private readonly windowEnds = new Map<number, { position: BinlogPosition; gtid: string | null }>();
+  /** Transactions assembled from the binlog, and where the log stands. */
+  private log: BinlogTransactions | undefined;
   private confirmed: BinlogPosition = { file: '', position: 0 };
-  /** The end of the last event outside any transaction (nothing of ours before it is unwritten once the window is empty). */
-  private seen: BinlogPosition | undefined;
-  private file = '';
-  private gtid: string | null = null;
   private lastStateWriteMs = 0;
-  private streamingStartedMs: number | undefined;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly queue: AnyBinlogEvent[] = [];
@@ -130,7 +124,7 @@ class MysqlCapture {
       await checkMysqlSource(this.db, target.masked, this.options.tables ?? []);
       const [info] = await this.db.query<RowDataPacket[]>('SELECT VERSION() AS version, @@hostname AS host, @@port AS port, @@server_id AS id');
       this.mariadb = /mariadb/i.test(String(info[0].version));
-      this.serverIdentity = await this.readServerIdentity(info[0]);
+      this.serverIdentity = await readServerIdentity(this.db, this.mariadb, info[0]);
       this.database = target.database ?? '';
       const state = fs.existsSync(this.rawDir) ? readCaptureState(this.rawDir) : undefined;
       if (state && state.engine !== 'mysql') {
@@ -153,8 +147,9 @@ class MysqlCapture {
             + 'use the same tables, or another --raw directory');
         }
       }
-      if (state?.phase === 'streaming') await this.checkBinlogKept(parseBinlogPosition(state.confirmedLsn ?? state.consistentPoint ?? ''));
-      await this.warnRowMetadata();
+      if (state?.phase === 'streaming') await checkBinlogKept(this.db, parseBinlogPosition(state.confirmedLsn ?? state.consistentPoint ?? ''));
+      const warning = await rowMetadataWarning(this.db);
+      if (warning) this.progress.line(warning);
       this.target = await showBinlogStatus(this.db);
       fs.mkdirSync(this.rawDir, { recursive: true });
       this.unlock = lockRawDirectory(this.rawDir);
@@ -184,38 +179,6 @@ class MysqlCapture {
       throw err;
     }
     this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
-  }
-
-  /**
-   * Without binlog_row_metadata = FULL a row image names no columns: the decoder takes them from information_schema when it first
-   * meets a table, which is right while the capture keeps up, but misreads rows written before an ALTER TABLE that it reads after.
-   */
-  private async warnRowMetadata(): Promise<void> {
-    const [rows] = await this.db!.query<RowDataPacket[]>("SHOW GLOBAL VARIABLES LIKE 'binlog_row_metadata'");
-    const value = rows.length > 0 ? String(rows[0].Value).toUpperCase() : undefined;
-    if (value === undefined || value === 'FULL') return;
-    this.progress.line(`capture: warning: binlog_row_metadata = ${value}: the binlog does not name the columns of a row, so a capture that `
-      + 'reads rows written before an ALTER TABLE of their table (stopped or behind at the time) decodes them with the new columns; '
-      + "SET GLOBAL binlog_row_metadata = 'FULL' (and binlog_row_metadata = FULL under [mysqld] in my.cnf)");
-  }
-
-  /** MySQL's server_uuid; MariaDB has none: host, port and server_id. */
-  private async readServerIdentity(info: RowDataPacket): Promise<string> {
-    if (!this.mariadb) {
-      const [uuid] = await this.db!.query<RowDataPacket[]>('SELECT @@server_uuid AS uuid');
-      return `mysql:${String(uuid[0].uuid)}`;
-    }
-    return `mariadb:${String(info.host)}:${String(info.port)}:server_id=${String(info.id)}`;
-  }
-
-  /** A restart needs the binlog file it stopped in: a purged one means lost changes. */
-  private async checkBinlogKept(from: BinlogPosition): Promise<void> {
-    const [logs] = await this.db!.query<RowDataPacket[]>('SHOW BINARY LOGS');
-    const names = logs.map((l) => String(l.Log_name));
-    if (!names.includes(from.file)) {
-      throw new LakehouseError(`the server no longer has binlog ${from.file} (it has ${names[0] ?? 'none'} to ${names[names.length - 1] ?? 'none'}), `
-        + `so the changes after ${formatBinlogPosition(from)} are lost; raise the binlog retention and start over with an empty --raw directory (and lake)`);
-    }
   }
 
   private readMetadataFiles(state: CaptureState): MysqlTableMetadata[] {
@@ -335,10 +298,21 @@ class MysqlCapture {
     this.stats.phase = 'streaming';
     const state = this.state!;
     this.confirmed = parseBinlogPosition(state.confirmedLsn ?? state.consistentPoint ?? '');
-    this.file = this.confirmed.file;
-    this.gtid = state.gtidPosition ?? null;
+    const pipeline = this.pipeline!;
+    this.log = new BinlogTransactions({
+      pipeline,
+      refused: this.refused,
+      table: (schema, table) => this.tablesByKey.get(CapturedTable.keyOf(schema, table)),
+      refreshTable: async (table, drift, names, file) => this.refreshTable(table, drift, names, file),
+      committed: () => {
+        this.stats.transactions++;
+      },
+      stopping: () => this.stopping,
+      backpressured: () => {
+        if (this.backpressured) this.reader?.pause();
+      },
+    }, this.confirmed, state.gtidPosition ?? null, state.lastSequenceMicros);
     this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
-    this.sequencer = new ChangeSequencer(state.lastSequenceMicros);
     for (const table of this.tables) removeTemporaryFiles(table.dir);
     this.pipeline!.continueAfterFilesIn(this.tables.map((t) => t.dir));
     if (this.options.untilCaughtUp && compareBinlogPositions(this.confirmed, this.target) >= 0) return;
@@ -380,7 +354,7 @@ class MysqlCapture {
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && !this.stopping && this.failure === undefined) {
       const event = this.queue.shift()!;
-      await this.handleEvent(event);
+      await this.log!.handle(event);
       if (this.queue.length < MAX_QUEUED_EVENTS / 2 && !this.backpressured) this.reader?.resume();
     }
   }
@@ -390,89 +364,11 @@ class MysqlCapture {
     return this.pipeline!.flushing !== undefined && this.pipeline!.stagedBytes > 2 * this.maxFileBytes;
   }
 
-  private async handleEvent(event: AnyBinlogEvent): Promise<void> {
-    const name = event.getEventName();
-    const inTransaction = this.pipeline!.window?.inTransaction ?? false;
-    switch (name) {
-      case 'rotate': {
-        const rotate = event as unknown as { binlogName: string; position: number };
-        this.file = rotate.binlogName;
-        if (!inTransaction) this.seen = { file: rotate.binlogName, position: rotate.position };
-        return;
-      }
-      case 'mariadbgtid': {
-        const gtid = event as unknown as { standalone: boolean; gtid: string };
-        this.gtid = gtid.gtid;
-        if (!gtid.standalone) this.begin();
-        return;
-      }
-      case 'gtid':
-        this.gtid = (event as unknown as { gtid: string }).gtid;
-        return;
-      case 'query': {
-        const text = (event as unknown as { query: string }).query.trim().toUpperCase();
-        if (text === 'BEGIN' || text.startsWith('XA START')) this.begin();
-        else if (text === 'COMMIT') this.commit(event);
-        else if (!inTransaction) this.markSeen(event);
-        return;
-      }
-      case 'xid':
-        this.commit(event);
-        return;
-      case 'writerows':
-      case 'updaterows':
-      case 'deleterows':
-        await this.stageRows(event);
-        return;
-      default:
-        if (!inTransaction) this.markSeen(event);
-    }
-  }
-
-  private markSeen(event: AnyBinlogEvent): void {
-    const end = eventEnd(event, this.file);
-    if (end) this.seen = end;
-  }
-
-  private begin(): void {
-    this.streamingStartedMs ??= Date.now();
-    const window = this.pipeline!.current();
-    if (!window.inTransaction) window.begin(Date.now());
-  }
-
-  private commit(event: AnyBinlogEvent): void {
-    const window = this.pipeline!.window;
-    if (!window?.inTransaction) {
-      this.markSeen(event);
-      return;
-    }
-    const micros = event.timestamp * 1000;
-    const prefix = this.sequencer.nextTransaction(micros);
-    const end = eventEnd(event, this.file) ?? this.confirmed;
-    // (the window keeps its LSN-typed field; the binlog position of its last commit is kept beside it)
-    window.commit(formatDmsTimestamp(micros), prefix, BigInt(end.position), this.sequencer.last);
-    this.windowEnds.set(window.id, { position: end, gtid: this.gtid });
-    this.seen = end;
-    this.stats.transactions++;
-    this.pipeline!.maybeClose(this.stopping);
-  }
-
-  private async stageRows(event: AnyBinlogEvent): Promise<void> {
-    const decoded = rowChanges(event);
-    if (!decoded) return;
-    let table = this.tablesByKey.get(CapturedTable.keyOf(decoded.schema, decoded.table));
-    if (!table) return;
-    if (!this.pipeline!.window?.inTransaction) this.begin();
-    const drift = rowDrift(table, decoded.changes);
-    if (drift) table = await this.refreshTable(table, drift, Object.keys(decoded.changes[0].row));
-    const staged = stageRowChanges(this.pipeline!.window!, table, decoded.changes, this.file, eventStart(event),
-      (t, column, reason, value) => this.refused.report(t.meta.source, column, reason, `${JSON.stringify(value)} at binlog ${this.file}:${eventStart(event)}`));
-    if (staged > 0 && this.backpressured) this.reader?.pause();
-  }
-
   /** A row image's columns differ from the metadata (ADD/DROP COLUMN): the table is read again and staged apart from here on. */
-  private async refreshTable(table: CapturedTable, drift: { added: string[]; missing: string[] }, names: readonly string[]): Promise<CapturedTable> {
-    const next = await refreshMysqlTable(this.db!, table, drift, names, this.file, this.progress);
+  private async refreshTable(
+    table: CapturedTable, drift: { added: string[]; missing: string[] }, names: readonly string[], file: string,
+  ): Promise<CapturedTable> {
+    const next = await refreshMysqlTable(this.db!, table, drift, names, file, this.progress);
     this.tables = this.tables.map((t) => (t === table ? next : t));
     this.tablesByKey.set(next.key, next);
     return next;
@@ -485,8 +381,7 @@ class MysqlCapture {
   /** The window's CDC files are durable: the state's position moves past its last commit. */
   private async windowWritten(window: CdcWindow, files: readonly WrittenCdcFile[]): Promise<void> {
     const rows = files.reduce((n, f) => n + f.rows, 0);
-    const end = this.windowEnds.get(window.id);
-    this.windowEnds.delete(window.id);
+    const end = this.log!.takeWindowEnd(window.id);
     if (end && compareBinlogPositions(end.position, this.confirmed) > 0) this.confirmed = end.position;
     this.stats.cdcRows += rows;
     this.stats.cdcFiles += files.length;
@@ -501,7 +396,7 @@ class MysqlCapture {
       cdcRowsByTable: rowsByTableAfter(this.state!, files),
       lastCommitTimestamp: newest ?? this.state!.lastCommitTimestamp ?? null,
     });
-    this.stats.streamingMs = Date.now() - (this.streamingStartedMs ?? Date.now());
+    this.stats.streamingMs = Date.now() - (this.log!.firstTransactionMs ?? Date.now());
     if (files.length > 0) {
       this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
         + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
@@ -516,12 +411,13 @@ class MysqlCapture {
     if (this.failure !== undefined) throw this.failure;
     this.pipeline!.maybeClose(this.stopping);
     const idle = this.idle;
-    if (idle && this.seen && compareBinlogPositions(this.seen, this.confirmed) > 0) {
+    const seen = this.log?.seen;
+    if (idle && seen && compareBinlogPositions(seen, this.confirmed) > 0) {
       // nothing staged or open: everything up to the last event read is done
-      this.confirmed = this.seen;
+      this.confirmed = seen;
       this.stats.confirmedLsn = formatBinlogPosition(this.confirmed);
       if (this.options.untilCaughtUp || this.stopping || Date.now() - this.lastStateWriteMs > 5000) {
-        this.persist({ confirmedLsn: this.stats.confirmedLsn, gtidPosition: this.gtid });
+        this.persist({ confirmedLsn: this.stats.confirmedLsn, gtidPosition: this.log!.gtid });
       }
     }
     const caughtUp = this.options.untilCaughtUp && idle && compareBinlogPositions(this.confirmed, this.target) >= 0;
