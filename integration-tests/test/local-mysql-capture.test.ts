@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Connection, RowDataPacket, createConnection } from 'mysql2/promise';
 import { LOCAL_LAKEHOUSE_BIN, runLocalLakehouse } from '../src/local-lakehouse-bin';
 import { MysqlFixture } from '../src/mysql-fixture';
-import { mysqlAndLakeRows } from '../src/mysql-lake-compare';
+import { verifyOneTable } from '../src/verify-one-table';
 
 const ZOO = `
 CREATE TABLE zoo.types (
@@ -74,9 +74,12 @@ describe('lakehouse local capture --source mariadb:// → curate (DuckDB): a typ
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
+  /** verify: the lake table equals the source table under the capture's type mapping. */
   async function expectLakeEqualsSource(lake: string, table: string): Promise<void> {
-    const { source: sourceRows, lake: lakeRows } = await mysqlAndLakeRows(db, lake, 'zoo', table, 'id');
-    expect(lakeRows).toEqual(sourceRows);
+    const verified = await verifyOneTable(source, lake, `zoo.${table}`);
+    expect(verified.tables).toEqual([expect.objectContaining({ table: `zoo.${table}`, status: 'match', differingColumns: [] })]);
+    expect(verified.tables[0].lakeRows).toBe(verified.tables[0].sourceRows);
+    expect(verified.code).toBe(0);
   }
 
   test('full load, then inserts, updates (one of the key) and deletes from the binlog: the lake equals the source', async () => {
@@ -175,10 +178,12 @@ describe('lakehouse local capture --source mysql:// follows DDL, stops cleanly, 
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
+  /** verify: the lake table equals the source table under the capture's type mapping. */
   async function expectLakeEqualsSource(lake: string, table: string): Promise<void> {
-    const { source: sourceRows, lake: lakeRows } = await mysqlAndLakeRows(db, lake, 'shop', table, 'id');
-    expect(lakeRows.length).toBe(sourceRows.length);
-    expect(lakeRows).toEqual(sourceRows);
+    const verified = await verifyOneTable(source, lake, `shop.${table}`);
+    expect(verified.tables).toEqual([expect.objectContaining({ table: `shop.${table}`, status: 'match', differingColumns: [] })]);
+    expect(verified.tables[0].lakeRows).toBe(verified.tables[0].sourceRows);
+    expect(verified.code).toBe(0);
   }
 
   /** Waits until the capture's state says everything up to the server's current binlog position is written. */

@@ -44,8 +44,14 @@ INSERT INTO vz.types VALUES
 
 interface VerifyJson {
   readonly tables: {
-    readonly table: string; readonly status: string; readonly sourceRows: number | null; readonly lakeRows: number | null;
-    readonly differingColumns: string[]; readonly differingKeys: string[]; readonly rowsOnlyInSource: number; readonly changedRows: number;
+    readonly table: string;
+    readonly status: string;
+    readonly sourceRows: number | null;
+    readonly lakeRows: number | null;
+    readonly differingColumns: string[];
+    readonly differingKeys: string[];
+    readonly rowsOnlyInSource: number;
+    readonly changedRows: number;
   }[];
 }
 
@@ -117,10 +123,18 @@ describe('lakehouse local verify --source mariadb://: values compared under the 
   });
 
   interface StatusJson {
-    readonly engine: string; readonly slot: string; readonly confirmedLsn: string; readonly gtidPosition: string | null;
-    readonly currentLsn: string; readonly lagBytes: number | null; readonly lagSeconds: number | null; readonly phase: string;
+    readonly engine: string;
+    readonly slot: string;
+    readonly confirmedLsn: string;
+    readonly gtidPosition: string | null;
+    readonly currentLsn: string;
+    readonly lagBytes: number | null;
+    readonly lagSeconds: number | null;
+    readonly phase: string;
     readonly serverBinlog: { readonly kept: boolean; readonly first: string; readonly last: string; readonly retentionSeconds: number | null };
-    readonly tables: { readonly table: string; readonly loadFiles: number; readonly loadRows: number; readonly cdcFiles: number; readonly cdcRows: number }[];
+    readonly tables: {
+      readonly table: string; readonly loadFiles: number; readonly loadRows: number; readonly cdcFiles: number; readonly cdcRows: number;
+    }[];
   }
 
   async function status(): Promise<StatusJson> {

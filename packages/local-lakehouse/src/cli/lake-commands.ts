@@ -14,8 +14,8 @@ import {
   TableVerification, formatVerification, parseVerifySelectors, selectCuratedTables, verificationExitCode, verificationFailure, verificationReport,
   verifyCuratedTables,
 } from '../lake/verify';
-import { parseExcludeList } from '../source/table-exclusion';
 import { isMysqlUrl, parseMysqlUrl } from '../source/mysql/mysql-connection';
+import { parseExcludeList } from '../source/table-exclusion';
 
 /** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
 export async function curateCommand(argv: readonly string[], io: CommandIo): Promise<number> {

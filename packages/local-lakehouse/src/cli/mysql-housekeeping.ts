@@ -37,7 +37,7 @@ export async function mysqlSlotsCommand(source: string, values: Record<string, u
       : server.retentionSeconds === 0 ? 'kept until purged by hand (binlog_expire_logs_seconds = 0)'
         : `purged after ${formatCount(server.retentionSeconds)} s (binlog_expire_logs_seconds)`;
     io.stdout.write([
-      `no replication slots: a MySQL/MariaDB capture keeps its binlog position in its raw directory, and nothing on the server holds `
+      'no replication slots: a MySQL/MariaDB capture keeps its binlog position in its raw directory, and nothing on the server holds '
       + 'binlogs back for a stopped capture',
       `the server has ${range}, ${retention}; it writes at ${server.current.file}:${server.current.position}`,
       `whether a raw directory's position is still there: lakehouse local status --raw DIR --source ${maskedMysqlUrl(source)}`,

@@ -6,8 +6,8 @@ import {
   COLUMN_SEPARATOR, RowTally, describeKey, differingColumnsByKey, differingColumnsOfRows,
 } from './verify-diff';
 import { TableVerification, VerifyStatus, droppedColumnsSentence } from './verify-report';
-import { selectCuratedTables } from './verify-selection';
 import { wideRowText } from './verify-row-text';
+import { selectCuratedTables } from './verify-selection';
 import { openVerifySource } from './verify-source/open-verify-source';
 import { VerifySource } from './verify-source/verify-source';
 import { duckIdent } from '../capture/parquet-encoder';
@@ -131,7 +131,9 @@ export async function verifyCuratedTables(
 }
 
 /** Selectors that match no curated table: source tables they match are `differs` (not in the lake); matching nothing at all cannot run. */
-async function notCurated(source: VerifySource, patterns: readonly TablePattern[], curated: readonly RegisteredTable[]): Promise<TableVerification[]> {
+async function notCurated(
+  source: VerifySource, patterns: readonly TablePattern[], curated: readonly RegisteredTable[],
+): Promise<TableVerification[]> {
   const inSource = await source.listTables();
   const selection = selectTables(patterns, inSource);
   if (selection.unmatched.length > 0) {

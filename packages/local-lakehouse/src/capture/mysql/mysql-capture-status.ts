@@ -2,8 +2,8 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { BinlogPosition, formatBinlogPosition, parseBinlogPosition } from './binlog-position';
 import { showBinlogStatus } from './mysql-full-load';
 import { LakehouseError } from '../../errors';
-import { CaptureStatus, dmsTimestampMs } from '../capture-status';
 import { readCaptureState } from '../capture-state';
+import { CaptureStatus, dmsTimestampMs } from '../capture-status';
 
 /*
  * What `lakehouse local status` and `slots` learn from a MySQL/MariaDB server: its binary logs, how long it keeps them, and

@@ -48,7 +48,7 @@ export class MysqlVerifySource implements VerifySource {
   public async lookUp(table: RegisteredTable): Promise<SourceTableLookup> {
     const name = `${table.sourceSchema}.${table.sourceTable}`;
     const [rows] = await this.db.query<RowDataPacket[]>(
-      `SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = 'BASE TABLE'`,
+      'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND TABLE_TYPE = \'BASE TABLE\'',
       [table.sourceSchema, table.sourceTable]);
     if (Number(rows[0].n) === 0) {
       return { status: 'differs', problem: `the source has no table ${name} (dropped or renamed since it was captured, or the user in --source cannot see it?)` };

@@ -9,13 +9,13 @@ import { KeyedColumnHashes, KeyedHash, SourceTableLookup, VerifySource } from '.
 
 /** Verify's PostgreSQL side: one REPEATABLE READ READ ONLY transaction, a savepoint per table. */
 export class PostgresVerifySource implements VerifySource {
-  public readonly defaultSchema = 'public';
-  private readonly specials: SpecialValues;
-
   /** Connects to `url`; `lake` renders NaN and ±infinity as capture stores them. */
   public static async connect(url: string, lake: DuckDBConnection): Promise<PostgresVerifySource> {
     return new PostgresVerifySource(await connectSource({ url, applicationName: 'lakehouse-verify' }), lake);
   }
+
+  public readonly defaultSchema = 'public';
+  private readonly specials: SpecialValues;
 
   private constructor(private readonly client: Client, lake: DuckDBConnection) {
     this.specials = new SpecialValues(lake);

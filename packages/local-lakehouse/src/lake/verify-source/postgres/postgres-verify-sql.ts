@@ -1,8 +1,8 @@
 import { DuckDBConnection } from '@duckdb/node-api';
-import { lakeRows } from '../../lake-database';
 import { duckString } from '../../../capture/parquet-encoder';
 import { ColumnMetadata, quoteIdent } from '../../../source/catalog';
 import { ValueKind, duckDbConversion, lakeChecksumText, sourceChecksumText } from '../../../source/type-mapping';
+import { lakeRows } from '../../lake-database';
 
 /*
  * The SQL text verify builds for a PostgreSQL source: MD5 over UTF-8, and the values that are not numbers or dates rendered as
