@@ -74,8 +74,9 @@ const COLUMN_SAMPLE_KEYS = 10_000;
  * Compares every table the lake holds with the source: row count and an order-independent
  * checksum over all columns, each value rendered the same way on both sides under the DMS type
  * mapping (decimals at their scale, timestamps in UTC to the microsecond, bytea as hex, json as
- * PostgreSQL prints it, booleans as true/false, ±infinity and NaN as capture converts them). The
- * source is read in one REPEATABLE READ transaction. For a table that differs, the differing columns,
+ * PostgreSQL prints it, booleans as true/false, ±infinity and NaN as capture converts them; for a MySQL/MariaDB source
+ * under the MySQL capture's mapping). The source is read in one snapshot (PostgreSQL: REPEATABLE READ; MySQL: START
+ * TRANSACTION WITH CONSISTENT SNAPSHOT), by the engine's VerifySource. For a table that differs, the differing columns,
  * the rows on one side only, the duplicated rows and the first differing keys are named.
  */
 export async function verifyLake(options: VerifyOptions): Promise<TableVerification[]> {
