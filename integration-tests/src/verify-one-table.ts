@@ -8,6 +8,9 @@ export interface VerifiedTable {
   readonly lakeRows: number | null;
   readonly differingColumns: readonly string[];
   readonly differingKeys: readonly string[];
+  readonly sourceChecksum: string | null;
+  readonly lakeChecksum: string | null;
+  readonly lakeOnlyColumns: readonly string[];
 }
 
 /**
