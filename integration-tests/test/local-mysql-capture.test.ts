@@ -251,6 +251,32 @@ describe('lakehouse local capture --source mysql:// follows DDL, stops cleanly, 
     await expectLakeEqualsSource(lake, 'events', ['message']);
   });
 
+  test('TRUNCATE while capturing: the table is loaded again and the lake equals the source', async () => {
+    const raw = path.join(work, 'raw-truncate');
+    const lake = path.join(work, 'lake-truncate.duckdb');
+    await db.query('CREATE TABLE shop.logs (id int PRIMARY KEY, message varchar(50))');
+    await db.query("INSERT INTO shop.logs SELECT seq, CONCAT('seed ', seq) FROM seq_1_to_100");
+    const capture = spawnLakehouse(['local', 'capture', '--source', source, '--raw', raw, '--tables', 'shop.logs', '--interval', '200ms']);
+    children.add(capture);
+    let stderr = '';
+    capture.stderr?.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const deadline = Date.now() + 60_000;
+    while (!/streaming changes from binlog/.test(stderr) && Date.now() < deadline && capture.exitCode === null) await sleep(50);
+    await db.query("UPDATE shop.logs SET message = 'before' WHERE id <= 10");
+    await db.query('TRUNCATE TABLE shop.logs');
+    await db.query("INSERT INTO shop.logs VALUES (1, 'after'), (2, 'after'), (500, 'after')");
+    await db.query('DELETE FROM shop.logs WHERE id = 2');
+    await waitForCapture(raw);
+    capture.kill('SIGINT');
+    expect(await ended(capture)).toBe(0);
+    expect(stderr).toMatch(/capture: TRUNCATE of shop\.logs: loaded again, \d+ rows/);
+    const curate = await runLocalLakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
+    expect(curate.code).toBe(0);
+    await expectLakeEqualsSource(lake, 'logs');
+  });
+
   test('capture killed (-9) during the full load and while streaming, then restarted, loses nothing and doubles nothing', async () => {
     const raw = path.join(work, 'raw-crash');
     const lake = path.join(work, 'lake-crash.duckdb');

@@ -1,5 +1,6 @@
 import { CHANGE_SEQUENCE_RECORD_DIGITS } from '../src/capture/change-sequence';
 import { binlogRecordId, compareBinlogPositions, formatBinlogPosition, parseBinlogPosition } from '../src/capture/mysql/binlog-position';
+import { truncatedTable } from '../src/capture/mysql/binlog-transactions';
 import { fixedScale, mysqlTypeMapping, renderMysqlValue } from '../src/source/mysql/mysql-type-mapping';
 
 const column = (dataType: string, columnType = dataType, precision: number | null = null, scale: number | null = null) =>
@@ -66,5 +67,14 @@ describe('binlog positions and record ids', () => {
       binlogRecordId('binlog.000002', 4, 0), binlogRecordId('binlog.999999', 1_073_741_824, 9999)];
     expect([...ids].sort((x, y) => (x < y ? -1 : 1))).toEqual(ids);
     for (const id of ids) expect(String(id).length).toBeLessThanOrEqual(CHANGE_SEQUENCE_RECORD_DIGITS);
+  });
+});
+
+describe('TRUNCATE statements in the binlog', () => {
+  test('name the table they empty, in the session database unless qualified', () => {
+    expect(truncatedTable('TRUNCATE TABLE shop.logs', 'x')).toEqual({ schema: 'shop', table: 'logs' });
+    expect(truncatedTable('truncate `my``db`.`t 1`;', 'x')).toEqual({ schema: 'my`db', table: 't 1' });
+    expect(truncatedTable('TRUNCATE logs', 'shop')).toEqual({ schema: 'shop', table: 'logs' });
+    expect(truncatedTable('ALTER TABLE logs ADD COLUMN x int', 'shop')).toBeUndefined();
   });
 });

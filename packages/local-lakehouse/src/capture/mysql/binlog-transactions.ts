@@ -76,7 +76,7 @@ export class BinlogTransactions {
         const text = (event as unknown as { query: string }).query.trim().toUpperCase();
         if (text === 'BEGIN') this.begin();
         else if (text === 'COMMIT') this.commit(event);
-        else if (!inTransaction) this.markSeen(event);
+        else if (!inTransaction) this.statement(event);
         return;
       }
       case 'xid':
@@ -90,6 +90,24 @@ export class BinlogTransactions {
       default:
         if (!inTransaction) this.markSeen(event);
     }
+  }
+
+  /**
+   * A statement outside a transaction (DDL). A TRUNCATE of a captured table (DMS does not capture it: the binlog has no rows
+   * for it) becomes a transaction of its own that marks the table: once the window holding it is written, the capture loads
+   * the table again.
+   */
+  private statement(event: AnyBinlogEvent): void {
+    const { query, schema } = event as unknown as { query: string; schema: string };
+    const truncated = truncatedTable(query, schema);
+    const table = truncated && this.host.table(truncated.schema, truncated.table);
+    if (!table) {
+      this.markSeen(event);
+      return;
+    }
+    this.begin();
+    this.host.pipeline.window!.truncate(table);
+    this.commit(event);
   }
 
   private markSeen(event: AnyBinlogEvent): void {
@@ -133,4 +151,16 @@ export class BinlogTransactions {
       (t, column, reason, value) => this.host.refused.report(t.meta.source, column, reason, `${JSON.stringify(value)} at binlog ${this.file}:${start}`));
     if (staged > 0) this.host.backpressured();
   }
+}
+
+const IDENT = '(?:`((?:[^`]|``)+)`|([A-Za-z0-9_$]+))';
+const TRUNCATE = new RegExp(`^\\s*TRUNCATE\\s+(?:TABLE\\s+)?${IDENT}(?:\\s*\\.\\s*${IDENT})?\\s*;?\\s*$`, 'i');
+
+/** The table a `TRUNCATE [TABLE] [db.]t` statement empties (`schema`: the session's database), else undefined. */
+export function truncatedTable(query: string, schema: string): { schema: string; table: string } | undefined {
+  const m = TRUNCATE.exec(query);
+  if (!m) return undefined;
+  const first = (m[1] ?? m[2]).split('``').join('`');
+  const second = m[3] ?? m[4];
+  return second === undefined ? { schema, table: first } : { schema: first, table: second.split('``').join('`') };
 }

@@ -381,6 +381,8 @@ class MysqlCapture {
   /** The window's CDC files are durable: the state's position moves past its last commit. */
   private async windowWritten(window: CdcWindow, files: readonly WrittenCdcFile[]): Promise<void> {
     const rows = files.reduce((n, f) => n + f.rows, 0);
+    // a TRUNCATE: load the table again before the stored position moves past it (a crash before then reads it again)
+    for (const table of window.truncated.values()) await this.reloadTable(this.tablesByKey.get(table.key) ?? table);
     const end = this.log!.takeWindowEnd(window.id);
     if (end && compareBinlogPositions(end.position, this.confirmed) > 0) this.confirmed = end.position;
     this.stats.cdcRows += rows;
@@ -400,6 +402,38 @@ class MysqlCapture {
     if (files.length > 0) {
       this.progress.status(`cdc: ${formatCount(this.stats.cdcRows)} changes in ${formatCount(this.stats.cdcFiles)} files `
         + `(${formatRate(this.stats.cdcRows, this.stats.streamingMs)}), confirmed ${this.stats.confirmedLsn}`);
+    }
+  }
+
+  /**
+   * A new full load of one table (after a TRUNCATE) from a snapshot taken now: new LOAD files, last-modified after every CDC file
+   * written so far, replace the old ones, so curation rebuilds the table from them and skips the older CDC files. Changes
+   * committed between the TRUNCATE and the snapshot are in the load and in later CDC files; applied again in order, they leave
+   * each row as the snapshot has it.
+   */
+  private async reloadTable(table: CapturedTable): Promise<void> {
+    const started = Date.now();
+    const worker = await connectMysqlSource(this.options.source);
+    try {
+      await openConsistentSnapshot(worker, this.mariadb);
+      const result = await fullLoadMysqlTable({
+        db: worker,
+        table: table.meta as MysqlTableMetadata,
+        tableDir: table.dir,
+        encoder: this.encoder!,
+        taskStartTime: formatDmsTimestamp(started * 1000),
+        chunkRows: this.options.fullLoadChunkRows ?? 250_000,
+        compression: this.options.compression ?? 'none',
+        scratchDir: this.scratchDir,
+        writeEmptyLoad: true,
+        fileTime: this.pipeline!.nextFileTime(),
+        onRefused: (column, reason, value) => this.refused.report(table.meta.source, column, reason, `${JSON.stringify(value)} in the reload`),
+      });
+      await worker.query('COMMIT');
+      this.progress.line(`capture: TRUNCATE of ${displayName(table.meta.source)}: loaded again, ${formatCount(result.rows)} rows in `
+        + `${formatDuration(Date.now() - started)}; curate rebuilds the table from the new LOAD files`);
+    } finally {
+      await endMysqlQuietly(worker);
     }
   }
 

@@ -82,6 +82,13 @@ export interface MysqlFullLoadProps {
   readonly stopRequested?: () => boolean;
   /** Told about each value written as NULL because its Parquet type cannot hold it. */
   readonly onRefused?: (column: string, reason: string, value: string) => void;
+  /**
+   * Write a LOAD file even when the table is empty (a reload after a TRUNCATE: the new, empty load must replace the old one).
+   * @default false (an empty table gets no file, as with DMS)
+   */
+  readonly writeEmptyLoad?: boolean;
+  /** Last-modified time of the LOAD files (a reload's must sort after every CDC file written before it). @default when written */
+  readonly fileTime?: Date;
 }
 
 /** CSV field of a rendered value: empty for NULL, digits unquoted for typed integer columns, else quoted. */
@@ -153,6 +160,10 @@ export async function fullLoadMysqlTable(props: MysqlFullLoadProps): Promise<{ r
         await encodeChunk();
       }
     }
+    if (!chunk && rows === 0 && props.writeEmptyLoad) {
+      const csv = path.join(props.scratchDir, `${safeName}.empty.csv`);
+      chunk = { csv, fd: fs.openSync(csv, 'w'), rows: 0 };
+    }
     if (chunk) {
       fs.writeSync(chunk.fd, buffer);
       await encodeChunk();
@@ -163,6 +174,7 @@ export async function fullLoadMysqlTable(props: MysqlFullLoadProps): Promise<{ r
     }
     const files = temps.map((temp, i) => {
       const target = path.join(tableDir, loadFileName(i + 1));
+      if (props.fileTime) fs.utimesSync(temp, props.fileTime, props.fileTime);
       publishFile(temp, target);
       return target;
     });
