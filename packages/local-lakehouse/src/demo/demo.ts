@@ -1,15 +1,16 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
-import { SAMPLE_ANALYST_QUERY, SAMPLE_SCHEMA_SQL, loadSampleData, runSampleWorkload } from './sample-schema';
-import { startCapture, CaptureHandle } from '../capture/capture';
+import { CROSS_SOURCE_ANALYST_QUERY } from './billing-schema';
+import { DemoSource, startMariadbSource, startPostgresSource } from './demo-sources';
+import { SAMPLE_ANALYST_QUERY } from './sample-schema';
+import { startSourceCapture } from '../capture/start-capture';
 import { createProgress, formatCount, formatDuration } from '../cli/progress';
-import { LOGICAL_REPLICATION_SETTINGS, LocalPostgresServer } from '../embedded-postgres';
+import { findMariadbPrograms } from '../embedded-mariadb';
 import { LakehouseError, errorMessage } from '../errors';
 import { curateOnce } from '../lake/curate';
 import { renderToString, streamLake } from '../lake/query';
-import { formatVerification, verificationFailure, verifyLake } from '../lake/verify';
+import { TableVerification, formatVerification, verificationFailure, verifyLake } from '../lake/verify';
 import type { CommandIo } from '../main';
 
 /** Options of {@link runDemo}. */
@@ -29,8 +30,10 @@ export interface DemoOptions {
 }
 
 /**
- * The main job on one machine: an embedded PostgreSQL with a sample schema, capture (full load and
- * change stream) while a workload runs, curation, verification of every table, an analyst query.
+ * The main job on one machine, from two sources into one lake: an embedded PostgreSQL (sample schema `shop`) and an
+ * embedded MariaDB (`billing`, whose invoices refer to shop's orders), both captured into one raw zone root (`raw/postgres`,
+ * `raw/mariadb`) while a workload runs on each, curated into one DuckDB lake, each verified against its own source, then an
+ * analyst query that joins across them. Without MariaDB binaries it says so in one line and runs the PostgreSQL half.
  * Everything it starts is stopped at the end, on failure and on SIGINT/SIGTERM.
  * @returns 0 when every table verified, 1 otherwise
  */
@@ -45,21 +48,27 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     fs.mkdirSync(workDir, { recursive: true });
     if (fs.readdirSync(workDir).length > 0) throw new LakehouseError(`--keep ${workDir} is not empty; give an empty or new directory`);
   }
-  const rawDir = path.join(workDir, 'raw');
+  const rawRoot = path.join(workDir, 'raw');
   const lakeFile = path.join(workDir, 'lake.duckdb');
-  let server: LocalPostgresServer | undefined;
-  let client: Client | undefined;
-  let capture: CaptureHandle | undefined;
+  const sources: DemoSource[] = [];
+  const timings: Array<[string, number]> = [];
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const stepStarted = Date.now();
+    const result = await work();
+    timings.push([name, Date.now() - stepStarted]);
+    return result;
+  };
   let interrupted = false;
   let failure: string | undefined;
   let verified = 0;
+  const stopAll = async (): Promise<void> => {
+    await Promise.all(sources.map(async (s) => s.stop()));
+  };
   const onSignal = (): void => {
     interrupted = true;
     out('demo: interrupted, stopping what it started…');
     void (async () => {
-      await capture?.stop().catch(() => undefined);
-      await client?.end().catch(() => undefined);
-      await server?.stop();
+      await stopAll();
       if (!options.keepDir) fs.rmSync(workDir, { recursive: true, force: true });
       process.exit(130);
     })();
@@ -67,45 +76,71 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    server = await LocalPostgresServer.start({
-      settings: { ...LOGICAL_REPLICATION_SETTINGS, fsync: 'off', full_page_writes: 'off', synchronous_commit: 'on' },
-      superuser: 'postgres',
-      startupTimeoutMs: 60_000,
-      tempDirPrefix: 'lakehouse-demo-pg-',
+    let withMariadb = true;
+    try {
+      findMariadbPrograms();
+    } catch (err) {
+      withMariadb = false;
+      out(`demo: ${errorMessage(err)}; running the PostgreSQL half only`);
+    }
+    await step('start servers', async () => {
+      const starting = [startPostgresSource(), ...(withMariadb ? [startMariadbSource()] : [])];
+      const settled = await Promise.allSettled(starting);
+      for (const s of settled) if (s.status === 'fulfilled') sources.push(s.value);
+      const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (rejected) throw rejected.reason;
     });
-    const url = `postgres://postgres@${server.host}:${server.port}/postgres`;
-    client = new Client({ connectionString: url });
-    client.on('error', () => undefined);
-    await client.connect();
-    const version = (await client.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0].v.split(' ')[0];
-    out(`demo: embedded PostgreSQL ${version} on ${server.host}:${server.port} (wal_level=logical), work dir ${workDir}`);
-    await client.query(SAMPLE_SCHEMA_SQL);
-    await loadSampleData(client, rows);
-    out(`demo: sample schema "shop": customers, products (TOASTed descriptions), orders, order_events (no primary key, REPLICA IDENTITY FULL); ${formatCount(rows)} orders`);
+    for (const source of sources) out(`demo: ${source.engine}: ${source.description}`);
+    out(`demo: work dir ${workDir}`);
+    const made = await step('seed', async () => Promise.all(sources.map(async (s) => s.seed(rows))));
+    sources.forEach((s, i) => out(`demo: ${s.engine} sample schema "${s.schema}": ${made[i]}`));
+    out(`demo: ${formatCount(rows)} orders${withMariadb ? `, ${formatCount(rows - Math.floor(rows / 10))} of them invoiced` : ''}`);
 
-    capture = await startCapture({
-      source: url, rawDir, batchIntervalMs: 1000, progress: createProgress(options.io.stdout, { mode: 'quiet' }),
+    await step('full load', async () => Promise.all(sources.map(async (s) => {
+      s.capture = await startSourceCapture({
+        source: s.url,
+        rawDir: path.join(rawRoot, s.engine.toLowerCase()),
+        batchIntervalMs: 1000,
+        progress: createProgress(options.io.stdout, { mode: 'quiet' }),
+      });
+      await s.capture.waitFor(await s.position());
+    })));
+    const workloads = await step('workload + CDC', async () => Promise.all(sources.map(async (s) => {
+      const summary = await s.workload(rows);
+      await s.capture!.waitFor(await s.position());
+      const stats = await s.capture!.stop();
+      s.capture = undefined;
+      return { summary, stats };
+    })));
+    sources.forEach((s, i) => {
+      const { summary, stats } = workloads[i];
+      out(`demo: ${s.engine}: workload of ${summary.transactions} transactions (${summary.statements} statements) while capturing; `
+        + `capture caught up: ${formatCount(stats.fullLoadRows)} rows loaded, ${formatCount(stats.cdcRows)} changes in ${stats.cdcFiles} CDC files`);
     });
-    await capture.waitFor(await currentLsn(client));
-    const workloadStarted = Date.now();
-    const workload = await runSampleWorkload(client, rows);
-    const end = await currentLsn(client);
-    out(`demo: workload: ${workload.transactions} transactions, ${workload.statements} statements in ${formatDuration(Date.now() - workloadStarted)} while capturing`);
-    await capture.waitFor(end);
-    const stats = await capture.stop();
-    capture = undefined;
-    out(`demo: capture caught up: ${formatCount(stats.fullLoadRows)} rows loaded, ${formatCount(stats.cdcRows)} changes in ${stats.cdcFiles} CDC files`);
 
-    const curated = await curateOnce({ rawDir, lakeFile, progress: createProgress(options.io.stdout, { mode: 'quiet' }) });
-    out(`demo: curated ${curated.length} tables into ${lakeFile}`);
+    const curated = await step('curate', async () => {
+      let tables = 0;
+      for (const s of sources) {
+        const rawDir = path.join(rawRoot, s.engine.toLowerCase());
+        tables += (await curateOnce({ rawDir, lakeFile, progress: createProgress(options.io.stdout, { mode: 'quiet' }) })).length;
+      }
+      return tables;
+    });
+    out(`demo: curated ${curated} tables from ${sources.length} raw directories under ${rawRoot} into ${lakeFile}`);
 
-    const results = await verifyLake({ source: url, lakeFile });
+    const results: TableVerification[] = await step('verify', async () => {
+      const all: TableVerification[] = [];
+      for (const s of sources) all.push(...await verifyLake({ source: s.url, lakeFile, tables: [`${s.schema}.%`] }));
+      return all;
+    });
     out('');
+    out(`demo: verify (${sources.map((s) => `${s.schema}.* against ${s.engine}`).join(', ')}):`);
     out(formatVerification(results));
     out('');
-    out('demo: sample analyst query (lakehouse local query):');
-    out(SAMPLE_ANALYST_QUERY);
-    out((await streamLake(lakeFile, SAMPLE_ANALYST_QUERY, (result) => renderToString(result))).trimEnd());
+    const query = withMariadb ? CROSS_SOURCE_ANALYST_QUERY : SAMPLE_ANALYST_QUERY;
+    out(`demo: sample analyst query (lakehouse local query)${withMariadb ? ', PostgreSQL orders joined with MariaDB invoices and payments' : ''}:`);
+    out(query);
+    out((await step('query', async () => streamLake(lakeFile, query, (result) => renderToString(result)))).trimEnd());
     out('');
     failure = verificationFailure(results);
     verified = results.length;
@@ -117,18 +152,16 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
-    await capture?.stop().catch(() => undefined);
-    await client?.end().catch(() => undefined);
-    await server?.stop();
-    if (!options.keepDir) fs.rmSync(workDir, { recursive: true, force: true });
     if (!interrupted) {
-      out(`demo: stopped the embedded PostgreSQL${options.keepDir ? `; raw zone and lake kept in ${workDir}` : ' and removed what it created'}`);
+      await step('stop', stopAll);
+      if (!options.keepDir) fs.rmSync(workDir, { recursive: true, force: true });
+      const servers = sources.map((s) => `${s.engine}`).join(' and ');
+      if (sources.length > 0) {
+        out(`demo: stopped the embedded ${servers}${options.keepDir ? `; raw zone and lake kept in ${workDir}` : ' and removed what it created'}`);
+      }
+      out(`demo: timings: ${timings.map(([name, ms]) => `${name} ${formatDuration(ms)}`).join(', ')}`);
+      if (failure) options.io.stderr.write(`lakehouse: ${failure}\n`);
+      else if (verified > 0) out(`demo: every table verified (${verified} tables) in ${formatDuration(Date.now() - started)}`);
     }
-    if (failure) options.io.stderr.write(`lakehouse: ${failure}\n`);
-    else if (verified > 0) out(`demo: every table verified (${verified} tables) in ${formatDuration(Date.now() - started)}`);
   }
-}
-
-async function currentLsn(client: Client): Promise<string> {
-  return (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0].lsn;
 }
