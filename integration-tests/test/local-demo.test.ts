@@ -1,26 +1,103 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { LAKEHOUSE_CLI, REPO, run } from '../src/lakehouse-cli';
+import * as path from 'node:path';
+import { LAKEHOUSE_CLI, REPO, RunResult, run } from '../src/lakehouse-cli';
+import { processRunning } from '../src/process-state';
 
 function demoTempDirs(): string[] {
   return fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('lakehouse-demo-'));
 }
 
+/** The server PIDs the demo printed (`… (…, PID 1234)`), by engine. */
+function serverPids(stdout: string): Record<string, number> {
+  const pids: Record<string, number> = {};
+  for (const m of stdout.matchAll(/^demo: (PostgreSQL|MariaDB): embedded .*PID (\d+)\)$/gm)) pids[m[1]] = Number(m[2]);
+  return pids;
+}
+
+function expectVerified(stdout: string, tables: string[]): void {
+  for (const table of tables) {
+    expect(stdout).toMatch(new RegExp(`^${table.replace('.', '\\.')}\\s+\\d+\\s+\\d+\\s+match$`, 'm'));
+  }
+}
+
+/** Runs `lakehouse demo` and sends it SIGINT once its output matches `when`. */
+async function interruptDemo(when: RegExp, env: NodeJS.ProcessEnv): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LAKEHOUSE_CLI, 'demo', '--rows', '3000'], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (!sent && when.test(stdout)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('lakehouse demo', () => {
-  test('runs the main job end to end, prints the verification table and stops everything it started', async () => {
+  const env = { ...process.env, CI: 'true' };
+
+  test('captures PostgreSQL and MariaDB into one lake, verifies both, joins them in the analyst query and stops everything', async () => {
     const before = new Set(demoTempDirs());
     const started = Date.now();
     // through the `lakehouse` command, as the README's main job runs it
-    const result = await run(process.execPath, [LAKEHOUSE_CLI, 'demo', '--rows', '3000'], REPO, { ...process.env, CI: 'true' });
+    const result = await run(process.execPath, [LAKEHOUSE_CLI, 'demo', '--rows', '3000'], REPO, env);
     process.stdout.write(`demo took ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    for (const table of ['shop.customers', 'shop.order_events', 'shop.orders', 'shop.products']) {
-      expect(result.stdout).toMatch(new RegExp(`${table.replace('.', '\\.')}\\s+\\d+\\s+\\d+\\s+match`));
+    expect(result.stdout).toMatch(/^demo: verify \(shop\.\* against PostgreSQL, billing\.\* against MariaDB\):$/m);
+    expectVerified(result.stdout, ['shop.customers', 'shop.order_events', 'shop.orders', 'shop.products', 'billing.invoices', 'billing.payments']);
+    // each source its own raw directory under one root, one lake
+    expect(result.stdout).toMatch(/^demo: curated 6 tables from 2 raw directories under \S+\/raw into \S+\/lake\.duckdb$/m);
+    // the analyst query joins the PostgreSQL orders with the MariaDB invoices: every invoice status and the orders without one
+    expect(result.stdout).toContain('LEFT JOIN billing.invoices i ON i.order_id = o.id');
+    expect(result.stdout).toMatch(/^order_status \| invoice_status \| orders \| order_total \| invoiced\s+\| paid$/m);
+    for (const [order, invoice] of [['placed', 'open'], ['placed', 'not invoiced'], ['shipped', 'paid']]) {
+      expect(result.stdout).toMatch(new RegExp(`^${order}\\s+\\| ${invoice}\\s+\\| \\d+\\s+\\| [\\d.]+\\s+\\|`, 'm'));
     }
-    expect(result.stdout).toContain('demo: sample analyst query');
-    expect(result.stdout.trim().split('\n').pop()).toMatch(/^demo: every table verified \(4 tables\) in [\d.]+ s$/);
-    const leftovers = demoTempDirs().filter((name) => !before.has(name));
-    expect(leftovers).toEqual([]);
+    const steps = ['start servers', 'seed', 'full load', 'workload \\+ CDC', 'curate', 'verify', 'query', 'stop'];
+    expect(result.stdout).toMatch(new RegExp(`^demo: timings: ${steps.map((step) => `${step} [\\d.]+ m?s`).join(', ')}$`, 'm'));
+    expect(result.stdout.trim().split('\n').pop()).toMatch(/^demo: every table verified \(6 tables\) in [\d.]+ s$/);
+    const pids = serverPids(result.stdout);
+    expect(Object.keys(pids).sort()).toEqual(['MariaDB', 'PostgreSQL']);
+    for (const pid of Object.values(pids)) expect(processRunning(pid)).toBe(false);
+    expect(demoTempDirs().filter((name) => !before.has(name))).toEqual([]);
+  });
+
+  test('without MariaDB binaries it says so in one line and runs the PostgreSQL half', async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-no-mariadb-'));
+    try {
+      const result = await run(process.execPath, [LAKEHOUSE_CLI, 'demo', '--rows', '2000'], REPO, { ...env, MARIADB_BIN_DIR: empty });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      expect(result.stdout.split('\n')[0]).toBe('demo: no MariaDB server binaries found '
+        + `(mariadbd, mariadb-install-db not in MARIADB_BIN_DIR=${empty}); install them with \`apt-get install mariadb-server\`; `
+        + 'running the PostgreSQL half only');
+      expectVerified(result.stdout, ['shop.customers', 'shop.order_events', 'shop.orders', 'shop.products']);
+      expect(result.stdout).not.toContain('billing.');
+      expect(result.stdout).toMatch(/^status\s+\| orders \| revenue\s+\| vip_customers$/m);
+      expect(result.stdout.trim().split('\n').pop()).toMatch(/^demo: every table verified \(4 tables\) in [\d.]+ s$/);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('Ctrl-C while both captures run stops both servers by PID and removes what the demo made', async () => {
+    const before = new Set(demoTempDirs());
+    const result = await interruptDemo(/^full load billing\.\w+: /m, env);
+    expect(result.code).toBe(130);
+    expect(result.stdout).toContain('demo: interrupted, stopping what it started…');
+    const pids = serverPids(result.stdout);
+    expect(Object.keys(pids).sort()).toEqual(['MariaDB', 'PostgreSQL']);
+    for (const pid of Object.values(pids)) expect(processRunning(pid)).toBe(false);
+    expect(demoTempDirs().filter((name) => !before.has(name))).toEqual([]);
   });
 });

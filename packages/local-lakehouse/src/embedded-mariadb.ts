@@ -93,7 +93,7 @@ export function findMariadbPrograms(binDir?: string, env: NodeJS.ProcessEnv = pr
   const installDb = find(['mariadb-install-db', 'mysql_install_db']);
   if (server && installDb) return { server, installDb };
   const missing = [server ? undefined : 'mariadbd', installDb ? undefined : 'mariadb-install-db'].filter((m) => m !== undefined);
-  const where = given !== undefined ? `${given}${binDir === undefined ? ' (MARIADB_BIN_DIR)' : ''}` : 'PATH, /usr/sbin, /usr/bin';
+  const where = given === undefined ? 'PATH, /usr/sbin, /usr/bin' : binDir === undefined ? `MARIADB_BIN_DIR=${given}` : given;
   throw new Error(`no MariaDB server binaries found (${missing.join(', ')} not in ${where}); install them with \`${MARIADB_INSTALL_HINT}\``
     + `${given === undefined ? ' or set MARIADB_BIN_DIR' : ''}`);
 }
@@ -103,7 +103,8 @@ async function lookupOsUser(name: string): Promise<OsUser> {
     const [uid, gid] = await Promise.all([execFileAsync('id', ['-u', name]), execFileAsync('id', ['-g', name])]);
     return { name, uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
   } catch {
-    throw new Error(`running as root, but mariadbd refuses to run as root and the OS user '${name}' does not exist (\`${MARIADB_INSTALL_HINT}\` creates it)`);
+    throw new Error(`running as root, but mariadbd refuses to run as root and the OS user '${name}' does not exist `
+      + `(\`${MARIADB_INSTALL_HINT}\` creates it)`);
   }
 }
 

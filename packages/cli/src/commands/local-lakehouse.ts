@@ -25,7 +25,7 @@ function delegate(name: string, summary: string): CliCommand {
 
 export const demoCommand = delegate(
   'demo',
-  'run the local lakehouse end to end: embedded PostgreSQL, capture, curate, verify, a sample query',
+  'run the local lakehouse end to end: embedded PostgreSQL and MariaDB, capture, curate, verify, a query joining both',
 );
 
 export const localCommand = delegate(

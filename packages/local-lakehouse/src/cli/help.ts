@@ -5,7 +5,7 @@ import { CURATION_ENGINES } from '../engines/registry';
 export const USAGE = `lakehouse: source → CDC → DMS-format raw zone → merge → query, on one machine
 
 Usage:
-  lakehouse demo [--rows N]                          run the whole flow on an embedded PostgreSQL and verify it
+  lakehouse demo [--rows N]                          run the whole flow on an embedded PostgreSQL and MariaDB and verify it
   lakehouse local capture --source URL --raw DIR     full load + change stream of PostgreSQL or MySQL/MariaDB, as DMS writes them
   lakehouse local curate --raw DIR --lake FILE       merge the raw zone into curated tables (DuckDB file)
   lakehouse local curate --engine spark --raw DIR --warehouse DIR
@@ -29,10 +29,14 @@ export const HELP: Record<string, string> = {
   ...SLOT_HELP,
   'demo': `Usage: lakehouse demo [--rows N] [--keep DIR]
 
-Starts an embedded PostgreSQL (local server binaries, wal_level=logical), creates a sample schema
+Starts an embedded PostgreSQL (local server binaries, wal_level=logical) with a sample schema "shop"
 (numeric, timestamptz, jsonb, uuid, bytea, a TOASTed text, a table without primary key with
-REPLICA IDENTITY FULL), captures it while a short workload runs, curates, prints the verification
-table and a sample analyst query, then stops everything it started.
+REPLICA IDENTITY FULL) and an embedded MariaDB (binlog ROW) with a database "billing" whose invoices
+refer to shop's orders; captures both into one raw zone (raw/postgres, raw/mariadb) while a short
+workload runs on each, curates both into one DuckDB lake, verifies each against its source, prints
+the verification table, an analyst query joining orders with invoices, and the time of each step,
+then stops everything it started (also on Ctrl-C). Without mariadbd (apt-get install mariadb-server,
+or MARIADB_BIN_DIR) it says so in one line and runs the PostgreSQL half.
 
 Options:
   --rows N      size of the sample data and workload (default 20000)

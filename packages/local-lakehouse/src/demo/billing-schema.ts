@@ -91,7 +91,8 @@ export async function runBillingWorkload(db: Connection, rows: number): Promise<
     await run([`UPDATE billing.invoices SET reminders = reminders + 1 WHERE status = 'open' AND order_id % ${rounds} = ${round}`]);
     if (round % 5 === 0) {
       await run([
-        `UPDATE billing.invoices SET status = 'void', notes = JSON_OBJECT('voided', 'order deleted', 'round', ${round}) WHERE order_id % 97 = ${round}`,
+        `UPDATE billing.invoices SET status = 'void', notes = JSON_OBJECT('voided', 'order deleted', 'round', ${round})
+          WHERE order_id % 97 = ${round}`,
         `UPDATE billing.payments SET refunded = b'1' WHERE invoice_id IN (SELECT id FROM billing.invoices WHERE order_id % 97 = ${round})`,
         `DELETE FROM billing.invoices WHERE order_id % 97 = ${round} AND order_id % 2 = 0`,
       ]);

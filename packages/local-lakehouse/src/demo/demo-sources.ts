@@ -5,6 +5,7 @@ import { SAMPLE_SCHEMA_SQL, WorkloadSummary, loadSampleData, runSampleWorkload }
 import type { CaptureHandle } from '../capture/capture';
 import { formatBinlogPosition } from '../capture/mysql/binlog-position';
 import { showBinlogStatus } from '../capture/mysql/mysql-full-load';
+import { formatCount } from '../cli/progress';
 import { LocalMariadbServer } from '../embedded-mariadb';
 import { LOGICAL_REPLICATION_SETTINGS, LocalPostgresServer } from '../embedded-postgres';
 import { connectMysqlSource, endMysqlQuietly } from '../source/mysql/mysql-connection';
@@ -64,7 +65,7 @@ export async function startPostgresSource(): Promise<DemoSource> {
     seed: async (rows) => {
       await client.query(SAMPLE_SCHEMA_SQL);
       await loadSampleData(client, rows);
-      return 'customers, products (TOASTed descriptions), orders, order_events (no primary key, REPLICA IDENTITY FULL)';
+      return `customers, products (TOASTed descriptions), orders, order_events (no primary key, REPLICA IDENTITY FULL); ${formatCount(rows)} orders`;
     },
     workload: async (rows) => runSampleWorkload(client, rows),
     position: async () => (await client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0].lsn,
@@ -101,7 +102,8 @@ export async function startMariadbSource(): Promise<DemoSource> {
     description: `embedded MariaDB ${version} on ${server.host}:${server.port} (binlog ROW, row image FULL, PID ${server.pid})`,
     seed: async (rows) => {
       await loadBillingData(session, rows);
-      return 'invoices (one per order, enum status, json notes), payments (bit(1) refunded)';
+      const invoiced = rows - Math.floor(rows / 10);
+      return `invoices (enum status, json notes), payments (bit(1) refunded); ${formatCount(invoiced)} invoices for shop's orders`;
     },
     workload: async (rows) => runBillingWorkload(session, rows),
     position: async () => formatBinlogPosition(await showBinlogStatus(session)),

@@ -61,8 +61,15 @@ export async function runDemo(options: DemoOptions): Promise<number> {
   let interrupted = false;
   let failure: string | undefined;
   let verified = 0;
+  /** The servers' starts while they run: a signal then waits for them (initdb, mariadb-install-db) and stops what they started. */
+  let starting: Promise<unknown> = Promise.resolve();
   const stopAll = async (): Promise<void> => {
+    await starting;
     await Promise.all(sources.map(async (s) => s.stop()));
+  };
+  /** Between steps: after a signal nothing new is started (the signal handler is stopping what runs). */
+  const notInterrupted = (): void => {
+    if (interrupted) throw new LakehouseError('demo: interrupted');
   };
   const onSignal = (): void => {
     interrupted = true;
@@ -84,18 +91,23 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       out(`demo: ${errorMessage(err)}; running the PostgreSQL half only`);
     }
     await step('start servers', async () => {
-      const starting = [startPostgresSource(), ...(withMariadb ? [startMariadbSource()] : [])];
-      const settled = await Promise.allSettled(starting);
-      for (const s of settled) if (s.status === 'fulfilled') sources.push(s.value);
+      const register = (source: DemoSource): DemoSource => {
+        sources.push(source);
+        return source;
+      };
+      const settling = Promise.allSettled([startPostgresSource().then(register), ...(withMariadb ? [startMariadbSource().then(register)] : [])]);
+      starting = settling;
+      const settled = await settling;
       const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (rejected) throw rejected.reason;
     });
+    notInterrupted();
     for (const source of sources) out(`demo: ${source.engine}: ${source.description}`);
     out(`demo: work dir ${workDir}`);
     const made = await step('seed', async () => Promise.all(sources.map(async (s) => s.seed(rows))));
     sources.forEach((s, i) => out(`demo: ${s.engine} sample schema "${s.schema}": ${made[i]}`));
-    out(`demo: ${formatCount(rows)} orders${withMariadb ? `, ${formatCount(rows - Math.floor(rows / 10))} of them invoiced` : ''}`);
 
+    notInterrupted();
     await step('full load', async () => Promise.all(sources.map(async (s) => {
       s.capture = await startSourceCapture({
         source: s.url,
@@ -105,6 +117,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       });
       await s.capture.waitFor(await s.position());
     })));
+    notInterrupted();
     const workloads = await step('workload + CDC', async () => Promise.all(sources.map(async (s) => {
       const summary = await s.workload(rows);
       await s.capture!.waitFor(await s.position());
@@ -118,6 +131,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
         + `capture caught up: ${formatCount(stats.fullLoadRows)} rows loaded, ${formatCount(stats.cdcRows)} changes in ${stats.cdcFiles} CDC files`);
     });
 
+    notInterrupted();
     const curated = await step('curate', async () => {
       let tables = 0;
       for (const s of sources) {
@@ -126,7 +140,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       }
       return tables;
     });
-    out(`demo: curated ${curated} tables from ${sources.length} raw directories under ${rawRoot} into ${lakeFile}`);
+    out(`demo: curated ${curated} tables from ${sources.length} raw director${sources.length === 1 ? 'y' : 'ies'} under ${rawRoot} into ${lakeFile}`);
 
     const results: TableVerification[] = await step('verify', async () => {
       const all: TableVerification[] = [];
