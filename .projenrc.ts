@@ -223,6 +223,6 @@ glueScripts.usedBy(integrationTests);
 // … and Athena's SQL on the local Trino (curate --engine trino): Trino is installed first
 new TrinoRehearsal(localLakehouse).usedBy(integrationTests);
 
-repo.setMainJob('nx run cli:demo --output-style=stream-without-prefixes', 'Run the local lakehouse demo: PostgreSQL, capture, curate, verify, query');
+repo.setMainJob('nx run cli:demo --output-style=stream-without-prefixes', 'Run the local lakehouse demo: PostgreSQL and MariaDB, capture, curate, verify, a query joining both');
 
 repo.synth();
