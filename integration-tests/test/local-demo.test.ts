@@ -42,6 +42,15 @@ async function interruptDemo(when: RegExp, env: NodeJS.ProcessEnv): Promise<RunR
   });
 }
 
+/** The real mariadb-install-db (the failing server test keeps the data dir setup real). */
+function findInstallDb(): string {
+  for (const dir of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/usr/sbin']) {
+    const file = path.join(dir, 'mariadb-install-db');
+    if (dir !== '' && fs.existsSync(file)) return file;
+  }
+  throw new Error('mariadb-install-db not found; install it with `apt-get install mariadb-server`');
+}
+
 describe('lakehouse demo', () => {
   const env = { ...process.env, CI: 'true' };
 
@@ -87,6 +96,32 @@ describe('lakehouse demo', () => {
       expect(result.stdout.trim().split('\n').pop()).toMatch(/^demo: every table verified \(4 tables\) in [\d.]+ s$/);
     } finally {
       fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  test('a MariaDB that does not start fails the demo in one line and stops the PostgreSQL it had started', async () => {
+    // a mariadbd that refuses to start, as the real one does on a bad option: an [ERROR] line in its error log, exit 1
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-failing-mariadb-'));
+    fs.chmodSync(bin, 0o755); // run as the mysql OS user when the test runs as root
+    fs.writeFileSync(path.join(bin, 'mariadbd'), [
+      '#!/bin/sh',
+      'for a in "$@"; do case $a in --log-error=*) echo "[ERROR] unknown variable \'demo-test=1\'" > "${a#--log-error=}";; esac; done',
+      'exit 1',
+      '',
+    ].join('\n'), { mode: 0o755 });
+    fs.symlinkSync(findInstallDb(), path.join(bin, 'mariadb-install-db'));
+    const before = new Set(demoTempDirs());
+    try {
+      const result = await run(process.execPath, [LAKEHOUSE_CLI, 'demo', '--rows', '2000'], REPO, { ...env, MARIADB_BIN_DIR: bin });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe("lakehouse: demo failed: mariadbd did not start: it exited (error log: [ERROR] unknown variable 'demo-test=1')\n");
+      expect(result.stdout).toContain('demo: stopped the embedded PostgreSQL and removed what it created');
+      const pids = serverPids(result.stdout);
+      expect(Object.keys(pids)).toEqual(['PostgreSQL']);
+      expect(processRunning(pids.PostgreSQL)).toBe(false);
+      expect(demoTempDirs().filter((name) => !before.has(name))).toEqual([]);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
     }
   });
 

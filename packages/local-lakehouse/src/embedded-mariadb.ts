@@ -289,12 +289,14 @@ export class LocalMariadbServer {
       });
       this.child = child;
       let exited = false;
+      let spawnError: string | undefined;
       this.exited = new Promise<void>((resolve) => {
         child.once('exit', () => {
           exited = true;
           resolve();
         });
-        child.once('error', () => {
+        child.once('error', (err) => {
+          spawnError = `${this.programs.server} could not be run: ${err.message}`;
           exited = true;
           resolve();
         });
@@ -303,7 +305,8 @@ export class LocalMariadbServer {
       this.currentPort = port;
       process.once('exit', this.exitHandler);
       this.startWatchdog();
-      const failure = await this.waitUntilReady(deadline, () => exited);
+      const notReady = await this.waitUntilReady(deadline, () => exited);
+      const failure = notReady === undefined ? undefined : spawnError ?? notReady;
       if (failure === undefined) return;
       process.removeListener('exit', this.exitHandler);
       this.endWatchdog();
@@ -339,8 +342,11 @@ export class LocalMariadbServer {
 
   private async errorLogTail(): Promise<string> {
     const log = await fs.promises.readFile(this.errorLog, 'utf8').catch(() => '');
-    const lines = log.split('\n').filter((line) => /\[ERROR\]|Aborting/.test(line));
-    return lines.length === 0 ? `see ${this.errorLog}` : lines.slice(-3).join(' | ');
+    // the temp dir holding the log is removed when the start fails, so the message carries the lines that matter
+    const all = log.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+    const errors = all.filter((line) => /\[ERROR\]|Aborting/.test(line));
+    if (all.length === 0) return 'it wrote no error log';
+    return `error log: ${(errors.length > 0 ? errors : all).slice(-3).join(' | ')}`;
   }
 
   private startWatchdog(): void {

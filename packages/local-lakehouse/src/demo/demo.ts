@@ -93,16 +93,18 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     await step('start servers', async () => {
       const register = (source: DemoSource): DemoSource => {
         sources.push(source);
+        out(`demo: ${source.engine}: ${source.description}`);
         return source;
       };
       const settling = Promise.allSettled([startPostgresSource().then(register), ...(withMariadb ? [startMariadbSource().then(register)] : [])]);
       starting = settling;
       const settled = await settling;
+      // whichever started first, PostgreSQL comes first in what follows
+      sources.sort((a, b) => Number(b.engine === 'PostgreSQL') - Number(a.engine === 'PostgreSQL'));
       const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (rejected) throw rejected.reason;
     });
     notInterrupted();
-    for (const source of sources) out(`demo: ${source.engine}: ${source.description}`);
     out(`demo: work dir ${workDir}`);
     const made = await step('seed', async () => Promise.all(sources.map(async (s) => s.seed(rows))));
     sources.forEach((s, i) => out(`demo: ${s.engine} sample schema "${s.schema}": ${made[i]}`));
