@@ -27,6 +27,7 @@ export * from './engines/registry';
 export { duckdbEngine } from './engines/duckdb/duckdb-engine';
 export { sparkEngine, parseTableResult, type SparkTableResult } from './engines/spark/spark-engine';
 export * from './engines/spark/spark-environment';
+export { sparkTableWatermark } from './engines/spark/iceberg-watermark';
 export {
   localSparkJobSpec, readWarehouseRegistry, LOCAL_SPARK_CATALOG, WAREHOUSE_JOB_SPEC_FILE, WAREHOUSE_REGISTRY_FILE,
 } from './engines/spark/warehouse';

@@ -1,18 +1,23 @@
-import { SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
-import { TablePattern, parseTablePattern, selectTables, splitTableList } from '@cdc-lakehouse/source-setup';
+import { DEFAULT_DMS_RAW_FORMAT, SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
+import { TablePattern, selectTables } from '@cdc-lakehouse/source-setup';
 import { DuckDBConnection, LIST, VARCHAR, listValue } from '@duckdb/node-api';
 import { Client } from 'pg';
 import { RegisteredTable, lakeRows, openLake, registeredTables } from './lake-database';
 import {
-  COLUMN_SEPARATOR, RowTally, describeCopies, describeKey, differingColumnsByKey, differingColumnsOfRows, rowCount,
+  COLUMN_SEPARATOR, RowTally, describeKey, differingColumnsByKey, differingColumnsOfRows,
 } from './verify-diff';
-import { duckIdent, duckString } from '../capture/parquet-encoder';
+import { TableVerification, VerifyStatus, droppedColumnsSentence } from './verify-report';
+import { selectCuratedTables } from './verify-selection';
+import { SpecialValues, sourceMd5, wideRowText } from './verify-sql';
+import { duckIdent } from '../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS } from '../cli/progress';
-import { LakehouseError, UsageError, errorMessage } from '../errors';
-import { ColumnMetadata, TableMetadata, qualifiedName, quoteIdent, readTableMetadata } from '../source/catalog';
+import { LakehouseError, errorMessage } from '../errors';
+import { TableMetadata, qualifiedName, readTableMetadata } from '../source/catalog';
 import { connectSource, endQuietly } from '../source/connection';
-import { excludeTables, parseExcludeList } from '../source/table-exclusion';
-import { ValueKind, duckDbConversion, lakeChecksumText, rowText, sourceChecksumText } from '../source/type-mapping';
+import { lakeChecksumText } from '../source/type-mapping';
+
+export * from './verify-report';
+export * from './verify-selection';
 
 /** Options of {@link verifyLake}. */
 export interface VerifyOptions extends VerifyTablesOptions {
@@ -62,59 +67,6 @@ export interface CuratedTablesView {
   close(): void;
 }
 
-/**
- * The outcome for one table: `match`; `differs` (rows, values or copies differ, or the table or a column
- * is missing on one side); `error` (it could not be compared, e.g. the source user cannot read it).
- */
-export type VerifyStatus = 'match' | 'differs' | 'error';
-
-/** A key (or, for a table without key, a whole row) with another number of rows on each side. */
-export interface DuplicateDifference {
-  /** `id=5`, or every column of the row for a table without key (values cut at 40 characters). */
-  readonly key: string;
-  /** Rows with that key in the source. */
-  readonly source: number;
-  /** Rows with that key in the lake. */
-  readonly lake: number;
-}
-
-/** The comparison of one table. */
-export interface TableVerification {
-  /** `schema.table` of the source. */
-  readonly table: string;
-  /** `database.table` in the lake (`null` for a selected source table the lake does not hold). */
-  readonly curated: string | null;
-  /** The outcome. */
-  readonly status: VerifyStatus;
-  /** Rows in the source (`null` when the table could not be read). */
-  readonly sourceRows: number | null;
-  /** Rows in the lake. */
-  readonly lakeRows: number | null;
-  /** Order-independent checksums (sum of 60-bit row hashes). */
-  readonly sourceChecksum: string | null;
-  readonly lakeChecksum: string | null;
-  /** True when rows and checksums are equal (`status` is `match`). */
-  readonly match: boolean;
-  /** Columns whose values differ in rows present on both sides (table order). */
-  readonly differingColumns: readonly string[];
-  /** Rows present on both sides (same key) with other values. */
-  readonly changedRows: number;
-  /** Rows whose key only the source has. */
-  readonly rowsOnlyInSource: number;
-  /** Rows whose key only the lake has. */
-  readonly rowsOnlyInLake: number;
-  /** Keys (whole rows without key) with another number of copies on each side, at most `maxDifferingKeys`. */
-  readonly duplicates: readonly DuplicateDifference[];
-  /** True when the table has no key, so keys are whole rows (a changed row is one only the source has plus one only the lake has). */
-  readonly keyIsWholeRow: boolean;
-  /** When columns were told from a sample of the changed rows: how many rows the sample held. */
-  readonly columnsFromRows?: number;
-  /** Keys of rows that differ (present on one side only, or with other values), at most `maxDifferingKeys`. */
-  readonly differingKeys: readonly string[];
-  /** Why the table differs without a row comparison (missing table or column), or why it could not be compared. */
-  readonly problem?: string;
-}
-
 /** Changed rows whose columns are compared one by one, at most. */
 const COLUMN_SAMPLE_KEYS = 10_000;
 
@@ -139,21 +91,6 @@ export async function verifyLake(options: VerifyOptions): Promise<TableVerificat
 }
 
 /**
- * Parses `--tables` for verify: comma-separated `schema.table` selectors, `%` as a wildcard, quoted names
- * for dots and commas (a name without schema means `public`).
- * @throws UsageError naming the selector that cannot be parsed, or an empty list
- */
-export function parseVerifySelectors(list: string): TablePattern[] {
-  const items = splitTableList(list);
-  if (items.length === 0) throw new UsageError('local verify: --tables is empty; give schema.table selectors, e.g. --tables public.orders,public.%');
-  try {
-    return items.map((item) => parseTablePattern(item, { defaultSchema: 'public' }));
-  } catch (err) {
-    throw new UsageError(`local verify: --tables: ${errorMessage(err)}`);
-  }
-}
-
-/**
  * Compares the tables of `view` with the source (see {@link verifyLake}); closes the view.
  * One implementation serves every curation engine: each engine only provides the view.
  *
@@ -168,17 +105,11 @@ export async function verifyCuratedTables(
     ? { maxDifferingKeys: options } : options;
   let client: Client | undefined;
   try {
-    const patterns = selectors === undefined ? undefined : parseVerifySelectors(selectors.join(','));
-    const selected = patterns ? selectTables(patterns, view.tables.map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable }))) : undefined;
-    const excludePatterns = exclude === undefined || exclude.length === 0 ? [] : parseExcludeList('local verify', exclude.join(','));
-    const tables = excludeTables((selected ? selected.selected : view.tables).map((t) => ({ ...t, schema: t.sourceSchema, name: t.sourceTable })),
-      excludePatterns).kept;
+    const { tables, unmatched } = selectCuratedTables(view.tables, selectors, exclude);
     client = await connectSource({ url: source, applicationName: 'lakehouse-verify' });
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const results: TableVerification[] = [];
-    if (patterns && selected && selected.unmatched.length > 0) {
-      results.push(...await notCurated(client, patterns.filter((p) => selected.unmatched.includes(p.text)), view.tables));
-    }
+    if (unmatched.length > 0) results.push(...await notCurated(client, unmatched, view.tables));
     const specials = new SpecialValues(view.connection);
     // DuckDB names a lake file's catalog after the file: lake.duckdb's is "lake". A schema of the same name (shop.duckdb
     // holding shop.orders) makes `shop.orders` ambiguous, so the lake's tables are named with their catalog.
@@ -222,7 +153,6 @@ SELECT n.nspname AS schema, c.relname AS name
     'the lake has no curated table for it; capture and curate it, or leave it out of --tables'));
 }
 
-/** A table compared without rows: missing on one side (`differs`), or not comparable (`error`). */
 /** The difference fields of a table without differences (or with none found). */
 const NO_DIFFERENCES = {
   differingColumns: [],
@@ -232,12 +162,14 @@ const NO_DIFFERENCES = {
   duplicates: [],
   keyIsWholeRow: false,
   differingKeys: [],
+  lakeOnlyColumns: [],
 } as const satisfies Partial<TableVerification>;
 
-function failed(table: RegisteredTable, status: VerifyStatus, problem: string): TableVerification {
-  return unrowed(`${table.sourceSchema}.${table.sourceTable}`, `${table.curatedDatabase}.${table.curatedTable}`, status, problem);
+function failed(table: RegisteredTable, status: VerifyStatus, problem: string, lakeOnlyColumns: readonly string[] = []): TableVerification {
+  return { ...unrowed(`${table.sourceSchema}.${table.sourceTable}`, `${table.curatedDatabase}.${table.curatedTable}`, status, problem), lakeOnlyColumns };
 }
 
+/** A table compared without rows: missing on one side (`differs`), or not comparable (`error`). */
 function unrowed(table: string, curated: string | null, status: VerifyStatus, problem: string): TableVerification {
   return {
     table,
@@ -289,8 +221,11 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
   }
   const lakeTypes = new Map(described.map((r) => [String(r.column_name), String(r.column_type)]));
   const missing = meta.columns.filter((c) => !lakeTypes.has(c.name)).map((c) => c.name);
+  const lakeOnlyColumns = columnsTheSourceLacks(table, meta, [...lakeTypes.keys()]);
   if (missing.length > 0) {
-    return failed(table, 'differs', `the lake table ${curated} lacks source column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`);
+    const extra = lakeOnlyColumns.length === 0 ? '' : `; ${droppedColumnsSentence(curated, lakeOnlyColumns)}`;
+    return failed(table, 'differs', `the lake table ${curated} lacks source column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}${extra}`,
+      lakeOnlyColumns);
   }
   // soft deletes keep tombstones, which the source no longer has
   const deleted = SOFT_DELETE_COLUMNS.deleted;
@@ -322,16 +257,29 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
     sourceChecksum: source.checksum,
     lakeChecksum: String(inLake.checksum),
   };
-  const match = counts.sourceRows === counts.lakeRows && counts.sourceChecksum === counts.lakeChecksum;
-  if (match) {
-    return {
-      ...counts,
-      status: 'match',
-      match,
-      ...NO_DIFFERENCES,
-    };
+  const rowsMatch = counts.sourceRows === counts.lakeRows && counts.sourceChecksum === counts.lakeChecksum;
+  // a column the source dropped is compared like none: the rows still compare on the source's columns
+  if (rowsMatch) {
+    const match = lakeOnlyColumns.length === 0;
+    return { ...counts, status: match ? 'match' : 'differs', match, ...NO_DIFFERENCES, lakeOnlyColumns };
   }
-  return { ...counts, status: 'differs', match, ...await explainDifference(client, lake, table, meta, sql, maxKeys) };
+  return { ...counts, status: 'differs', match: false, ...await explainDifference(client, lake, table, meta, sql, maxKeys), lakeOnlyColumns };
+}
+
+/** Curation's own columns when the registry does not list them (lakes curated before it did). */
+const DEFAULT_BOOKKEEPING_COLUMNS = [
+  DEFAULT_DMS_RAW_FORMAT.commitTimestampColumn, DEFAULT_DMS_RAW_FORMAT.changeSequenceColumn ?? '', SOFT_DELETE_COLUMNS.deleted, SOFT_DELETE_COLUMNS.deletedAt,
+];
+
+/**
+ * The lake table's columns that are neither the source table's nor curation's own: columns dropped in the source
+ * since capture followed them (capture stops writing them; curation keeps them, NULL for rows changed since).
+ * Compared without case, as Trino folds curated column names to lower case.
+ */
+function columnsTheSourceLacks(table: RegisteredTable, meta: TableMetadata, lakeColumns: readonly string[]): string[] {
+  const own = table.bookkeepingColumns ?? DEFAULT_BOOKKEEPING_COLUMNS;
+  const known = new Set([...meta.columns.map((c) => c.name), ...own].map((n) => n.toLowerCase()));
+  return lakeColumns.filter((c) => !known.has(c.toLowerCase()));
 }
 
 type Explanation = Pick<TableVerification,
@@ -405,17 +353,6 @@ async function explainDifference(
   };
 }
 
-/** PostgreSQL takes at most 100 arguments in a function call; wider rows are joined in groups. */
-const ROW_TEXT_GROUP = 90;
-
-/** {@link rowText} for any number of columns: groups joined by the same separator give the same text. */
-function wideRowText(texts: readonly string[]): string {
-  if (texts.length <= ROW_TEXT_GROUP) return rowText(texts);
-  const groups: string[] = [];
-  for (let i = 0; i < texts.length; i += ROW_TEXT_GROUP) groups.push(rowText(texts.slice(i, i + ROW_TEXT_GROUP)));
-  return `concat_ws(chr(1), ${groups.join(', ')})`;
-}
-
 /** A key text in identity order, rearranged into table column order. */
 function reorder(key: string, keyIndexes: readonly number[], columnCount: number): string {
   const parts = key.split(COLUMN_SEPARATOR);
@@ -424,163 +361,3 @@ function reorder(key: string, keyIndexes: readonly number[], columnCount: number
   return ordered.join(COLUMN_SEPARATOR);
 }
 
-/** The source values that are not numbers or dates (NaN, ±Infinity, ±infinity), by value kind. */
-const SPECIAL_VALUES: Partial<Record<ValueKind, readonly string[]>> = {
-  float: ['NaN', 'Infinity', '-Infinity'],
-  decimal: ['NaN', 'Infinity', '-Infinity'],
-  numeric: ['NaN', 'Infinity', '-Infinity'],
-  date: ['infinity', '-infinity'],
-  timestamp: ['infinity', '-infinity'],
-};
-
-/**
- * Renders NaN and ±infinity on the source side as the lake holds them after capture: each value's
- * text is run through capture's own conversion ({@link duckDbConversion}) and the lake's rendering
- * in DuckDB, so verify follows whatever capture does with them (NULL, a DuckDB infinity, …).
- */
-class SpecialValues {
-  private readonly cache = new Map<string, Promise<{ value: string; text: string | null }[]>>();
-
-  constructor(private readonly lake: DuckDBConnection) {}
-
-  /** The source column's checksum text, with its special values as the lake renders them. */
-  public async sourceText(column: ColumnMetadata, lakeType: string): Promise<string> {
-    const name = quoteIdent(column.name);
-    const plain = sourceChecksumText(column, name);
-    const values = SPECIAL_VALUES[column.kind];
-    if (!values) return plain;
-    const id = `${column.kind}\u0000${column.rawType}\u0000${lakeType}`;
-    let rendered = this.cache.get(id);
-    if (!rendered) {
-      rendered = this.render(column, lakeType, values);
-      this.cache.set(id, rendered);
-    }
-    const cases = (await rendered).map((s) => `WHEN ${name} = ${pgString(s.value)} THEN ${s.text === null ? 'NULL' : pgString(s.text)}`);
-    return cases.length === 0 ? plain : `CASE ${cases.join(' ')} ELSE ${plain} END`;
-  }
-
-  private async render(column: ColumnMetadata, lakeType: string, values: readonly string[]): Promise<{ value: string; text: string | null }[]> {
-    const out: { value: string; text: string | null }[] = [];
-    for (const value of values) {
-      const converted = `CAST(${duckDbConversion(column, duckString(value))} AS ${lakeType})`;
-      let rows: Record<string, unknown>[];
-      try {
-        rows = await lakeRows(this.lake, `SELECT ${lakeChecksumText(lakeType, converted)} AS t`);
-      } catch {
-        // capture's conversion rejects the value, so no lake row can hold it: it is compared as any other value
-        continue;
-      }
-      const text = rows[0].t;
-      out.push({ value, text: text === null || text === undefined ? null : String(text) });
-    }
-    return out;
-  }
-}
-
-function pgString(value: string): string {
-  return `'${value.split("'").join("''")}'`;
-}
-
-/** The label in the checksum column of {@link formatVerification}. */
-function statusLabel(r: TableVerification): string {
-  if (r.status === 'match') return 'match';
-  return r.status === 'error' ? 'ERROR' : 'MISMATCH';
-}
-
-/** Renders results as the verification table the CLI prints. */
-export function formatVerification(results: readonly TableVerification[]): string {
-  const header = ['table', 'source rows', 'lake rows', 'checksum'];
-  const rows = results.map((r) => [
-    r.table,
-    r.sourceRows === null ? '-' : String(r.sourceRows),
-    r.lakeRows === null ? '-' : String(r.lakeRows),
-    statusLabel(r),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 || i === 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
-
-/**
- * What differs in one table, e.g. `table app.t: differs in columns a, b (2 rows); first differing keys: id=6; id=8`,
- * or undefined when it matches.
- */
-export function describeTableDifference(r: TableVerification): string | undefined {
-  if (r.status === 'match') return undefined;
-  if (r.problem) return `table ${r.table}: ${r.problem}`;
-  const parts: string[] = [];
-  if (r.sourceRows !== r.lakeRows) parts.push(`${rowCount(r.sourceRows ?? 0)} in the source, ${r.lakeRows} in the lake`);
-  if (r.changedRows > 0) {
-    const sampled = r.columnsFromRows === undefined ? '' : `; columns from the first ${r.columnsFromRows}`;
-    const columns = r.differingColumns.length > 0 ? `columns ${r.differingColumns.join(', ')}` : 'values';
-    parts.push(`differs in ${columns} (${rowCount(r.changedRows)}${sampled})`);
-  }
-  if (r.rowsOnlyInSource > 0) parts.push(`${rowCount(r.rowsOnlyInSource)} only in the source`);
-  if (r.rowsOnlyInLake > 0) parts.push(`${rowCount(r.rowsOnlyInLake)} only in the lake`);
-  parts.push(...r.duplicates.map((d) => describeCopies(d, r.keyIsWholeRow)));
-  if (r.differingKeys.length > 0) parts.push(`first differing ${r.keyIsWholeRow ? 'rows' : 'keys'}: ${r.differingKeys.join('; ')}`);
-  if (parts.length === 0) parts.push('the checksums differ');
-  return `table ${r.table}: ${parts.join('; ')}`;
-}
-
-/** One line naming what differs or could not be compared, or undefined when every table matches. */
-export function verificationFailure(results: readonly TableVerification[]): string | undefined {
-  const differ = results.filter((r) => r.status === 'differs').length;
-  const errors = results.filter((r) => r.status === 'error').length;
-  if (differ + errors === 0) return undefined;
-  const of = `of ${results.length} table${results.length === 1 ? '' : 's'}`;
-  const counts = differ > 0
-    ? `${differ} ${of} differ${errors > 0 ? `, ${errors} could not be compared` : ''}`
-    : `${errors} ${of} could not be compared`;
-  return `verify: ${counts}: ${results.map(describeTableDifference).filter((d) => d !== undefined).join(' | ')}`;
-}
-
-/**
- * The exit code of `local verify` for these results: 0 every table matches, 1 a table differs (also when
- * others could not be compared), 2 a table could not be compared and none differs.
- */
-export function verificationExitCode(results: readonly TableVerification[]): 0 | 1 | 2 {
-  if (results.some((r) => r.status === 'differs')) return 1;
-  return results.some((r) => r.status === 'error') ? 2 : 0;
-}
-
-/** The document `local verify --json` prints (see the README). */
-export interface VerificationReport {
-  readonly format: 'lakehouse-verify';
-  readonly version: 1;
-  /** `match`, `differs` or `error` (also when verify could not run: see `error`). */
-  readonly status: VerifyStatus;
-  /** The exit code verify returns. */
-  readonly exitCode: 0 | 1 | 2;
-  /** Why verify could not run (exit code 2), when it could not. */
-  readonly error?: string;
-  readonly tables: readonly Omit<TableVerification, 'match'>[];
-}
-
-/** The results as the `--json` document; `error` when verify could not run at all. */
-export function verificationReport(results: readonly TableVerification[], error?: string): VerificationReport {
-  const exitCode = error === undefined ? verificationExitCode(results) : 2;
-  const status: VerifyStatus = exitCode === 0 ? 'match' : exitCode === 1 ? 'differs' : 'error';
-  return {
-    format: 'lakehouse-verify',
-    version: 1,
-    status,
-    exitCode,
-    ...(error === undefined ? {} : { error }),
-    tables: results.map(({ match: _match, ...rest }) => rest),
-  };
-}
-
-/** Throws when `results` has a mismatch (one line naming the tables and what differs). */
-export function assertVerified(results: readonly TableVerification[]): void {
-  const failure = verificationFailure(results);
-  if (failure) throw new LakehouseError(failure);
-}
-
-/**
- * PostgreSQL's md5 of a text, taken over its UTF-8 bytes as DuckDB's md5 is: md5(text) hashes the database's encoding,
- * so every non-ASCII value of a LATIN1 (or other non-UTF-8) database would differ.
- */
-function sourceMd5(text: string): string {
-  return `md5(convert_to(${text}, 'UTF8'))`;
-}
