@@ -127,7 +127,9 @@ by the same code as the DuckDB lake.
 
 Options:
   --source URL     the source database, postgres://user:password@host:5432/database (read in one
-                   REPEATABLE READ transaction)
+                   REPEATABLE READ transaction), or mysql://… / mariadb://… (one consistent snapshot;
+                   values rendered under the MySQL capture's type mapping); a selector without schema
+                   means public, for MySQL the URL's database
   --lake FILE      the DuckDB lake curate wrote
   --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` or \`curate --engine trino\` wrote
   --engine NAME    ${CURATION_ENGINES.map((e) => e.name).join(' | ')}; by default the one whose table registry the

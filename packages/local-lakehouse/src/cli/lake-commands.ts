@@ -14,6 +14,7 @@ import {
   TableVerification, formatVerification, parseVerifySelectors, selectCuratedTables, verificationExitCode, verificationFailure, verificationReport,
   verifyCuratedTables,
 } from '../lake/verify';
+import { isMysqlUrl, parseMysqlUrl } from '../source/mysql/mysql-connection';
 import { parseExcludeList } from '../source/table-exclusion';
 
 /** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
@@ -99,12 +100,14 @@ export async function verifyCommand(argv: readonly string[], io: CommandIo): Pro
   try {
     const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
     // selectors are checked before an engine starts
-    const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables).map((p) => p.text) : undefined;
-    const exclude = typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude).map((p) => p.text) : undefined;
+    // a selector without schema means public, or the database of a MySQL URL
+    const defaultSchema = isMysqlUrl(source) ? parseMysqlUrl(source).database || undefined : 'public';
+    const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables, defaultSchema).map((p) => p.text) : undefined;
+    const exclude = typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude, defaultSchema).map((p) => p.text) : undefined;
     const { engine, target } = engineAndTarget(command, values, true);
     // an engine that exports a warehouse to compare it exports only the selected tables
     const selection = tables === undefined && exclude === undefined ? undefined
-      : (registered: readonly RegisteredTable[]) => selectCuratedTables(registered, tables, exclude).tables;
+      : (registered: readonly RegisteredTable[]) => selectCuratedTables(registered, tables, exclude, defaultSchema).tables;
     const view = await engine.openCuratedTables(target, createProgress(io.stderr), selection);
     // per-table status: on a terminal as it goes; in CI and logs only once the comparison has run for 5 s
     const progress = createProgress(io.stderr, { plainFirstAfterMs: 5000 });

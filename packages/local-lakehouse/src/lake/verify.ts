@@ -1,19 +1,19 @@
 import { DEFAULT_DMS_RAW_FORMAT, SOFT_DELETE_COLUMNS } from '@cdc-lakehouse/curation';
 import { TablePattern, selectTables } from '@cdc-lakehouse/source-setup';
 import { DuckDBConnection, LIST, VARCHAR, listValue } from '@duckdb/node-api';
-import { Client } from 'pg';
 import { RegisteredTable, lakeRows, openLake, registeredTables } from './lake-database';
 import {
   COLUMN_SEPARATOR, RowTally, describeKey, differingColumnsByKey, differingColumnsOfRows,
 } from './verify-diff';
 import { TableVerification, VerifyStatus, droppedColumnsSentence } from './verify-report';
+import { wideRowText } from './verify-row-text';
 import { selectCuratedTables } from './verify-selection';
-import { SpecialValues, sourceMd5, wideRowText } from './verify-sql';
+import { openVerifySource } from './verify-source/open-verify-source';
+import { VerifySource } from './verify-source/verify-source';
 import { duckIdent } from '../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS } from '../cli/progress';
 import { LakehouseError, errorMessage } from '../errors';
-import { TableMetadata, qualifiedName, readTableMetadata } from '../source/catalog';
-import { connectSource, endQuietly } from '../source/connection';
+import { TableMetadata } from '../source/catalog';
 import { lakeChecksumText } from '../source/type-mapping';
 
 export * from './verify-report';
@@ -36,7 +36,7 @@ export interface VerifyTablesOptions {
   readonly maxDifferingKeys?: number;
   /**
    * `schema.table` selectors of the source tables to compare, `%` as a wildcard, as capture's `--tables` takes them
-   * (a name without schema means `public`).
+   * (a name without schema means `public`, or the database a MySQL URL names).
    * @default every curated table
    */
   readonly tables?: readonly string[];
@@ -74,8 +74,9 @@ const COLUMN_SAMPLE_KEYS = 10_000;
  * Compares every table the lake holds with the source: row count and an order-independent
  * checksum over all columns, each value rendered the same way on both sides under the DMS type
  * mapping (decimals at their scale, timestamps in UTC to the microsecond, bytea as hex, json as
- * PostgreSQL prints it, booleans as true/false, ±infinity and NaN as capture converts them). The
- * source is read in one REPEATABLE READ transaction. For a table that differs, the differing columns,
+ * PostgreSQL prints it, booleans as true/false, ±infinity and NaN as capture converts them; for a MySQL/MariaDB source
+ * under the MySQL capture's mapping). The source is read in one snapshot (PostgreSQL: REPEATABLE READ; MySQL: START
+ * TRANSACTION WITH CONSISTENT SNAPSHOT), by the engine's VerifySource. For a table that differs, the differing columns,
  * the rows on one side only, the duplicated rows and the first differing keys are named.
  */
 export async function verifyLake(options: VerifyOptions): Promise<TableVerification[]> {
@@ -99,49 +100,42 @@ export async function verifyLake(options: VerifyOptions): Promise<TableVerificat
  * neither a curated table nor a source table (exit code 2)
  */
 export async function verifyCuratedTables(
-  source: string, view: CuratedTablesView, options: number | VerifyTablesOptions = {},
+  sourceUrl: string, view: CuratedTablesView, options: number | VerifyTablesOptions = {},
 ): Promise<TableVerification[]> {
   const { maxDifferingKeys = 5, tables: selectors, exclude, progress = SILENT_PROGRESS }: VerifyTablesOptions = typeof options === 'number'
     ? { maxDifferingKeys: options } : options;
-  let client: Client | undefined;
+  let source: VerifySource | undefined;
   try {
-    const { tables, unmatched } = selectCuratedTables(view.tables, selectors, exclude);
-    client = await connectSource({ url: source, applicationName: 'lakehouse-verify' });
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    source = await openVerifySource(sourceUrl, view.connection);
+    const { tables, unmatched } = selectCuratedTables(view.tables, selectors, exclude, source.defaultSchema);
+    await source.begin();
     const results: TableVerification[] = [];
-    if (unmatched.length > 0) results.push(...await notCurated(client, unmatched, view.tables));
-    const specials = new SpecialValues(view.connection);
+    if (unmatched.length > 0) results.push(...await notCurated(source, unmatched, view.tables));
     // DuckDB names a lake file's catalog after the file: lake.duckdb's is "lake". A schema of the same name (shop.duckdb
     // holding shop.orders) makes `shop.orders` ambiguous, so the lake's tables are named with their catalog.
     const catalog = String((await lakeRows(view.connection, 'SELECT current_database() AS catalog'))[0].catalog);
     for (const [index, table] of tables.entries()) {
       progress.status(`verify: ${index + 1}/${tables.length} tables, ${table.sourceSchema}.${table.sourceTable}`);
-      await client.query('SAVEPOINT verify_table');
       try {
-        results.push(await verifyTable(client, view.connection, table, maxDifferingKeys, specials, catalog));
-        await client.query('RELEASE SAVEPOINT verify_table');
+        results.push(await source.perTable(() => verifyTable(source!, view.connection, table, maxDifferingKeys, catalog)));
       } catch (err) {
-        // the table could not be compared; a lost connection fails the rollback and ends the run
-        await client.query('ROLLBACK TO SAVEPOINT verify_table');
         results.push(failed(table, 'error', `cannot compare it: ${errorMessage(err)}`));
       }
     }
-    await client.query('COMMIT');
+    await source.commit();
     return results.sort((a, b) => a.table.localeCompare(b.table));
   } finally {
     progress.done();
-    await endQuietly(client);
+    await source?.close();
     view.close();
   }
 }
 
 /** Selectors that match no curated table: source tables they match are `differs` (not in the lake); matching nothing at all cannot run. */
-async function notCurated(client: Client, patterns: readonly TablePattern[], curated: readonly RegisteredTable[]): Promise<TableVerification[]> {
-  const inSource = (await client.query<{ schema: string; name: string }>(`
-SELECT n.nspname AS schema, c.relname AS name
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_(toast|temp_)'
- ORDER BY 1, 2`)).rows;
+async function notCurated(
+  source: VerifySource, patterns: readonly TablePattern[], curated: readonly RegisteredTable[],
+): Promise<TableVerification[]> {
+  const inSource = await source.listTables();
   const selection = selectTables(patterns, inSource);
   if (selection.unmatched.length > 0) {
     const held = curated.map((t) => `${t.sourceSchema}.${t.sourceTable}`);
@@ -187,7 +181,7 @@ function unrowed(table: string, curated: string | null, status: VerifyStatus, pr
 
 /** Both sides' SQL for one table. */
 interface TableSql {
-  readonly relation: string;
+  readonly meta: TableMetadata;
   readonly lakeTable: string;
   /** Condition on lake rows (soft-deleted rows left out). */
   readonly lakeWhere: string;
@@ -196,22 +190,13 @@ interface TableSql {
 }
 
 async function verifyTable(
-  client: Client, lake: DuckDBConnection, table: RegisteredTable, maxKeys: number, specials: SpecialValues, catalog: string,
+  source: VerifySource, lake: DuckDBConnection, table: RegisteredTable, maxKeys: number, catalog: string,
 ): Promise<TableVerification> {
   const name = `${table.sourceSchema}.${table.sourceTable}`;
   const curated = `${table.curatedDatabase}.${table.curatedTable}`;
-  const exists = await client.query<{ readable: boolean; columns: number }>(`
-SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
-       (SELECT count(*)::int FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
-  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`, [table.sourceSchema, table.sourceTable]);
-  if (exists.rows.length === 0) return failed(table, 'differs', `the source has no table ${name} (dropped or renamed since it was captured?)`);
-  if (!exists.rows[0].readable) {
-    return failed(table, 'error', `the source user cannot read it; GRANT SELECT ON ${qualifiedName(table.sourceSchema, table.sourceTable)} TO the user in --source`);
-  }
-  if (exists.rows[0].columns === 0) return failed(table, 'differs', `the source table ${name} has no columns (all dropped since it was captured?)`);
-  const selector = qualifiedName(table.sourceSchema, table.sourceTable);
-  const [meta]: TableMetadata[] = await readTableMetadata(client, [selector], { requireRowIdentity: false });
+  const found = await source.lookUp(table);
+  if (!('meta' in found)) return failed(table, found.status, found.problem);
+  const meta = found.meta;
   const lakeTable = `${duckIdent(catalog)}.${duckIdent(table.curatedDatabase)}.${duckIdent(table.curatedTable)}`;
   let described: Record<string, unknown>[];
   try {
@@ -229,32 +214,26 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
   }
   // soft deletes keep tombstones, which the source no longer has
   const deleted = SOFT_DELETE_COLUMNS.deleted;
-  const sourceTexts: string[] = [];
-  const lakeTexts: string[] = [];
-  for (const c of meta.columns) {
-    const lakeType = lakeTypes.get(c.name)!;
-    sourceTexts.push(await specials.sourceText(c, lakeType));
-    lakeTexts.push(lakeChecksumText(lakeType, duckIdent(c.name)));
-  }
+  const columnLakeTypes = meta.columns.map((c) => lakeTypes.get(c.name)!);
+  const sourceTexts = await source.columnTexts(meta, columnLakeTypes);
+  const lakeTexts = meta.columns.map((c, i) => lakeChecksumText(columnLakeTypes[i], duckIdent(c.name)));
   const sql: TableSql = {
-    relation: qualifiedName(meta.source.schema, meta.source.table),
+    meta,
     lakeTable,
     lakeWhere: lakeTypes.has(deleted) ? `NOT COALESCE(${duckIdent(deleted)}, false)` : 'true',
     sourceTexts,
     lakeTexts,
   };
-  const source = (await client.query<{ rows: string; checksum: string }>(
-    `SELECT count(*)::text AS rows, COALESCE(sum(('x' || substr(${sourceMd5(wideRowText(sourceTexts))}, 1, 15))::bit(60)::int8), 0)::text AS checksum `
-    + `FROM ${sql.relation}`)).rows[0];
+  const inSource = await source.countAndChecksum(meta, sourceTexts);
   const inLake = (await lakeRows(lake,
     `SELECT count(*) AS rows, CAST(COALESCE(sum(CAST('0x' || substr(md5(${wideRowText(lakeTexts)}), 1, 15) AS BIGINT)), 0) AS VARCHAR) AS checksum `
     + `FROM ${lakeTable} WHERE ${sql.lakeWhere}`))[0];
   const counts = {
     table: name,
     curated,
-    sourceRows: Number(source.rows),
+    sourceRows: inSource.rows,
     lakeRows: Number(inLake.rows),
-    sourceChecksum: source.checksum,
+    sourceChecksum: inSource.checksum,
     lakeChecksum: String(inLake.checksum),
   };
   const rowsMatch = counts.sourceRows === counts.lakeRows && counts.sourceChecksum === counts.lakeChecksum;
@@ -263,7 +242,7 @@ SELECT has_table_privilege(c.oid, 'SELECT') AS readable,
     const match = lakeOnlyColumns.length === 0;
     return { ...counts, status: match ? 'match' : 'differs', match, ...NO_DIFFERENCES, lakeOnlyColumns };
   }
-  return { ...counts, status: 'differs', match: false, ...await explainDifference(client, lake, table, meta, sql, maxKeys), lakeOnlyColumns };
+  return { ...counts, status: 'differs', match: false, ...await explainDifference(source, lake, table, sql, maxKeys), lakeOnlyColumns };
 }
 
 /** Curation's own columns when the registry does not list them (lakes curated before it did). */
@@ -290,20 +269,19 @@ type Explanation = Pick<TableVerification,
  * changed (then which columns), or with another number of copies.
  */
 async function explainDifference(
-  client: Client, lake: DuckDBConnection, table: RegisteredTable, meta: TableMetadata, sql: TableSql, maxKeys: number,
+  source: VerifySource, lake: DuckDBConnection, table: RegisteredTable, sql: TableSql, maxKeys: number,
 ): Promise<Explanation> {
+  const meta = sql.meta;
   const identity = table.rowIdentity.length > 0 ? table.rowIdentity : meta.columns.map((c) => c.name);
   const keyIndexes = identity.map((n) => meta.columns.findIndex((c) => c.name === n)).filter((i) => i >= 0);
   const keyIsWholeRow = meta.columns.every((_, i) => keyIndexes.includes(i));
   const keyNames = keyIndexes.map((i) => meta.columns[i].name);
-  const sourceKey = wideRowText(keyIndexes.map((i) => sql.sourceTexts[i]));
+  const sourceKeyTexts = keyIndexes.map((i) => sql.sourceTexts[i]);
   const lakeKey = wideRowText(keyIndexes.map((i) => sql.lakeTexts[i]));
   // without a key the key is the row: its hash adds nothing
-  const sourceHash = keyIsWholeRow ? "''" : sourceMd5(wideRowText(sql.sourceTexts));
   const lakeHash = keyIsWholeRow ? "''" : `md5(${wideRowText(sql.lakeTexts)})`;
   const tally = new RowTally();
-  const fromSource = await client.query<{ k: string; h: string }>(`SELECT ${sourceKey} AS k, ${sourceHash} AS h FROM ${sql.relation}`);
-  for (const row of fromSource.rows) tally.addSource(row.k, row.h);
+  for (const row of await source.keysAndHashes(meta, sourceKeyTexts, sql.sourceTexts, keyIsWholeRow)) tally.addSource(row.k, row.h);
   const fromLake = await lakeRows(lake, `SELECT ${lakeKey} AS k, ${lakeHash} AS h FROM ${sql.lakeTable} WHERE ${sql.lakeWhere}`);
   for (const row of fromLake) tally.addLake(String(row.k), String(row.h));
   const diff = tally.differences();
@@ -318,9 +296,7 @@ async function explainDifference(
     const sample = diff.changedKeys.slice(0, COLUMN_SAMPLE_KEYS);
     if (sample.length < diff.changedKeys.length) columnsFromRows = sample.length;
     const hashes = (texts: readonly string[]): string => texts.map((t) => `md5(COALESCE(${t}, chr(2)))`).join(', ');
-    const sourceHashes = sql.sourceTexts.map((t) => sourceMd5(`COALESCE(${t}, chr(2))`)).join(', ');
-    const sourceRows = await client.query<{ k: string; c: string[] }>(
-      `SELECT ${sourceKey} AS k, ARRAY[${sourceHashes}] AS c FROM ${sql.relation} WHERE ${sourceKey} = ANY($1::text[])`, [sample]);
+    const sourceRows = await source.columnHashes(meta, sourceKeyTexts, sql.sourceTexts, sample);
     const lakeResult = await lake.runAndReadAll(
       `SELECT ${lakeKey} AS k, [${hashes(sql.lakeTexts)}] AS c FROM ${sql.lakeTable} WHERE ${sql.lakeWhere} AND ${lakeKey} IN (SELECT unnest($1))`,
       [listValue(sample)], [LIST(VARCHAR)]);
@@ -329,7 +305,7 @@ async function explainDifference(
       for (const row of rows) map.set(String(row.k), [...(map.get(String(row.k)) ?? []), (row.c as unknown[]).map(String)]);
       return map;
     };
-    differingColumns = differingColumnsByKey(columnNames, byKey(sourceRows.rows),
+    differingColumns = differingColumnsByKey(columnNames, byKey(sourceRows),
       byKey(lakeResult.getRowObjectsJson() as unknown as { k: unknown; c: unknown }[]));
   } else if (keyIsWholeRow && diff.sourceOnly.length > 0 && diff.lakeOnly.length > 0) {
     // rows without key cannot be told apart: as many rows only in the source as only in the lake count as changed

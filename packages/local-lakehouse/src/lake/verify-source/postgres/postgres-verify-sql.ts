@@ -1,25 +1,13 @@
 import { DuckDBConnection } from '@duckdb/node-api';
-import { lakeRows } from './lake-database';
-import { duckString } from '../capture/parquet-encoder';
-import { ColumnMetadata, quoteIdent } from '../source/catalog';
-import { ValueKind, duckDbConversion, lakeChecksumText, rowText, sourceChecksumText } from '../source/type-mapping';
+import { duckString } from '../../../capture/parquet-encoder';
+import { ColumnMetadata, quoteIdent } from '../../../source/catalog';
+import { ValueKind, duckDbConversion, lakeChecksumText, sourceChecksumText } from '../../../source/type-mapping';
+import { lakeRows } from '../../lake-database';
 
 /*
- * The SQL text verify builds for the source side: row texts of any width, MD5 over UTF-8, and the values that are not
- * numbers or dates rendered as capture stores them.
+ * The SQL text verify builds for a PostgreSQL source: MD5 over UTF-8, and the values that are not numbers or dates rendered as
+ * capture stores them.
  */
-
-/** PostgreSQL takes at most 100 arguments in a function call; wider rows are joined in groups. */
-const ROW_TEXT_GROUP = 90;
-
-/** {@link rowText} for any number of columns: groups joined by the same separator give the same text. */
-export function wideRowText(texts: readonly string[]): string {
-  if (texts.length <= ROW_TEXT_GROUP) return rowText(texts);
-  const groups: string[] = [];
-  for (let i = 0; i < texts.length; i += ROW_TEXT_GROUP) groups.push(rowText(texts.slice(i, i + ROW_TEXT_GROUP)));
-  return `concat_ws(chr(1), ${groups.join(', ')})`;
-}
-
 
 /** The source values that are not numbers or dates (NaN, ±Infinity, ±infinity), by value kind. */
 const SPECIAL_VALUES: Partial<Record<ValueKind, readonly string[]>> = {
