@@ -20,7 +20,9 @@ async function openDirect(file: string, readOnly: boolean, plan: ReturnType<type
 }> {
   const instance = await DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : {});
   const connection = await instance.connect();
-  const query = async (sql: string): Promise<Record<string, unknown>[]> => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  const query = async (sql: string): Promise<Record<string, unknown>[]> => {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  };
   const catalog = String((await query('SELECT current_database() AS c'))[0].c);
   const view = { query, qualifiedTableName: new DuckDbDialect({ catalog }).curatedTableName(plan.curated) };
   return {

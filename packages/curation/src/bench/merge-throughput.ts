@@ -77,7 +77,10 @@ async function measure(targetRows: number, changes: number, memoryLimit: string)
   const writer = await DmsRawWriter.open({ layout: { rootDir: path.join(dir, 'raw') }, compression: 'snappy' });
   const stageAt = new Map<string, bigint>();
   const open = async (): Promise<LocalCurationRunner> => LocalCurationRunner.open({
-    plan, rawZone: { rootDir: path.join(dir, 'raw') }, databasePath, memoryLimit,
+    plan,
+    rawZone: { rootDir: path.join(dir, 'raw') },
+    databasePath,
+    memoryLimit,
     onBatchStage: (stage) => void stageAt.set(stage, process.hrtime.bigint()),
   });
   let runner: LocalCurationRunner | undefined;
@@ -116,10 +119,21 @@ async function measure(targetRows: number, changes: number, memoryLimit: string)
     ));
     const scanSeconds = await timed(async () => runner!.query(`SELECT count(*), sum(hash(id, status, amount)) FROM ${runner!.qualifiedTableName}`));
     const [{ n }] = await runner.query(`SELECT count(*) AS n FROM ${runner.qualifiedTableName}`);
-    return {
-      targetRows, changes, loadSeconds, mergeSeconds, statementSeconds, commitSeconds, walBytes, readerOpenSeconds, checkpointSeconds,
-      insertSeconds, scanSeconds, rowsAfter: Number(n),
+    const measurement: Measurement = {
+      targetRows,
+      changes,
+      loadSeconds,
+      mergeSeconds,
+      statementSeconds,
+      commitSeconds,
+      walBytes,
+      readerOpenSeconds,
+      checkpointSeconds,
+      insertSeconds,
+      scanSeconds,
+      rowsAfter: Number(n),
     };
+    return measurement;
   } finally {
     runner?.close();
     writer.close();
