@@ -294,7 +294,10 @@ export class LocalCurationRunner {
         await this.connection.run(change.kind === 'add' ? sql.addColumn(change.column) : sql.widenColumn(change.column));
       }
       await this.connection.run(this.stagingView(plan, batch.files, schemas));
-      for (const statement of sql.applyStatements()) await this.connection.run(statement);
+      // into the emptied table of a rebuild, the MERGE only inserts (no temp table of the whole load); a plan that keeps
+      // duplicates always counts copies
+      const statements = batch.rebuild && !plan.countsCopies ? [sql.merge()] : sql.applyStatements();
+      for (const statement of statements) await this.connection.run(statement);
       await this.props.onBatchStage?.('merged', index);
       await this.writeWatermark(watermark);
       await this.props.onBatchStage?.('watermarked', index);
