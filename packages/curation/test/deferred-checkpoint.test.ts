@@ -145,4 +145,41 @@ describe('deferred checkpoints keep kill -9 safety', () => {
       writer.close();
     }
   });
+
+  test('checkpointWalBytes bounds the WAL: 0 checkpoints at every commit; a bad value is refused in one line', async () => {
+    const variant: HistoryVariant = {
+      changeSequence: true, deletes: 'hard', loadSequence: '', keyOnlyBeforeImage: false, includeOpForFullLoad: true, datePartitioned: false,
+    };
+    const dir = path.join(work.dir, 'bound');
+    const rawRoot = path.join(dir, 'raw');
+    const plan = historyPlan(variant);
+    const sim = new SourceSimulation(variant);
+    const writer = await historyWriter(rawRoot, variant);
+    try {
+      await writer.writeLoad(HISTORY_TABLE, HISTORY_COLUMNS, sim.fullLoad([{ id: 1, name: 'one', amount: '1.00', flag: true }]));
+      await writer.writeChanges(HISTORY_TABLE, HISTORY_COLUMNS, sim.transaction({
+        kind: 'transaction', sameCommitTime: false, ops: [{ id: 2, remove: false, values: { name: 'two', amount: '2.00', flag: false } }],
+      }));
+      const open = (databasePath: string, checkpointWalBytes: number): Promise<LocalCurationRunner> => LocalCurationRunner.open({
+        plan, rawZone: { rootDir: rawRoot }, databasePath, threads: 1, maxFilesPerBatch: 1, checkpointWalBytes,
+      });
+      for (const [name, bound, walLeft] of [['every-commit', 0, false], ['deferred', 64 * 1024 * 1024, true]] as const) {
+        const db = path.join(dir, `${name}.duckdb`);
+        const runner = await open(db, bound);
+        try {
+          expect((await runner.run()).batches).toBe(2);
+          expect(runner.walBytes() > 0).toBe(walLeft);
+          expect(await readCurated(runner, variant)).toEqual(sim.expectedRows());
+        } finally {
+          runner.close();
+        }
+        expect(walBytes(db) > 0).toBe(walLeft);
+      }
+      await expect(open(path.join(dir, 'bad.duckdb'), -1)).rejects.toThrow(
+        'checkpointWalBytes -1: give a whole number of bytes, 0 or more (0 checkpoints at every commit)',
+      );
+    } finally {
+      writer.close();
+    }
+  });
 });
