@@ -6,6 +6,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DmsRawWriter } from '../dms/raw-zone-writer';
 import { LocalCurationRunner } from '../local/local-curation-runner';
 import { CurationPlan } from '../plan';
+import { CurationSql } from '../sql/curation-sql';
+import { DuckDbDialect, STAGED_CHANGES_VIEW } from '../sql/duckdb-dialect';
 
 /**
  * Merge throughput of the local runner: a batch of CDC changes (70% updates, 20% inserts,
@@ -14,7 +16,9 @@ import { CurationPlan } from '../plan';
  * checkpoints, so the batch's COMMIT only appends to the write-ahead log; the bench then measures
  * what that deferral costs elsewhere: a read-only open (which replays the log) and the deferred
  * checkpoint. Baselines measured in the same run on the same database: a plain INSERT … SELECT of
- * the same change file into an empty table, and a full scan of the curated table. Each size runs
+ * the same change file into an empty table, a full scan of the curated table, and the way the
+ * runner merged before (one MERGE that updates rows in place, DuckDB's default checkpoints) on a
+ * copy of the database taken before the merge. Each size runs
  * `--runs` times (the sizes alternate), and every figure is printed as median (min–max).
  *
  *   node lib/bench/merge-throughput.js            1 M and 10 M rows, 100 k changes, 3 runs
@@ -38,6 +42,12 @@ interface Measurement {
   readonly readerOpenSeconds: number;
   /** The deferred checkpoint, run by the reopened runner (what `curate` pays when idle). */
   readonly checkpointSeconds: number;
+  /** Baseline: the same changes as one in-place MERGE (the runner's former way), DuckDB's default checkpoints; statement and COMMIT. */
+  readonly inPlaceSeconds: number;
+  /** Of `inPlaceSeconds`: the COMMIT (DuckDB checkpoints inside it when the log would pass its threshold). */
+  readonly inPlaceCommitSeconds: number;
+  /** A CHECKPOINT right after the in-place MERGE's COMMIT (0 when the commit already checkpointed). */
+  readonly inPlaceCheckpointSeconds: number;
   readonly insertSeconds: number;
   readonly scanSeconds: number;
   readonly rowsAfter: number;
@@ -98,6 +108,13 @@ async function measure(targetRows: number, changes: number, memoryLimit: string)
       table, `SELECT ${dmsColumns(op, '2024-01-02 00:00:00.000000', id, 'k + 7', "lpad(CAST(k + 1 AS VARCHAR), 35, '0')")} FROM range(${changes}) AS t(k)`,
     );
 
+    // the in-place baseline runs later on a copy of the database as it is now (checkpointed, no log)
+    runner.close();
+    runner = undefined;
+    const copyPath = path.join(dir, 'in-place.duckdb');
+    fs.copyFileSync(databasePath, copyPath);
+    runner = await open();
+
     const mergeStarted = process.hrtime.bigint();
     const mergeSeconds = await timed(async () => runner!.run());
     const statementSeconds = Number(stageAt.get('merged')! - mergeStarted) / 1e9;
@@ -119,6 +136,9 @@ async function measure(targetRows: number, changes: number, memoryLimit: string)
     ));
     const scanSeconds = await timed(async () => runner!.query(`SELECT count(*), sum(hash(id, status, amount)) FROM ${runner!.qualifiedTableName}`));
     const [{ n }] = await runner.query(`SELECT count(*) AS n FROM ${runner.qualifiedTableName}`);
+    runner.close();
+    runner = undefined;
+    const inPlace = await mergeInPlace(copyPath, change.path, memoryLimit);
     const measurement: Measurement = {
       targetRows,
       changes,
@@ -129,6 +149,9 @@ async function measure(targetRows: number, changes: number, memoryLimit: string)
       walBytes,
       readerOpenSeconds,
       checkpointSeconds,
+      inPlaceSeconds: inPlace.statementSeconds + inPlace.commitSeconds,
+      inPlaceCommitSeconds: inPlace.commitSeconds,
+      inPlaceCheckpointSeconds: inPlace.checkpointSeconds,
       insertSeconds,
       scanSeconds,
       rowsAfter: Number(n),
@@ -138,6 +161,36 @@ async function measure(targetRows: number, changes: number, memoryLimit: string)
     runner?.close();
     writer.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The baseline: the change file applied the way the runner did before, as one MERGE that updates rows in place, with
+ * DuckDB's default checkpoint settings (the commit checkpoints when the log would pass 16 MiB), then a CHECKPOINT.
+ */
+async function mergeInPlace(
+  databasePath: string, changeFile: string, memoryLimit: string,
+): Promise<{ statementSeconds: number; commitSeconds: number; checkpointSeconds: number }> {
+  const instance = await DuckDBInstance.create(databasePath, { memory_limit: memoryLimit });
+  const connection = await instance.connect();
+  try {
+    await connection.run("SET TimeZone = 'UTC'");
+    const catalog = String((await connection.runAndReadAll('SELECT current_database() AS c')).getRowObjectsJson()[0].c);
+    // the staged view the runner builds: the file's columns (already of the curated types), file order and row order
+    await connection.run([
+      `CREATE OR REPLACE TEMP VIEW ${STAGED_CHANGES_VIEW} AS`,
+      'SELECT "Op", "_dms_commit_ts", "_dms_change_seq", id, customer_id, status, amount, updated_at, 1 AS _file_order, file_row_number AS _row_in_file',
+      `FROM read_parquet('${changeFile}', file_row_number = true)`,
+    ].join('\n'));
+    const merge = new CurationSql(plan, new DuckDbDialect({ catalog })).merge();
+    await connection.run('BEGIN TRANSACTION');
+    const statementSeconds = await timed(async () => connection.run(merge));
+    const commitSeconds = await timed(async () => connection.run('COMMIT'));
+    const checkpointSeconds = fs.existsSync(`${databasePath}.wal`) ? await timed(async () => connection.run('CHECKPOINT')) : 0;
+    return { statementSeconds, commitSeconds, checkpointSeconds };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
   }
 }
 
@@ -199,6 +252,9 @@ async function main(): Promise<void> {
     ['WAL MiB', (r) => r.walBytes / 1024 / 1024, 1],
     ['read-only open s', (r) => r.readerOpenSeconds, 2],
     ['deferred checkpoint s', (r) => r.checkpointSeconds, 2],
+    ['MERGE in place s', (r) => r.inPlaceSeconds, 2],
+    ['(its COMMIT s)', (r) => r.inPlaceCommitSeconds, 2],
+    ['its checkpoint s', (r) => r.inPlaceCheckpointSeconds, 2],
     ['INSERT baseline s', (r) => r.insertSeconds, 3],
     ['scan baseline s', (r) => r.scanSeconds, 3],
     ['merge/INSERT', (r) => r.mergeSeconds / r.insertSeconds, 1],
@@ -211,6 +267,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${line.map((cell, i) => cell.padStart(widths[i])).join(' | ')}\n`);
   }
   // each run's large size against the same run's small size
+  const inPlaceTotal = (r: Measurement): number => r.inPlaceSeconds + r.inPlaceCheckpointSeconds;
   const [small, large] = sizes.map((s) => results.get(s)!);
   const ratio = (pick: (r: Measurement) => number): string => spread(large.map((r, i) => pick(r) / pick(small[i])), 2);
   process.stdout.write(`\n${format(sizes[1])} : ${format(sizes[0])} time ratios per run (table ${format(sizes[1] / sizes[0])}x larger; `
@@ -219,6 +276,10 @@ async function main(): Promise<void> {
   process.stdout.write(`  deferred checkpoint                 ${ratio((r) => r.checkpointSeconds)}\n`);
   process.stdout.write(`  merge + its checkpoint              ${ratio((r) => r.mergeSeconds + r.checkpointSeconds)}\n`);
   process.stdout.write(`  scan baseline                       ${ratio((r) => r.scanSeconds)}\n`);
+  process.stdout.write(`  MERGE in place + its checkpoint     ${ratio(inPlaceTotal)}  (the former way)\n`);
+  const gain = (rs: Measurement[]): string => spread(rs.map((r) => inPlaceTotal(r) / (r.mergeSeconds + r.checkpointSeconds)), 2);
+  const gains = sizes.map((s, i) => `${format(s)} rows ${gain([small, large][i])}`).join(', ');
+  process.stdout.write(`\nMERGE in place + checkpoint : merge + deferred checkpoint, per run: ${gains}\n`);
 }
 
 main().catch((error: Error) => {
