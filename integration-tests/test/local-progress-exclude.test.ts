@@ -93,8 +93,10 @@ describe('capture --exclude, verify --exclude, and progress on stderr', () => {
     expect(done).not.toBeNull();
     const loadMs = Number(done![1]) * (done![2] === 's' ? 1000 : 1);
     const within = shown.filter((n) => n > 0 && n < 800_000);
-    // several counts inside the one chunk, growing; no more than one per 250 ms of the load (plus the chunk's own)
-    expect(within.length).toBeGreaterThanOrEqual(2);
+    // counts inside the one chunk (before, the count went from 0 to 800,000 at once), growing; one per 250 ms of the load at
+    // most (plus the chunk's own). A quiet machine loads the table in well under a second: one count in between is the proof then
+    expect(loadMs).toBeGreaterThan(250);
+    expect(within.length).toBeGreaterThanOrEqual(loadMs >= 1000 ? 2 : 1);
     expect([...within].sort((a, b) => a - b)).toEqual(within);
     expect(shown.length).toBeLessThanOrEqual(Math.ceil(loadMs / 250) + 2);
   }, 120_000);

@@ -53,7 +53,7 @@ describe('main', () => {
     const result = await run(['local', 'capture', '--source', 'oracle://u@h/db', '--raw', '/tmp/never-created']);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('starts with oracle:// but the engine is postgres');
+    expect(result.stderr).toContain('starts with oracle://; capture reads PostgreSQL (postgres://');
     expect(fs.existsSync('/tmp/never-created')).toBe(false);
     // mysql:// and mariadb:// go to the MySQL capture
     const mysql = await run(['local', 'capture', '--source', 'mariadb://u@h.invalid/db', '--raw', '/tmp/never-created']);

@@ -1,7 +1,8 @@
+import { DMS_FACTS_TO_VERIFY } from '@cdc-lakehouse/curation';
 import { CHANGE_SEQUENCE_RECORD_DIGITS } from '../src/capture/change-sequence';
 import { binlogRecordId, compareBinlogPositions, formatBinlogPosition, parseBinlogPosition } from '../src/capture/mysql/binlog-position';
 import { truncatedTable } from '../src/capture/mysql/binlog-transactions';
-import { fixedScale, mysqlTypeMapping, renderMysqlValue } from '../src/source/mysql/mysql-type-mapping';
+import { dmsMysqlType, fixedScale, mysqlTypeMapping, renderMysqlValue } from '../src/source/mysql/mysql-type-mapping';
 
 const column = (dataType: string, columnType = dataType, precision: number | null = null, scale: number | null = null) =>
   mysqlTypeMapping({ dataType, columnType, precision, scale });
@@ -30,6 +31,33 @@ describe('MySQL → Parquet type mapping (DMS)', () => {
     expect(column('date')).toMatchObject({ type: 'date', render: 'date' });
     for (const t of ['time', 'varchar', 'longtext', 'enum', 'set', 'json']) expect(column(t)).toMatchObject({ type: 'string', render: 'text' });
     for (const t of ['binary', 'varbinary', 'blob', 'longblob', 'geometry']) expect(column(t)).toMatchObject({ type: 'binary', render: 'binary' });
+  });
+});
+
+describe('the DMS type of a MySQL column, from the one table of facts to verify', () => {
+  test('tinyint(1) is INT1 (not boolean), bit(1) BOOLEAN, time STRING, enum and unknown types WSTRING, unsigned bigint UINT8', () => {
+    expect(dmsMysqlType({ dataType: 'tinyint', columnType: 'tinyint(1)', precision: 3, scale: 0 })).toBe('INT1');
+    expect(dmsMysqlType({ dataType: 'bit', columnType: 'bit(1)', precision: 1, scale: null })).toBe('BOOLEAN');
+    expect(dmsMysqlType({ dataType: 'bit', columnType: 'bit(9)', precision: 9, scale: null })).toBe('BYTES');
+    expect(dmsMysqlType({ dataType: 'time', columnType: 'time(3)', precision: null, scale: null })).toBe('STRING');
+    expect(dmsMysqlType({ dataType: 'enum', columnType: "enum('a','b')", precision: null, scale: null })).toBe('WSTRING');
+    expect(dmsMysqlType({ dataType: 'inet6', columnType: 'inet6', precision: null, scale: null })).toBe('WSTRING');
+    expect(dmsMysqlType({ dataType: 'bigint', columnType: 'bigint(20) unsigned', precision: 20, scale: 0 })).toBe('UINT8');
+  });
+
+  test('every DMS type the table names has a Parquet mapping that is not the string fallback, unless it is a string type', () => {
+    const table = DMS_FACTS_TO_VERIFY.mysqlSourceTypes;
+    const columns = [
+      ...Object.keys(table.signed).map((dataType) => ({ dataType, columnType: dataType })),
+      ...Object.keys(table.unsigned).map((dataType) => ({ dataType, columnType: `${dataType} unsigned` })),
+      ...Object.keys(table.other).map((dataType) => ({ dataType, columnType: dataType })),
+    ];
+    expect(columns.length).toBeGreaterThan(30);
+    for (const c of columns) {
+      const facts = { ...c, precision: 10, scale: 2 };
+      const dms = dmsMysqlType(facts);
+      expect(mysqlTypeMapping(facts).type === 'string').toBe(dms === 'STRING' || dms === 'CLOB');
+    }
   });
 });
 

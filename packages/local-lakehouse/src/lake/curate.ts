@@ -48,7 +48,9 @@ export interface CuratedTableResult {
 /**
  * Brings every curated table up to date with the raw zone, one table at a time, with the
  * curation core's LocalCurationRunner (one transaction per batch: a crash never applies a file
- * twice or skips one). Tables that have no raw files yet get an empty curated table, and every
+ * twice or skips one). Each batch's COMMIT makes it durable in DuckDB's write-ahead log; the
+ * checkpoint that writes a table's batches into the lake file runs once, when the table is done
+ * (or earlier if the log passes 64 MiB). Tables that have no raw files yet get an empty curated table, and every
  * table is listed in the lake's registry (what `verify` and `query` users rely on).
  */
 export async function curateOnce(options: CurateOptions): Promise<CuratedTableResult[]> {
@@ -85,6 +87,9 @@ async function curateTable(table: LakeTable, options: Omit<CurateOptions, 'plans
   const runner = await openRunner(table, options);
   try {
     const result = await runner.run();
+    // the runner is idle for this table: its batches, each durable in the WAL since its COMMIT, go into the file in
+    // one checkpoint (instead of one per batch), so readers and the next runner start without a log to replay
+    await runner.checkpoint();
     const curated = `${plan.curated.database}.${plan.curated.table}`;
     if (result.filesApplied > 0) {
       (options.progress ?? SILENT_PROGRESS).line(`curate ${table.source.schema}.${table.source.table} → ${curated}: ${result.kind}, `

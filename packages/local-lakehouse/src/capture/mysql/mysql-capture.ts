@@ -17,7 +17,8 @@ import { connectMysqlSource, endMysqlQuietly, maskedMysqlUrl, parseMysqlUrl } fr
 import { formatDmsTimestamp } from '../../source/test-decoding';
 import { removeTemporaryFiles, writeFileAtomic } from '../atomic-file';
 import type { CaptureHandle, CaptureOptions, CaptureStats } from '../capture';
-import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
+import { checkSameTables, initialCaptureStats, openCaptureScratch, readTableMetadataFiles, RunCompletion } from '../capture-run';
+import { CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
 import { CapturedTable, CdcWindow } from '../cdc-window';
 import { WrittenCdcFile } from '../cdc-writer';
 import { loadProgressText } from '../load-progress';
@@ -72,43 +73,22 @@ class MysqlCapture {
   private readonly queue: AnyBinlogEvent[] = [];
   private draining = false;
   private failure: unknown;
-  private resolveDone!: (stats: CaptureStats) => void;
-  private rejectDone!: (err: unknown) => void;
-  private readonly done: Promise<CaptureStats>;
+  private readonly completion = new RunCompletion();
 
   constructor(private readonly options: CaptureOptions) {
     this.progress = options.progress ?? SILENT_PROGRESS;
     this.refused = new RefusedValueReporter(this.progress);
     this.rawDir = path.resolve(options.rawDir);
-    this.stats = {
-      phase: 'starting',
-      slot: '',
-      fullLoadRows: 0,
-      fullLoadMs: 0,
-      cdcRows: 0,
-      cdcFiles: 0,
-      transactions: 0,
-      streamingMs: 0,
-      confirmedLsn: null,
-      maxRssBytes: 0,
-      slotState: 'none',
-      slotDropError: null,
-      stoppedDuringFullLoad: null,
-    };
-    this.done = new Promise<CaptureStats>((resolve, reject) => {
-      this.resolveDone = resolve;
-      this.rejectDone = reject;
-    });
-    this.done.catch(() => undefined);
+    this.stats = initialCaptureStats();
   }
 
   handle(): CaptureHandle {
     return {
-      done: this.done,
+      done: this.completion.done,
       stats: this.stats,
       stop: async () => {
         this.requestStop();
-        return this.done;
+        return this.completion.done;
       },
       waitFor: async (position: string) => this.waitFor(parseBinlogPosition(position)),
     };
@@ -137,15 +117,10 @@ class MysqlCapture {
       }
       const selectOptions = { exclude: this.options.exclude, database: target.database };
       const metas = state?.phase === 'streaming'
-        ? this.readMetadataFiles(state)
+        ? readTableMetadataFiles<MysqlTableMetadata>(this.rawDir, state)
         : await readMysqlTableMetadata(this.db, this.options.tables ?? [], selectOptions);
       if (state?.phase === 'streaming' && ((this.options.tables?.length ?? 0) > 0 || (this.options.exclude?.length ?? 0) > 0)) {
-        const wanted = (await readMysqlTableMetadata(this.db, this.options.tables ?? [], selectOptions)).map((t) => displayName(t.source)).sort();
-        const have = state.tables.map(displayName).sort();
-        if (wanted.join(',') !== have.join(',')) {
-          throw new LakehouseError(`${this.rawDir} holds a capture of ${have.join(', ')}, but --tables/--exclude select ${wanted.join(', ')}; `
-            + 'use the same tables, or another --raw directory');
-        }
+        checkSameTables(this.rawDir, state, await readMysqlTableMetadata(this.db, this.options.tables ?? [], selectOptions));
       }
       if (state?.phase === 'streaming') await checkBinlogKept(this.db, parseBinlogPosition(state.confirmedLsn ?? state.consistentPoint ?? ''));
       const warning = await rowMetadataWarning(this.db);
@@ -155,10 +130,7 @@ class MysqlCapture {
       this.unlock = lockRawDirectory(this.rawDir);
       this.state = state;
       this.setTables(metas);
-      this.scratchDir = path.join(this.rawDir, CAPTURE_SCRATCH_DIR);
-      fs.rmSync(this.scratchDir, { recursive: true, force: true });
-      fs.mkdirSync(this.scratchDir);
-      this.encoder = await ParquetEncoder.open(1, '512MB', path.join(this.scratchDir, 'duckdb'));
+      ({ scratchDir: this.scratchDir, encoder: this.encoder } = await openCaptureScratch(this.rawDir));
       this.pipeline = new WindowPipeline({
         scratchDir: this.scratchDir,
         encoder: this.encoder,
@@ -178,18 +150,7 @@ class MysqlCapture {
       await this.cleanup();
       throw err;
     }
-    this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
-  }
-
-  private readMetadataFiles(state: CaptureState): MysqlTableMetadata[] {
-    return state.tables.map((t) => {
-      const file = path.join(rawTableDirectory({ rootDir: this.rawDir }, t), TABLE_METADATA_FILE);
-      try {
-        return JSON.parse(fs.readFileSync(file, 'utf8')) as MysqlTableMetadata;
-      } catch (err) {
-        throw new LakehouseError(`${file}: cannot read the table metadata (${errorMessage(err)}); start over with an empty raw directory`);
-      }
-    });
+    this.completion.follow(this.run());
   }
 
   private setTables(metas: readonly TableMetadata[]): void {

@@ -15,7 +15,8 @@ import { DecodedValue, UNCHANGED_TOAST, formatDmsTimestamp, parseCommitTime, par
 import { refusedValue } from '../../source/type-mapping';
 import { removeTemporaryFiles, writeFileAtomic } from '../atomic-file';
 import type { CaptureHandle, CaptureOptions, CaptureStats } from '../capture';
-import { CAPTURE_SCRATCH_DIR, CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
+import { checkSameTables, initialCaptureStats, openCaptureScratch, readTableMetadataFiles, RunCompletion } from '../capture-run';
+import { CaptureState, TABLE_METADATA_FILE, lockRawDirectory, readCaptureState, writeCaptureState } from '../capture-state';
 import { CapturedTable, CdcWindow, StagedTable } from '../cdc-window';
 import { WrittenCdcFile } from '../cdc-writer';
 import { ChangeSequencer } from '../change-sequence';
@@ -113,9 +114,7 @@ class Capture {
   private stopping = false;
   private finished = false;
   private timer: NodeJS.Timeout | undefined;
-  private resolveDone!: (stats: CaptureStats) => void;
-  private rejectDone!: (err: unknown) => void;
-  private readonly done: Promise<CaptureStats>;
+  private readonly completion = new RunCompletion();
   private readonly waiters: { lsn: Lsn; resolve: () => void }[] = [];
   /** Stream messages held back while a table's metadata is read again (a column was added or dropped). */
   private readonly held: { lsn: Lsn; walEnd: Lsn; data: Buffer }[] = [];
@@ -129,35 +128,16 @@ class Capture {
     this.progress = options.progress ?? SILENT_PROGRESS;
     this.refused = new RefusedValueReporter(this.progress);
     this.rawDir = path.resolve(options.rawDir);
-    this.stats = {
-      phase: 'starting',
-      slot: '',
-      fullLoadRows: 0,
-      fullLoadMs: 0,
-      cdcRows: 0,
-      cdcFiles: 0,
-      transactions: 0,
-      streamingMs: 0,
-      confirmedLsn: null,
-      maxRssBytes: 0,
-      slotState: 'none',
-      slotDropError: null,
-      stoppedDuringFullLoad: null,
-    };
-    this.done = new Promise<CaptureStats>((resolve, reject) => {
-      this.resolveDone = resolve;
-      this.rejectDone = reject;
-    });
-    this.done.catch(() => undefined);
+    this.stats = initialCaptureStats();
   }
 
   handle(): CaptureHandle {
     return {
-      done: this.done,
+      done: this.completion.done,
       stats: this.stats,
       stop: async () => {
         this.requestStop();
-        return this.done;
+        return this.completion.done;
       },
       waitFor: async (lsn: string) => this.waitFor(parseLsn(lsn)),
     };
@@ -174,15 +154,10 @@ class Capture {
       const exclude = this.options.exclude && this.options.exclude.length > 0
         ? parseExcludeList('local capture', this.options.exclude.join(',')) : [];
       const metas = state && state.phase === 'streaming'
-        ? this.readMetadataFiles(state)
+        ? readTableMetadataFiles(this.rawDir, state)
         : await readTableMetadata(this.client, this.options.tables ?? [], { exclude });
       if (state && ((this.options.tables && this.options.tables.length > 0) || exclude.length > 0) && state.phase === 'streaming') {
-        const wanted = (await readTableMetadata(this.client, this.options.tables ?? [], { exclude })).map((t) => displayName(t.source)).sort();
-        const have = state.tables.map(displayName).sort();
-        if (wanted.join(',') !== have.join(',')) {
-          throw new LakehouseError(`${this.rawDir} holds a capture of ${have.join(', ')}, but --tables/--exclude select ${wanted.join(', ')}; `
-            + 'use the same tables, or another --raw directory');
-        }
+        checkSameTables(this.rawDir, state, await readTableMetadata(this.client, this.options.tables ?? [], { exclude }));
       }
       this.targetLsn = parseLsn((await this.client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn')).rows[0].lsn);
       this.replication = await connectSource({ url: this.options.source, replication: true, applicationName: 'lakehouse-capture-stream' });
@@ -213,12 +188,7 @@ class Capture {
       this.unlock = lockRawDirectory(this.rawDir);
       this.state = state;
       this.setTables(metas);
-      // scratch space inside the raw directory (a dot-folder, which readers skip): a killed capture's leftovers go at the next start
-      this.scratchDir = path.join(this.rawDir, CAPTURE_SCRATCH_DIR);
-      fs.rmSync(this.scratchDir, { recursive: true, force: true });
-      fs.mkdirSync(this.scratchDir);
-      // one DuckDB thread: PostgreSQL and this process need the other core, and more threads lost time in every measurement here
-      this.encoder = await ParquetEncoder.open(1, '512MB', path.join(this.scratchDir, 'duckdb'));
+      ({ scratchDir: this.scratchDir, encoder: this.encoder } = await openCaptureScratch(this.rawDir));
       this.pipeline = new WindowPipeline({
         scratchDir: this.scratchDir,
         encoder: this.encoder,
@@ -238,7 +208,7 @@ class Capture {
       await this.cleanup();
       throw err;
     }
-    this.run().then((stats) => this.resolveDone(stats), (err: unknown) => this.rejectDone(err));
+    this.completion.follow(this.run());
   }
 
   /** A new slot is needed: fail before anything is written when the server has none free (unless the old one is reused). */
@@ -308,17 +278,6 @@ class Capture {
 
   private checkEmptyRawDir(): void {
     checkEmptyRawDir(this.rawDir);
-  }
-
-  private readMetadataFiles(state: CaptureState): TableMetadata[] {
-    return state.tables.map((t) => {
-      const file = path.join(rawTableDirectory({ rootDir: this.rawDir }, t), TABLE_METADATA_FILE);
-      try {
-        return JSON.parse(fs.readFileSync(file, 'utf8')) as TableMetadata;
-      } catch (err) {
-        throw new LakehouseError(`${file}: cannot read the table metadata (${errorMessage(err)}); start over with an empty raw directory`);
-      }
-    });
   }
 
   private setTables(metas: readonly TableMetadata[]): void {
@@ -825,7 +784,7 @@ class Capture {
     if (this.confirmed >= lsn && this.stats.phase === 'streaming') return;
     await new Promise<void>((resolve, reject) => {
       this.waiters.push({ lsn, resolve });
-      this.done.then(() => reject(new LakehouseError(`capture ended before reaching ${formatLsn(lsn)}`)), reject);
+      this.completion.done.then(() => reject(new LakehouseError(`capture ended before reaching ${formatLsn(lsn)}`)), reject);
     });
   }
 

@@ -1,3 +1,4 @@
+import { DMS_FACTS_TO_VERIFY } from '@cdc-lakehouse/curation';
 import { DmsTypeMapping } from '../type-mapping';
 
 /** The facts of a MySQL/MariaDB column (information_schema.COLUMNS) its DMS mapping depends on. */
@@ -28,51 +29,54 @@ export interface MysqlTypeMapping extends DmsTypeMapping {
   readonly scale?: number;
 }
 
-const SIGNED_INTS: Record<string, [DmsTypeMapping['type'], string]> = {
-  tinyint: ['int', 'TINYINT'],
-  smallint: ['int', 'SMALLINT'],
-  mediumint: ['int', 'INTEGER'],
-  int: ['int', 'INTEGER'],
-  integer: ['int', 'INTEGER'],
-  bigint: ['bigint', 'BIGINT'],
-};
+/** DMS's data types a MySQL column can have (see `DMS_FACTS_TO_VERIFY.mysqlSourceTypes`). */
+export type DmsMysqlType =
+  | 'INT1' | 'INT2' | 'INT4' | 'INT8' | 'UINT1' | 'UINT2' | 'UINT4' | 'UINT8' | 'BOOLEAN' | 'NUMERIC' | 'REAL4' | 'REAL8'
+  | 'DATE' | 'DATETIME' | 'STRING' | 'WSTRING' | 'CLOB' | 'NCLOB' | 'BYTES' | 'BLOB';
 
-const UNSIGNED_INTS: Record<string, [DmsTypeMapping['type'], string]> = {
-  tinyint: ['int', 'UTINYINT'],
-  smallint: ['int', 'USMALLINT'],
-  mediumint: ['int', 'UINTEGER'],
-  int: ['bigint', 'UINTEGER'],
-  integer: ['bigint', 'UINTEGER'],
-  bigint: ['decimal(20,0)', 'UBIGINT'],
-};
+const MYSQL_TYPES = DMS_FACTS_TO_VERIFY.mysqlSourceTypes;
 
-const BINARY_TYPES = new Set(['binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob',
-  'geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection']);
+/** DMS's data type for a MySQL/MariaDB column (the table in `DMS_FACTS_TO_VERIFY.mysqlSourceTypes`). */
+export function dmsMysqlType(column: MysqlColumnType): DmsMysqlType {
+  const dataType = column.dataType.toLowerCase();
+  const ints: Record<string, DmsMysqlType> = /\bunsigned\b/.test(column.columnType.toLowerCase()) ? MYSQL_TYPES.unsigned : MYSQL_TYPES.signed;
+  if (ints[dataType]) return ints[dataType];
+  if (dataType === 'bit' && (column.precision ?? 1) === 1) return MYSQL_TYPES.bit1;
+  const other: Record<string, DmsMysqlType> = MYSQL_TYPES.other;
+  return other[dataType] ?? 'WSTRING';
+}
+
+/** Integer types: the curated type (the smallest signed one that holds every value) and the raw file's DuckDB type. */
+const INTEGERS: Partial<Record<DmsMysqlType, [DmsTypeMapping['type'], string]>> = {
+  INT1: ['int', 'TINYINT'],
+  INT2: ['int', 'SMALLINT'],
+  INT4: ['int', 'INTEGER'],
+  INT8: ['bigint', 'BIGINT'],
+  UINT1: ['int', 'UTINYINT'],
+  UINT2: ['int', 'USMALLINT'],
+  UINT4: ['bigint', 'UINTEGER'],
+  UINT8: ['decimal(20,0)', 'UBIGINT'],
+};
 
 /**
- * DMS's mapping of a MySQL/MariaDB column to a Parquet type (README, "MySQL → Parquet types"): DMS reads
- * TINYINT/SMALLINT/MEDIUMINT/INT/BIGINT as INT1/INT2/INT4/INT4/INT8 and their UNSIGNED forms as UINT1/UINT2/UINT4/UINT4/UINT8,
- * which its Parquet writer keeps as INT_8/INT_16/INT_32/INT_64 and UINT_8/UINT_16/UINT_32/UINT_64; tinyint(1) is a TINYINT like any
- * other; BIT(1) is BOOLEAN, wider BITs are BYTES; DECIMAL(p,s) is NUMERIC(p,s) (a Parquet DECIMAL up to p = 38, a string beyond,
- * as for PostgreSQL); FLOAT REAL4, DOUBLE REAL8; DATE DATE; DATETIME and TIMESTAMP DATETIME (a Parquet TIMESTAMP, µs);
- * YEAR INT2; TIME, CHAR, VARCHAR, TEXT, ENUM, SET and JSON strings; BINARY, VARBINARY, BLOB and spatial types BYTES/BLOB
- * (Parquet BINARY). The curated type of an unsigned column is the smallest signed one that holds it (UINT8: decimal(20,0)).
+ * DMS's mapping of a MySQL/MariaDB column to a Parquet type (README, "MySQL and MariaDB sources"), in two steps: the column's
+ * DMS type ({@link dmsMysqlType}), then what DMS's Parquet writer makes of it: INTn and UINTn keep their width and sign (INT_8 …
+ * UINT_64); BOOLEAN a boolean; NUMERIC(p,s) a Parquet DECIMAL up to p = 38 and a string with exactly s digits beyond (as for
+ * PostgreSQL); REAL4/REAL8 FLOAT/DOUBLE; DATE; DATETIME a TIMESTAMP (µs); STRING, WSTRING, CLOB and NCLOB strings; BYTES and BLOB
+ * binary. The curated type of an unsigned column is the smallest signed one that holds it (UINT8: decimal(20,0)); a MEDIUMINT
+ * UNSIGNED (below 2^24) stays an int.
  */
 export function mysqlTypeMapping(column: MysqlColumnType): MysqlTypeMapping {
-  const dataType = column.dataType.toLowerCase();
-  const unsigned = /\bunsigned\b/.test(column.columnType.toLowerCase());
-  const int = (unsigned ? UNSIGNED_INTS : SIGNED_INTS)[dataType];
-  if (int) return { type: int[0], rawType: int[1], kind: 'int', render: 'int' };
-  switch (dataType) {
-    case 'year':
-      return { type: 'int', rawType: 'SMALLINT', kind: 'int', render: 'int' };
-    case 'float':
-      return { type: 'float', rawType: 'FLOAT', kind: 'float', render: 'float' };
-    case 'double':
-    case 'real':
-      return { type: 'double', rawType: 'DOUBLE', kind: 'float', render: 'float' };
-    case 'decimal':
-    case 'numeric': {
+  const dms = dmsMysqlType(column);
+  const int = INTEGERS[dms];
+  if (int) {
+    const type = dms === 'UINT4' && column.dataType.toLowerCase() === 'mediumint' ? 'int' : int[0];
+    return { type, rawType: int[1], kind: 'int', render: 'int' };
+  }
+  switch (dms) {
+    case 'BOOLEAN':
+      return { type: 'boolean', rawType: 'BOOLEAN', kind: 'boolean', render: 'bit-boolean' };
+    case 'NUMERIC': {
       const precision = column.precision ?? 10;
       const scale = column.scale ?? 0;
       if (precision <= 38) {
@@ -80,17 +84,18 @@ export function mysqlTypeMapping(column: MysqlColumnType): MysqlTypeMapping {
       }
       return { type: 'string', rawType: 'VARCHAR', kind: 'text', render: 'decimal-text', scale };
     }
-    case 'bit':
-      return (column.precision ?? 1) === 1
-        ? { type: 'boolean', rawType: 'BOOLEAN', kind: 'boolean', render: 'bit-boolean' }
-        : { type: 'binary', rawType: 'BLOB', kind: 'binary', render: 'binary' };
-    case 'date':
+    case 'REAL4':
+      return { type: 'float', rawType: 'FLOAT', kind: 'float', render: 'float' };
+    case 'REAL8':
+      return { type: 'double', rawType: 'DOUBLE', kind: 'float', render: 'float' };
+    case 'DATE':
       return { type: 'date', rawType: 'DATE', kind: 'date', render: 'date' };
-    case 'datetime':
-    case 'timestamp':
+    case 'DATETIME':
       return { type: 'timestamp', rawType: 'TIMESTAMP', kind: 'timestamp', render: 'datetime' };
+    case 'BYTES':
+    case 'BLOB':
+      return { type: 'binary', rawType: 'BLOB', kind: 'binary', render: 'binary' };
     default:
-      if (BINARY_TYPES.has(dataType)) return { type: 'binary', rawType: 'BLOB', kind: 'binary', render: 'binary' };
       return { type: 'string', rawType: 'VARCHAR', kind: 'text', render: 'text' };
   }
 }
