@@ -32,7 +32,7 @@ export const HELP: Record<string, string> = {
 Starts an embedded PostgreSQL (local server binaries, wal_level=logical) with a sample schema "shop"
 (numeric, timestamptz, jsonb, uuid, bytea, a TOASTed text, a table without primary key with
 REPLICA IDENTITY FULL) and an embedded MariaDB (binlog ROW) with a database "billing" whose invoices
-refer to shop's orders; captures both into one raw zone (raw/postgres, raw/mariadb) while a short
+refer to shop's orders; captures both into one raw zone (raw/postgresql, raw/mariadb) while a short
 workload runs on each, curates both into one DuckDB lake, verifies each against its source, prints
 the verification table, an analyst query joining orders with invoices, and the time of each step,
 then stops everything it started (also on Ctrl-C). Without mariadbd (apt-get install mariadb-server,

@@ -31,7 +31,7 @@ export interface DemoOptions {
 
 /**
  * The main job on one machine, from two sources into one lake: an embedded PostgreSQL (sample schema `shop`) and an
- * embedded MariaDB (`billing`, whose invoices refer to shop's orders), both captured into one raw zone root (`raw/postgres`,
+ * embedded MariaDB (`billing`, whose invoices refer to shop's orders), both captured into one raw zone root (`raw/postgresql`,
  * `raw/mariadb`) while a workload runs on each, curated into one DuckDB lake, each verified against its own source, then an
  * analyst query that joins across them. Without MariaDB binaries it says so in one line and runs the PostgreSQL half.
  * Everything it starts is stopped at the end, on failure and on SIGINT/SIGTERM.
