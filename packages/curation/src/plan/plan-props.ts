@@ -184,6 +184,7 @@ export const ICEBERG_RESERVED_COLUMNS: readonly string[] = Object.freeze(['_file
 /** Column names the generated SQL uses for its own bookkeeping. */
 export const INTERNAL_COLUMNS = Object.freeze({
   changeRank: '_change_rank', fileOrder: '_file_order', rowInFile: '_row_in_file', copies: '_copy_count', copyDelta: '_copy_delta', copyNumber: '_copy_number',
+  copyPresent: '_copy_present',
 });
 
 /** Table properties Athena accepts for Iceberg tables (besides `table_type`, which the generator sets). */
@@ -225,6 +226,8 @@ export interface CurationSettings {
   readonly primaryKey: readonly string[];
   /** Whether key columns may hold NULL (matched null-safely). */
   readonly nullableKey: boolean;
+  /** Whether identical rows are kept as separate copies (see {@link CurationPlanProps.keepDuplicates}). */
+  readonly keepDuplicates: boolean;
   /** Merge or append-only. */
   readonly mode: CurationMode;
   /** Hard or soft deletes. */
