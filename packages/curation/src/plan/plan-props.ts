@@ -183,7 +183,12 @@ export const ICEBERG_RESERVED_COLUMNS: readonly string[] = Object.freeze(['_file
 
 /** Column names the generated SQL uses for its own bookkeeping. */
 export const INTERNAL_COLUMNS = Object.freeze({
-  changeRank: '_change_rank', fileOrder: '_file_order', rowInFile: '_row_in_file', copies: '_copy_count', copyDelta: '_copy_delta', copyNumber: '_copy_number',
+  changeRank: '_change_rank',
+  fileOrder: '_file_order',
+  rowInFile: '_row_in_file',
+  copies: '_copy_count',
+  copyDelta: '_copy_delta',
+  copyNumber: '_copy_number',
   copyPresent: '_copy_present',
 });
 
