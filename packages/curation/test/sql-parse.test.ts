@@ -83,6 +83,13 @@ describe('a whole-row identity that may hold NULL (nullableKey)', () => {
     const athena = new CurationSql(counting, 'athena').merge();
     expect(athena).toContain('CROSS JOIN UNNEST(sequence(');
     expect(describeErrors(trino.validate(athena))).toEqual([]);
+    // every type's stand-in for NULL in the equi-join form
+    const types = ['boolean', 'int', 'bigint', 'float', 'double', 'decimal(12,2)', 'string', 'binary', 'date', 'timestamp'] as const;
+    const columns = types.map((type, i) => ({ name: `c${i}`, type }));
+    const everyType = new CurationPlan({ ...counting.toJSON(), columns, primaryKey: columns.map((c) => c.name) });
+    const wide = new CurationSql(everyType, 'athena').merge();
+    for (const zero of ['false', '0', "''", "X''", "DATE '1970-01-01'", "TIMESTAMP '1970-01-01 00:00:00'"]) expect(wide).toContain(`, ${zero}) = coalesce(`);
+    expect(describeErrors(trino.validate(wide))).toEqual([]);
     const dialect = new SparkDialect();
     const sparkMerge = new CurationSql(counting, dialect).merge().split(`${dialect.catalog}.\``).join('`');
     expect(sparkMerge).toContain('LATERAL VIEW explode(sequence(');

@@ -146,7 +146,7 @@ export class CurationSql {
       target: this.dialect.curatedTableName(plan.curated),
       changes: source.relation,
       filter: source.filter,
-      columns: namedColumns(plan.columns.map((c) => c.name), q),
+      columns: namedColumns(plan.columns, q, this.dialect.name === 'athena' ? 'equi-join' : 'not-distinct'),
       insert: `INSERT (${inserted.join(', ')}) VALUES (${inserted.map((c) => `s.${c}`).join(', ')})`,
     });
   }
