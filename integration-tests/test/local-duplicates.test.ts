@@ -46,7 +46,7 @@ const WORKLOAD = [
   'DELETE FROM dup.bulk WHERE ctid = (SELECT ctid FROM dup.bulk WHERE n = 7 LIMIT 1)',
   "INSERT INTO dup.bulk VALUES (7, 'y'), (7, 'y'), (7, 'y')",
   // more copies of one row than Trino's sequence() returns at once (10 000): one deleted, the rest rewritten
-  "DELETE FROM dup.many WHERE ctid = (SELECT ctid FROM dup.many LIMIT 1)",
+  'DELETE FROM dup.many WHERE ctid = (SELECT ctid FROM dup.many LIMIT 1)',
 ];
 
 describe('lakehouse local: identical rows of a table without key keep their multiplicity', () => {
