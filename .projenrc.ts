@@ -64,11 +64,12 @@ const query = new RuntimeLibrary(repo, {
   devDeps: [`aws-sdk-client-mock@${VERSIONS.awsSdkClientMock}`],
 });
 
-// Local lakehouse: DMS-format capture from PostgreSQL, curation and verification on one machine
+// Local lakehouse: DMS-format capture from PostgreSQL and MySQL/MariaDB, curation and verification on one machine
 const localLakehouse = new RuntimeLibrary(repo, {
   name: 'local-lakehouse',
   description: 'Runs source -> CDC -> DMS-format raw zone -> merge -> query on one machine, without AWS',
-  deps: [`pg@${VERSIONS.pg}`, `pg-copy-streams@${VERSIONS.pgCopyStreams}`, `@duckdb/node-api@${VERSIONS.duckdb}`],
+  deps: [`pg@${VERSIONS.pg}`, `pg-copy-streams@${VERSIONS.pgCopyStreams}`, `@duckdb/node-api@${VERSIONS.duckdb}`,
+    `mysql2@${VERSIONS.mysql2}`, `@vlasky/zongji@${VERSIONS.zongji}`],
   devDeps: [`@types/pg@${VERSIONS.typesPg}`, `@types/pg-copy-streams@${VERSIONS.typesPgCopyStreams}`],
   workspaceDeps: [curation, sourceSetup, query],
 });

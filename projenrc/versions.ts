@@ -22,6 +22,7 @@ export const VERSIONS = {
   typesPg: '^8.15.0',
   tsNode: '^10.9.2',
   mysql2: '^3.24.6',
+  zongji: '^0.9.0',
   pgCopyStreams: '^7.0.0',
   typesPgCopyStreams: '^1.2.5',
   duckdb: '1.5.6-r.1',

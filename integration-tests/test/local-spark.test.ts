@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sparkTableWatermark } from '@cdc-lakehouse/local-lakehouse';
 import { PostgresFixture, StepTimings } from '../src';
 import { LAKEHOUSE_CLI, RunResult, lakehouse } from '../src/lakehouse-cli';
 
@@ -187,5 +188,30 @@ describe('lakehouse local capture → curate --engine spark → verify --warehou
     expect(query.code).toBe(1);
     expect(query.stderr).toMatch(/^lakehouse: query failed: .*no_such_table/m);
     expect(query.stderr.split('\n').filter((l) => l.startsWith('lakehouse:'))).toHaveLength(1);
+  });
+
+  test('a truncated new raw file stops curate with one line naming it, before Spark starts; the table keeps its snapshot', async () => {
+    // the watermark the job core committed (read from the Iceberg metadata, as curate does to pick the files to check)
+    const ordersDir = path.join(raw, 'app', 'orders');
+    const cdcFiles = (): string[] => fs.readdirSync(ordersDir).filter((f) => /^\d{8}-\d{9}\.parquet$/.test(f)).sort();
+    const applied = cdcFiles();
+    expect(sparkTableWatermark(warehouse, { database: 'app', table: 'orders' })).toMatchObject({ lastFile: applied[applied.length - 1] });
+    await pg.query('INSERT INTO app.orders (id) VALUES (990001)');
+    expect((await lakehouse('local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms')).code).toBe(0);
+    const added = cdcFiles().filter((f) => !applied.includes(f));
+    expect(added).toHaveLength(1);
+    const file = path.join(ordersDir, added[0]);
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const hint = path.join(warehouse, 'app', 'orders', 'metadata', 'version-hint.text');
+    const version = fs.readFileSync(hint, 'utf8');
+    const broken = await lakehouse('local', 'curate', '--engine', 'spark', '--raw', raw, '--warehouse', warehouse);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^lakehouse: .*: not a readable Parquet file \(.*\); app\.orders was left as it was\. /)]);
+    expect(broken.stderr).toContain(`lakehouse: ${file}: not a readable Parquet file (`);
+    // no Spark job ran: no new snapshot
+    expect(fs.readFileSync(hint, 'utf8')).toBe(version);
+    fs.writeFileSync(file, bytes);
   });
 });

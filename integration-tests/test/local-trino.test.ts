@@ -174,6 +174,26 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
     expect(verify.stdout).toContain('verified: 4 tables match the source');
   });
 
+  test('verify --tables / --exclude: only the selected tables are exported (one CREATE TABLE AS each) and compared', async () => {
+    const verify = await timings.time('verify --tables', () => lakehouse('local', 'verify', '--source', source, '--warehouse', warehouse,
+      '--tables', 'app.e%', '--exclude', 'app.empty', '--json'));
+    expect(verify.stderr).not.toMatch(/^lakehouse: /m);
+    expect(verify.code).toBe(0);
+    expect((JSON.parse(verify.stdout) as { tables: { table: string }[] }).tables.map((t) => t.table)).toEqual(['app.events']);
+    // the server's query history: the copies made into the newest export schema (each verify makes its own schema)
+    const history = await lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'json',
+      "SELECT query, CAST(created AS varchar) AS created FROM system.runtime.queries WHERE query LIKE 'CREATE TABLE %_lakehouse_export_%'");
+    expect(history.code).toBe(0);
+    const copies = history.stdout.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { query: string; created: string })
+      .map((r) => ({ ...r, schema: /"(_lakehouse_export_[0-9_]+)"/.exec(r.query)?.[1] ?? '', from: /AS SELECT \* FROM (.*)$/s.exec(r.query)?.[1] ?? '' }));
+    const newest = copies.reduce((a, b) => (b.created > a.created ? b : a)).schema;
+    expect(copies.filter((c) => c.schema === newest).map((c) => c.from)).toEqual(['"app"."events"']);
+    // the full verify before it copied all four
+    const perSchema = new Map<string, number>();
+    for (const c of copies) perSchema.set(c.schema, (perSchema.get(c.schema) ?? 0) + 1);
+    expect([...perSchema.values()]).toContain(4);
+  });
+
   test('query --warehouse without --engine reads a Trino warehouse with Trino SQL (its marker file names the engine)', async () => {
     const query = await timings.time('query', () => lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv',
       'SELECT * FROM app.mixed_case WHERE "Key" IN (3, 4) ORDER BY 1'));
@@ -206,5 +226,50 @@ describe('lakehouse local capture → curate --engine trino → verify --engine 
     expect(query.code).toBe(1);
     expect(query.stderr).toMatch(/^lakehouse: query failed: .*no_such_table/m);
     expect(query.stderr.split('\n').filter((l) => l.startsWith('lakehouse:'))).toHaveLength(1);
+  });
+
+  test('a truncated new raw file stops curate with one line naming it; the table and its watermark are as they were', async () => {
+    const ordersDir = path.join(raw, 'app', 'orders');
+    const cdcFiles = (): string[] => fs.readdirSync(ordersDir).filter((f) => /^\d{8}-\d{9}\.parquet$/.test(f)).sort();
+    const applied = cdcFiles();
+    await pg.query("INSERT INTO app.orders (id, name) VALUES (990001, 'after the break')");
+    expect((await lakehouse('local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms')).code).toBe(0);
+    const added = cdcFiles().filter((f) => !applied.includes(f));
+    expect(added).toHaveLength(1);
+    const file = path.join(ordersDir, added[0]);
+    const bytes = fs.readFileSync(file);
+    fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const watermark = path.join(warehouse, '_watermarks', 'app', 'orders.json');
+    const before = fs.readFileSync(watermark, 'utf8');
+    const curate = ['local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', warehouse];
+    const broken = await lakehouse(...curate);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^lakehouse: .*: not a readable Parquet file \(.*\); app\.orders was left as it was\. /)]);
+    expect(broken.stderr).toContain(`lakehouse: ${file}: not a readable Parquet file (`);
+    expect(fs.readFileSync(watermark, 'utf8')).toBe(before);
+    const held = await lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv', 'SELECT count(*) AS n FROM app.orders WHERE id = 990001');
+    expect(held.stdout).toBe('n\n0\n');
+    // the complete file back: curate applies it
+    fs.writeFileSync(file, bytes);
+    expect((await lakehouse(...curate)).code).toBe(0);
+    const applied2 = await lakehouse('local', 'query', '--warehouse', warehouse, '--format', 'csv', 'SELECT name FROM app.orders WHERE id = 990001');
+    expect(applied2.stdout).toBe('name\nafter the break\n');
+  });
+
+  test('a column dropped in the source: verify names the column the warehouse keeps, with the fix', async () => {
+    await pg.query('ALTER TABLE app."Mixed Case" DROP COLUMN "camelCol"');
+    await pg.query('UPDATE app."Mixed Case" SET "Value" = \'after the drop\' WHERE "Key" = 4');
+    expect((await lakehouse('local', 'capture', '--source', source, '--raw', raw, '--until-caught-up', '--interval', '200ms')).code).toBe(0);
+    const curate = await lakehouse('local', 'curate', '--engine', 'trino', '--raw', raw, '--warehouse', warehouse);
+    expect(curate.stderr).not.toMatch(/^lakehouse: /m);
+    expect(curate.code).toBe(0);
+    const verify = await lakehouse('local', 'verify', '--source', source, '--warehouse', warehouse, '--tables', 'app.Mixed Case', '--json');
+    expect(verify.code).toBe(1);
+    const [table] = (JSON.parse(verify.stdout) as { tables: Record<string, unknown>[] }).tables;
+    // Trino keeps names in lower case; the rows still equal the source on its columns
+    expect(table).toMatchObject({ table: 'app.Mixed Case', status: 'differs', lakeOnlyColumns: ['camelcol'], differingColumns: [], changedRows: 0 });
+    expect(verify.stderr).toContain('table app.Mixed Case: the lake keeps column camelcol, which the source no longer has (');
+    expect(verify.stderr).toContain('or drop it from the lake as well: ALTER TABLE app.mixed_case DROP COLUMN camelcol (in the engine\'s SQL');
   });
 });

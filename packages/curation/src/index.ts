@@ -32,7 +32,7 @@ export { AthenaDialect } from './sql/athena-dialect';
 export { SparkDialect, SPARK_TEMPLATE_PLACEHOLDERS, sparkType, type SparkDialectProps } from './sql/spark-dialect';
 export { ColumnAgnosticSql, SPARK_JOB_VIEWS } from './sql/column-agnostic-sql';
 export { DuckDbDialect, STAGED_CHANGES_VIEW, columnTypeFromDuckDb, type DuckDbDialectProps } from './sql/duckdb-dialect';
-export { CurationSql, sqlDialect } from './sql/curation-sql';
+export { CurationSql, sqlDialect, CHANGES_TO_APPLY_TABLE } from './sql/curation-sql';
 export {
   copyCountMerge, namedColumns, placeholderColumns, COLUMNS_PLACEHOLDER, TRINO_SEQUENCE_LIMIT,
   type CopyCountColumns, type CopyCountMergeProps,
@@ -40,8 +40,8 @@ export {
 
 // Local curation runner
 export {
-  LocalCurationRunner, WATERMARK_TABLE,
-  type LocalCurationRunnerProps, type RunOptions, type CurationRunResult, type BatchStage,
+  LocalCurationRunner, WATERMARK_TABLE, DEFAULT_CHECKPOINT_WAL_BYTES, deferCheckpoints, walBytes,
+  type LocalCurationRunnerProps, type RunOptions, type CurationRunResult, type BatchStage, type CheckpointResult,
 } from './local/local-curation-runner';
 export { SchemaEvolutionError, evolveSchema, type SchemaChange, type RawFileSchema } from './local/schema-evolution';
 

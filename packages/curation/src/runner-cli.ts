@@ -4,11 +4,13 @@ import { BatchStage, LocalCurationRunner } from './local/local-curation-runner';
 import { CurationPlan } from './plan';
 
 const USAGE = `usage: node lib/runner-cli.js --plan <plan.json> --raw <raw zone dir> --db <curated.duckdb>
-       [--max-files-per-batch <n>] [--pause-ms <ms>] [--kill-self-at <merged|watermarked|committed>:<batch>]
+       [--max-files-per-batch <n>] [--leave-wal] [--pause-ms <ms>] [--kill-self-at <merged|watermarked|committed>:<batch>]
 
 Applies the plan's raw files (DMS layout under <raw zone dir>/<schema>/<table>/) to the curated table in the
-DuckDB file, and prints the run result as JSON. --pause-ms waits after each committed batch; --kill-self-at
-sends SIGKILL to this process at that point of that batch (0-based), for crash tests.`;
+DuckDB file, and prints the run result as JSON. Each batch commits to DuckDB's write-ahead log; when the run is
+done, one checkpoint writes them into the file (--leave-wal skips it: the next opener replays the log).
+--pause-ms waits after each committed batch; --kill-self-at sends SIGKILL to this process at that point of that
+batch (0-based), for crash tests.`;
 
 /** Runs the local curation runner from the command line; returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -21,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'max-files-per-batch': { type: 'string' },
       'pause-ms': { type: 'string' },
       'kill-self-at': { type: 'string' },
+      'leave-wal': { type: 'boolean' },
       'help': { type: 'boolean' },
     },
   });
@@ -47,7 +50,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   try {
     const result = await runner.run();
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    const checkpoint = values['leave-wal'] ? undefined : await runner.checkpoint();
+    process.stdout.write(`${JSON.stringify({ ...result, checkpoint })}\n`);
     return 0;
   } finally {
     runner.close();

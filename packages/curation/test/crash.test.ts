@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
 import { BatchStage, LocalCurationRunner, RawChange, RawZoneReader } from '../src';
 import {
   CuratedRow, HISTORY_COLUMNS, HISTORY_TABLE, HistoryCommand, HistoryVariant, SourceSimulation, historyPlan, historyWriter, readCurated,
 } from './helpers/history';
+import { RunnerChild } from './helpers/runner-child';
 import { makeTempDir } from './helpers/temp-dir';
 
 // The runner runs as a child process and is killed with SIGKILL between and during files: at
@@ -27,55 +25,18 @@ function random(seed: number): () => number {
   };
 }
 
-interface ChildResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stderr: string;
-}
-
 describe('crash safety of the local runner (child process, SIGKILL)', () => {
   let work: { dir: string; cleanup: () => void };
-  let cli: string;
-  let nodePath: string;
-  const children = new Set<ReturnType<typeof spawn>>();
+  let child: RunnerChild;
 
   beforeAll(() => {
     work = makeTempDir('crash');
-    // a bundle of the CLI starts in a fraction of the time ts-node needs; DuckDB's native binding stays external
-    cli = path.join(work.dir, 'runner-cli.js');
-    buildSync({
-      entryPoints: [path.join(__dirname, '..', 'src', 'runner-cli.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      outfile: cli,
-      external: ['@duckdb/node-api'],
-      logLevel: 'error',
-    });
-    const duckdb = createRequire(__filename).resolve('@duckdb/node-api');
-    nodePath = duckdb.slice(0, duckdb.lastIndexOf(`${path.sep}node_modules${path.sep}`) + '/node_modules'.length);
+    child = new RunnerChild(work.dir);
   });
   afterAll(() => {
-    children.forEach((child) => child.kill('SIGKILL'));
+    child.killAll();
     work.cleanup();
   });
-
-  function runChild(args: string[], killAfterMs?: number): Promise<ChildResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, NODE_PATH: nodePath }, stdio: ['ignore', 'pipe', 'pipe'] });
-      children.add(child);
-      let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.stdout.resume();
-      const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      child.on('error', reject);
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        children.delete(child);
-        resolve({ code, signal, stderr });
-      });
-    });
-  }
 
   test.each([
     ['hard', 'merged'],
@@ -130,7 +91,7 @@ describe('crash safety of the local runner (child process, SIGKILL)', () => {
         } else if (attempt < 10) {
           args.push('--kill-self-at', `${stages[Math.floor(next() * 3)]}:${Math.floor(next() * 3)}`);
         }
-        const result = await runChild(args, killAfterMs);
+        const result = await child.run(args, killAfterMs);
         if (result.code === 0) return;
         expect({ signal: result.signal, stderr: result.stderr }).toEqual({ signal: 'SIGKILL', stderr: '' });
         crashes += 1;

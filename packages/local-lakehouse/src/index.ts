@@ -8,6 +8,12 @@ export * from './source/catalog';
 export * from './capture/change-sequence';
 export * from './capture/capture-state';
 export * from './capture/capture';
+export { startSourceCapture } from './capture/start-capture';
+export { startMysqlCapture } from './capture/mysql/mysql-capture';
+export * from './capture/mysql/binlog-position';
+export * from './source/mysql/mysql-catalog';
+export * from './source/mysql/mysql-type-mapping';
+export * from './source/mysql/mysql-connection';
 export * from './capture/parquet-encoder';
 export * from './cli/progress';
 export { helpOptionNames } from './cli/help';
@@ -21,6 +27,7 @@ export * from './engines/registry';
 export { duckdbEngine } from './engines/duckdb/duckdb-engine';
 export { sparkEngine, parseTableResult, type SparkTableResult } from './engines/spark/spark-engine';
 export * from './engines/spark/spark-environment';
+export { sparkTableWatermark } from './engines/spark/iceberg-watermark';
 export {
   localSparkJobSpec, readWarehouseRegistry, LOCAL_SPARK_CATALOG, WAREHOUSE_JOB_SPEC_FILE, WAREHOUSE_REGISTRY_FILE,
 } from './engines/spark/warehouse';

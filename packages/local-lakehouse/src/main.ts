@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
-import { slotExitLine, startCapture } from './capture/capture';
+import { slotExitLine } from './capture/capture';
 import { RawCompression } from './capture/parquet-encoder';
+import { startSourceCapture } from './capture/start-capture';
 import { parseCommandArgs, parseCount, parseDuration, parseList, parseSize, requireOption } from './cli/args';
 import { CommandIo, helpRequested, onStopSignal } from './cli/command-io';
 import { USAGE } from './cli/help';
@@ -75,7 +76,7 @@ async function captureCommand(argv: readonly string[], io: CommandIo): Promise<n
     throw new UsageError(`--compression ${JSON.stringify(compression)}: use none or gzip (the DMS compressionType values)`);
   }
   const progress = createProgress(io.stderr);
-  const handle = await startCapture({
+  const handle = await startSourceCapture({
     source,
     rawDir: raw,
     tables: parseList(values.tables as string | undefined),

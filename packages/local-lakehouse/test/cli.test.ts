@@ -50,10 +50,15 @@ describe('main', () => {
   });
 
   test('a malformed source URL is a one-line error, exit 1', async () => {
-    const result = await run(['local', 'capture', '--source', 'mysql://u@h/db', '--raw', '/tmp/never-created']);
+    const result = await run(['local', 'capture', '--source', 'oracle://u@h/db', '--raw', '/tmp/never-created']);
     expect(result.code).toBe(1);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toContain('starts with mysql:// but the engine is postgres');
+    expect(result.stderr).toContain('starts with oracle://; capture reads PostgreSQL (postgres://');
+    expect(fs.existsSync('/tmp/never-created')).toBe(false);
+    // mysql:// and mariadb:// go to the MySQL capture
+    const mysql = await run(['local', 'capture', '--source', 'mariadb://u@h.invalid/db', '--raw', '/tmp/never-created']);
+    expect(mysql.stderr).toMatch(/^lakehouse: cannot connect to MySQL at h\.invalid:3306: .*\n$/);
+    expect(mysql.code).toBe(1);
     expect(fs.existsSync('/tmp/never-created')).toBe(false);
   });
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { RawZoneReader, advanceWatermark } from '@cdc-lakehouse/curation';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { makeFakeSpark } from './helpers/fake-spark';
 import { run } from './helpers/run-cli';
@@ -10,6 +11,8 @@ import { WAREHOUSE_JOB_SPEC_FILE } from '../src/engines/spark/warehouse';
 import { LakehouseError } from '../src/errors';
 import { curateOnce } from '../src/lake/curate';
 import { lakeRows, openLake } from '../src/lake/lake-database';
+import { discoverLakeTables } from '../src/lake/plans';
+import { checkRawFiles, parquetShapeProblem } from '../src/lake/raw-file-check';
 import { CAPTURE_RAW_FORMAT, TableMetadata } from '../src/source/catalog';
 import { dmsTypeMapping } from '../src/source/type-mapping';
 
@@ -191,15 +194,94 @@ describe('curate never replaces a table with nothing', () => {
     expect(await rows('SELECT count(*)::INTEGER AS n FROM shop.orders')).toEqual([{ n: 2 }]);
   });
 
-  test('an empty (0-byte) LOAD file stops a first curate unregistered; the complete file is curated on the next run', async () => {
+  test('an empty (0-byte) LOAD file stops a first curate, leaving no table, schema or registry behind; the complete file is curated next run', async () => {
     const file = path.join(tableDir('orders'), 'LOAD00000001.parquet');
     fs.writeFileSync(file, '');
     state('streaming', { 'shop.orders': 1 }, ['orders']);
     await expect(curateOnce({ rawDir: raw, lakeFile })).rejects.toThrow(/LOAD00000001\.parquet: not a readable Parquet file \(.*too small/);
     expect(await rows("SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_name = '_lakehouse_tables'")).toEqual([{ n: 0 }]);
+    // nothing left of the failed first curate: no empty table, no schema
+    expect(await rows("SELECT count(*)::INTEGER AS n FROM information_schema.tables WHERE table_schema = 'shop'")).toEqual([{ n: 0 }]);
+    expect(await rows("SELECT count(*)::INTEGER AS n FROM information_schema.schemata WHERE schema_name = 'shop'")).toEqual([{ n: 0 }]);
     await loadFile('orders', [5]);
     expect(await curateOnce({ rawDir: raw, lakeFile })).toEqual([expect.objectContaining({ source: 'shop.orders', kind: 'initial', filesApplied: 1 })]);
     expect(await rows('SELECT id FROM shop.orders')).toEqual([{ id: 5 }]);
+  });
+});
+
+describe('the raw-file check before Spark and Trino start', () => {
+  let dir: string;
+  let duck: DuckDBInstance;
+  let writer: DuckDBConnection;
+  beforeAll(async () => {
+    duck = await DuckDBInstance.create(':memory:');
+    writer = await duck.connect();
+  });
+  afterAll(() => {
+    writer.closeSync();
+    duck.closeSync();
+  });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-raw-file-check-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  async function rawZone(): Promise<{ raw: string; load: string; cdc: string }> {
+    const raw = path.join(dir, 'raw');
+    const folder = path.join(raw, 'shop', 'orders');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, '_table.json'), JSON.stringify(metadata('orders')));
+    const load = path.join(folder, 'LOAD00000001.parquet');
+    await writer.run(`COPY (SELECT '2026-01-01 00:00:00.000000' AS _dms_commit_ts, 1::INTEGER AS id, 'one' AS name) TO '${load}' (FORMAT parquet)`);
+    const cdc = path.join(folder, '20260102-000000000.parquet');
+    await writer.run(`COPY (SELECT 'I' AS Op, '2026-01-02 00:00:00.000000' AS _dms_commit_ts, 2::INTEGER AS id, 'two' AS name,
+      '17673000000000000001' AS _dms_change_seq) TO '${cdc}' (FORMAT parquet)`);
+    return { raw, load, cdc };
+  }
+
+  test('each way a file can be broken is named, with the one line curate gives', async () => {
+    const { raw, cdc } = await rawZone();
+    const [table] = discoverLakeTables(raw, new Map());
+    await expect(checkRawFiles(raw, [{ table, watermark: undefined }])).resolves.toBeUndefined();
+    const bytes = fs.readFileSync(cdc);
+    const broken = async (content: Buffer | string): Promise<string> => {
+      fs.writeFileSync(cdc, content);
+      const error = await checkRawFiles(raw, [{ table, watermark: undefined }]).then(() => undefined, (err: unknown) => err);
+      expect(error).toBeInstanceOf(LakehouseError);
+      const message = (error as Error).message;
+      expect(message).not.toContain('\n');
+      expect(message.startsWith(`${cdc}: not a readable Parquet file (`)).toBe(true);
+      expect(message).toContain('; shop.orders was left as it was. Replace the file with a complete copy');
+      return message;
+    };
+    expect(await broken('')).toContain('(0 bytes, too small to be a Parquet file)');
+    expect(await broken('not parquet at all, just text')).toContain('(no Parquet magic bytes at its start)');
+    expect(await broken(bytes.subarray(0, Math.floor(bytes.length / 2)))).toContain('(no Parquet magic bytes at its end: cut short or overwritten)');
+    // a footer length larger than the file
+    const long = Buffer.from(bytes);
+    long.writeUInt32LE(bytes.length * 2, bytes.length - 8);
+    expect(await broken(long)).toMatch(/\(its footer claims \d+ bytes of a \d+-byte file: cut short\)/);
+    // the shape is right, the footer is garbage: DuckDB's parser says why
+    const garbled = Buffer.from(bytes);
+    const footer = bytes.readUInt32LE(bytes.length - 8);
+    garbled.fill(0x7f, bytes.length - 8 - footer, bytes.length - 8);
+    fs.writeFileSync(cdc, garbled);
+    expect(parquetShapeProblem(cdc)).toBeUndefined();
+    await broken(garbled);
+    fs.writeFileSync(cdc, bytes);
+  });
+
+  test('only the files the run applies are checked: an applied file behind the watermark is not read', async () => {
+    const { raw, load } = await rawZone();
+    const [table] = discoverLakeTables(raw, new Map());
+    const apply = new RawZoneReader({ rootDir: raw }).planApply(table.plan.source, undefined);
+    const watermark = advanceWatermark(undefined, [...apply.load, ...apply.changes], true, apply.files.loadFingerprint);
+    // a CDC file broken after it was applied: the next run applies nothing, so nothing stops it
+    expect(parquetShapeProblem(load)).toBeUndefined();
+    const cdc = apply.changes[0].path;
+    fs.writeFileSync(cdc, 'overwritten with text, not Parquet');
+    await expect(checkRawFiles(raw, [{ table, watermark }])).resolves.toBeUndefined();
+    await expect(checkRawFiles(raw, [{ table, watermark: undefined }])).rejects.toThrow(`${cdc}: not a readable Parquet file (no Parquet magic bytes at its start)`);
   });
 });
 

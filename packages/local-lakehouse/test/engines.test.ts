@@ -158,6 +158,33 @@ describe('the job core process', () => {
     });
   });
 
+  test('verify --warehouse --tables / --exclude: the export job is asked for the selected tables only', async () => {
+    const warehouse = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-verify-select-'));
+    try {
+      const entry = (table: string) => ({
+        sourceSchema: 'shop', sourceTable: table, curatedDatabase: 'shop', curatedTable: table, mode: 'upsert', deletes: 'hard', rowIdentity: ['id'],
+      });
+      fs.writeFileSync(path.join(warehouse, '_lakehouse_tables.json'),
+        JSON.stringify({ format: 'lakehouse-warehouse-tables', version: 1, tables: ['items', 'orders', 'customers'].map(entry) }));
+      const log = path.join(fake.home, 'export.jsonl');
+      // no server at this port: the source comes after the export, so the run ends with exit 2 once it has exported
+      const source = 'postgres://nobody@127.0.0.1:1/none';
+      const exported = async (...selection: string[]): Promise<string[]> => {
+        fs.rmSync(log, { force: true });
+        const result = await fake.withEnv({ FAKE_LOG: log }, () => run(['local', 'verify', '--source', source, '--warehouse', warehouse, ...selection]));
+        expect(result.code).toBe(2);
+        const calls = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[] });
+        expect(calls).toHaveLength(1);
+        return calls[0].args[calls[0].args.indexOf('--tables') + 1].split(',');
+      };
+      expect(await exported()).toEqual(['shop.items', 'shop.orders', 'shop.customers']);
+      expect(await exported('--tables', 'shop.orders')).toEqual(['shop.orders']);
+      expect(await exported('--tables', 'shop.%', '--exclude', 'shop.items')).toEqual(['shop.orders', 'shop.customers']);
+    } finally {
+      fs.rmSync(warehouse, { recursive: true, force: true });
+    }
+  });
+
   test('Ctrl-C reaches the job, which stops; nothing keeps running', async () => {
     const log = path.join(fake.home, 'hang.jsonl');
     const controller = new AbortController();

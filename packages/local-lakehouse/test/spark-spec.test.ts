@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { makeFakeSpark } from './helpers/fake-spark';
 import { run } from './helpers/run-cli';
 import { TABLE_METADATA_FILE } from '../src/capture/capture-state';
+import { sparkTableWatermark } from '../src/engines/spark/iceberg-watermark';
 import { localSparkJobSpec, readWarehouseRegistry, registerWarehouseTables, WAREHOUSE_JOB_SPEC_FILE } from '../src/engines/spark/warehouse';
 import { discoverLakeTables } from '../src/lake/plans';
 import { CAPTURE_RAW_FORMAT, TableMetadata } from '../src/source/catalog';
@@ -77,9 +78,10 @@ describe('the Spark job spec from local plans', () => {
     const warehouse = path.join(dir, 'warehouse');
     registerWarehouseTables(warehouse, tables.slice(0, 1));
     registerWarehouseTables(warehouse, tables.slice(1));
+    const ownColumns = { bookkeepingColumns: ['_dms_commit_ts', '_dms_change_seq'] };
     expect(readWarehouseRegistry(warehouse)).toEqual([
-      { sourceSchema: 'Sales', sourceTable: 'Order Items', curatedDatabase: 'sales', curatedTable: 'order_items', mode: 'merge', deletes: 'hard', rowIdentity: ['id'] },
-      { sourceSchema: 'sales', sourceTable: 'events', curatedDatabase: 'sales', curatedTable: 'events', mode: 'merge', deletes: 'hard', rowIdentity: ['id', 'amount', 'at'] },
+      { sourceSchema: 'Sales', sourceTable: 'Order Items', curatedDatabase: 'sales', curatedTable: 'order_items', mode: 'merge', deletes: 'hard', rowIdentity: ['id'], ...ownColumns },
+      { sourceSchema: 'sales', sourceTable: 'events', curatedDatabase: 'sales', curatedTable: 'events', mode: 'merge', deletes: 'hard', rowIdentity: ['id', 'amount', 'at'], ...ownColumns },
     ]);
     fs.writeFileSync(path.join(warehouse, '_lakehouse_tables.json'), '{"format":"other"}');
     expect(() => readWarehouseRegistry(warehouse)).toThrow(/_lakehouse_tables\.json: not a lakehouse-warehouse-tables file; curate again/);
@@ -109,5 +111,32 @@ describe('the Spark job spec from local plans', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^lakehouse: Spark 3\.5\.4 with Iceberg 1\.7\.1 is not installed in .*; run `bash scripts\/install-spark\.sh` from the repository root.*\n$/);
     expect(fs.existsSync(warehouse)).toBe(false);
+  });
+});
+
+describe('sparkTableWatermark', () => {
+  test('follows the current snapshot\'s ancestry to the newest watermark; 64-bit ids are told apart exactly', () => {
+    const warehouse = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-iceberg-watermark-'));
+    try {
+      const metadataDir = path.join(warehouse, 'shop', 'orders', 'metadata');
+      fs.mkdirSync(metadataDir, { recursive: true });
+      const watermark = { loadFingerprint: 'f', lastFile: '20260102-000000000.parquet', lastCdcOrderKey: '20260102-000000000', filesApplied: 2 };
+      const other = { ...watermark, lastFile: 'LOAD00000001.parquet', lastCdcOrderKey: null, filesApplied: 1 };
+      // ids 1 apart above 2^53 (the same JavaScript number): the maintenance commit's parent is the first, not the second
+      const snapshots = [
+        `{"snapshot-id": 9007199254740993, "summary": {"operation": "append", "lakehouse.watermark": ${JSON.stringify(JSON.stringify(watermark))}}}`,
+        `{"snapshot-id": 9007199254740992, "summary": {"operation": "append", "lakehouse.watermark": ${JSON.stringify(JSON.stringify(other))}}}`,
+        '{"snapshot-id": 7, "parent-snapshot-id": 9007199254740993, "summary": {"operation": "replace"}}',
+      ];
+      fs.writeFileSync(path.join(metadataDir, 'v3.metadata.json'), `{"format-version": 2, "current-snapshot-id": 7, "snapshots": [${snapshots.join(', ')}]}`);
+      fs.writeFileSync(path.join(metadataDir, 'version-hint.text'), '3');
+      expect(sparkTableWatermark(warehouse, { database: 'shop', table: 'orders' })).toEqual(watermark);
+      expect(sparkTableWatermark(warehouse, { database: 'shop', table: 'missing' })).toBeUndefined();
+      fs.writeFileSync(path.join(metadataDir, 'version-hint.text'), '4');
+      expect(() => sparkTableWatermark(warehouse, { database: 'shop', table: 'orders' }))
+        .toThrow(/cannot read the watermark of shop\.orders from .*version-hint\.text \(version-hint\.text names version 4, whose metadata file is missing\)/);
+    } finally {
+      fs.rmSync(warehouse, { recursive: true, force: true });
+    }
   });
 });

@@ -101,6 +101,7 @@ describe('messages', () => {
     duplicates: [],
     keyIsWholeRow: false,
     differingKeys: [],
+    lakeOnlyColumns: [],
   };
   const changed: TableVerification = {
     ...base, status: 'differs', match: false, lakeChecksum: '2', differingColumns: ['a', 'b'], changedRows: 2, differingKeys: ['id=6', 'id=8'],
@@ -124,6 +125,17 @@ describe('messages', () => {
       + 'source has 2 copies of a row the lake has 1 of (kind=a); first differing rows: kind=a');
     const sampled = { ...changed, changedRows: 20_000, columnsFromRows: 10_000 };
     expect(describeTableDifference(sampled)).toContain('differs in columns a, b (20000 rows; columns from the first 10000)');
+  });
+
+  test('columns the source dropped: named with what to do, quoted where a name needs it', () => {
+    const dropped: TableVerification = { ...base, status: 'differs', match: false, lakeOnlyColumns: ['note'] };
+    expect(describeTableDifference(dropped)).toBe('table app.t: the lake keeps column note, which the source no longer has (dropped in the source: '
+      + 'the lake holds its values from before the drop, NULL for rows changed since); that is expected history if the drop was meant, '
+      + 'or drop it from the lake as well: ALTER TABLE app.t DROP COLUMN note (in the engine\'s SQL, while no curate runs)');
+    const two = describeTableDifference({ ...dropped, lakeOnlyColumns: ['Old Name', 'b'], changedRows: 1, differingColumns: ['a'], differingKeys: ['id=1'] });
+    expect(two).toContain('table app.t: the lake keeps columns Old Name, b, which the source no longer has (');
+    expect(two).toContain('drop them from the lake as well: ALTER TABLE app.t DROP COLUMN "Old Name"; ALTER TABLE app.t DROP COLUMN b '
+      + '(in the engine\'s SQL, backquotes for Spark, while no curate runs); differs in columns a (1 row); first differing keys: id=1');
   });
 
   test('one line for the run, exit codes and the JSON document', () => {

@@ -25,6 +25,47 @@ export const DMS_FACTS_TO_VERIFY = {
   changeSequenceIsFixedWidth: true,
   /** Where DMS puts a column added by an `add-column` table-mapping transformation: after the source's columns. */
   addedColumnPosition: 'last',
+  /**
+   * DMS's own data type for each MySQL/MariaDB source type (its page "Source data types for MySQL"), which decides the
+   * Parquet type its S3 target writes. Keys are information_schema `DATA_TYPE`s; `unsigned` holds the UNSIGNED integers,
+   * `bit1` is BIT(1); a type not listed is read as a string (`WSTRING`). The local MySQL capture (packages/local-lakehouse)
+   * maps through this table. It was written from how this project reads that page, without the page at hand: check it
+   * against the current one, and fix any entry here (the capture, its README table and verify follow).
+   */
+  mysqlSourceTypes: {
+    signed: { tinyint: 'INT1', smallint: 'INT2', mediumint: 'INT4', int: 'INT4', integer: 'INT4', bigint: 'INT8' },
+    unsigned: { tinyint: 'UINT1', smallint: 'UINT2', mediumint: 'UINT4', int: 'UINT4', integer: 'UINT4', bigint: 'UINT8' },
+    /** BIT(1) is a boolean; TINYINT(1) (MySQL's BOOLEAN) is not special: a TINYINT like any other. */
+    bit1: 'BOOLEAN',
+    other: {
+      bit: 'BYTES',
+      decimal: 'NUMERIC',
+      numeric: 'NUMERIC',
+      float: 'REAL4',
+      double: 'REAL8',
+      real: 'REAL8',
+      date: 'DATE',
+      datetime: 'DATETIME',
+      timestamp: 'DATETIME',
+      year: 'INT2',
+      time: 'STRING',
+      json: 'CLOB',
+      binary: 'BYTES',
+      varbinary: 'BYTES',
+      tinyblob: 'BLOB',
+      blob: 'BLOB',
+      mediumblob: 'BLOB',
+      longblob: 'BLOB',
+      geometry: 'BLOB',
+      point: 'BLOB',
+      linestring: 'BLOB',
+      polygon: 'BLOB',
+      multipoint: 'BLOB',
+      multilinestring: 'BLOB',
+      multipolygon: 'BLOB',
+      geometrycollection: 'BLOB',
+    },
+  },
 } as const;
 
 /**

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { RawFileSchema, SchemaChange, evolveSchema } from './schema-evolution';
 import { ChangeFile, RawZoneLayout } from '../dms/raw-zone-layout';
@@ -9,6 +10,9 @@ import { DuckDbDialect, STAGED_CHANGES_VIEW, columnTypeFromDuckDb, duckDbType } 
 
 /** The table holding every curated table's watermark, in the same DuckDB database as the tables. */
 export const WATERMARK_TABLE = '_curation_watermark';
+
+/** The WAL size past which a commit also checkpoints, unless {@link LocalCurationRunnerProps.checkpointWalBytes} says otherwise. */
+export const DEFAULT_CHECKPOINT_WAL_BYTES = 64 * 1024 * 1024;
 
 /** Points inside a batch, reported to {@link LocalCurationRunnerProps.onBatchStage}. */
 export type BatchStage = 'merged' | 'watermarked' | 'committed';
@@ -36,6 +40,16 @@ export interface LocalCurationRunnerProps {
    * @default DuckDB's default (80% of RAM)
    */
   readonly memoryLimit?: string;
+  /**
+   * Checkpoints are deferred: a batch's COMMIT appends it to DuckDB's write-ahead log (`<database>.wal`) and fsyncs
+   * that, which makes it durable, and the rows reach the database file itself at the next checkpoint. The runner
+   * checkpoints when {@link LocalCurationRunner.checkpoint} is called (when the caller is idle) and when a commit would
+   * take the WAL past this size (DuckDB's `checkpoint_threshold`), never on {@link LocalCurationRunner.close}. Every
+   * opener of the file replays the WAL first (read-only openers too, in memory), so the bound also bounds that.
+   * `0` checkpoints at every commit.
+   * @default DEFAULT_CHECKPOINT_WAL_BYTES (64 MiB)
+   */
+  readonly checkpointWalBytes?: number;
   /**
    * Called at each stage of each batch (tests use it to crash the process at exact points).
    * @default none
@@ -66,6 +80,14 @@ export interface CurationRunResult {
   readonly watermark: Watermark | undefined;
 }
 
+/** What one {@link LocalCurationRunner.checkpoint} did. */
+export interface CheckpointResult {
+  /** Size of the write-ahead log before the checkpoint (0: nothing to write, no checkpoint ran). */
+  readonly walBytes: number;
+  /** How long the checkpoint took. */
+  readonly seconds: number;
+}
+
 interface Batch {
   readonly files: readonly ChangeFile[];
   /** Empty the table first (a new load, or the first run). */
@@ -94,6 +116,7 @@ export class LocalCurationRunner {
     const connection = await instance.connect();
     try {
       await connection.run("SET TimeZone = 'UTC'");
+      await deferCheckpoints(connection, props.checkpointWalBytes ?? DEFAULT_CHECKPOINT_WAL_BYTES);
       // DuckDB names a file's catalog after the file, which may clash with the curated schema's name
       const catalog = String((await connection.runAndReadAll('SELECT current_database() AS catalog')).getRowObjectsJson()[0].catalog);
       const runner = new LocalCurationRunner(props, instance, connection, new DuckDbDialect({ catalog }));
@@ -190,7 +213,25 @@ export class LocalCurationRunner {
     return this.rows(sql);
   }
 
-  /** Closes the database. */
+  /** Size in bytes of the database's write-ahead log: committed batches not yet checkpointed into the file (0 for `:memory:`). */
+  walBytes(): number {
+    return walBytes(this.props.databasePath);
+  }
+
+  /**
+   * Writes the batches committed since the last checkpoint from the write-ahead log into the database file and
+   * empties the log. Call it when idle: its cost follows the row groups the batches touched. Does nothing when the
+   * log is empty.
+   */
+  async checkpoint(): Promise<CheckpointResult> {
+    const bytes = this.walBytes();
+    if (bytes === 0) return { walBytes: 0, seconds: 0 };
+    const started = process.hrtime.bigint();
+    await this.connection.run('CHECKPOINT');
+    return { walBytes: bytes, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  }
+
+  /** Closes the database without a checkpoint: committed batches stay in the write-ahead log until {@link checkpoint}. */
   close(): void {
     this.connection.closeSync();
     this.instance.closeSync();
@@ -253,7 +294,10 @@ export class LocalCurationRunner {
         await this.connection.run(change.kind === 'add' ? sql.addColumn(change.column) : sql.widenColumn(change.column));
       }
       await this.connection.run(this.stagingView(plan, batch.files, schemas));
-      for (const statement of sql.applyStatements()) await this.connection.run(statement);
+      // into the emptied table of a rebuild, the MERGE only inserts (no temp table of the whole load); a plan that keeps
+      // duplicates always counts copies
+      const statements = batch.rebuild && !plan.countsCopies ? [sql.merge()] : sql.applyStatements();
+      for (const statement of statements) await this.connection.run(statement);
       await this.props.onBatchStage?.('merged', index);
       await this.writeWatermark(watermark);
       await this.props.onBatchStage?.('watermarked', index);
@@ -365,5 +409,28 @@ export class LocalCurationRunner {
   private async rows(sql: string): Promise<Record<string, unknown>[]> {
     const reader = await this.connection.runAndReadAll(sql);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+}
+
+/**
+ * Sets a DuckDB connection's database to checkpoint only past `walLimitBytes` of write-ahead log (DuckDB's
+ * `checkpoint_threshold`; 0 = at every commit) or when told to, and never when it closes.
+ */
+export async function deferCheckpoints(connection: DuckDBConnection, walLimitBytes: number): Promise<void> {
+  if (!Number.isSafeInteger(walLimitBytes) || walLimitBytes < 0) {
+    throw new RangeError(`checkpointWalBytes ${walLimitBytes}: give a whole number of bytes, 0 or more (0 checkpoints at every commit)`);
+  }
+  await connection.run(`SET checkpoint_threshold = '${walLimitBytes} bytes'`);
+  await connection.run('PRAGMA disable_checkpoint_on_shutdown');
+}
+
+/** Size in bytes of a DuckDB database file's write-ahead log (`<file>.wal`); 0 when there is none. */
+export function walBytes(databasePath: string): number {
+  if (databasePath === ':memory:' || databasePath === '') return 0;
+  try {
+    return fs.statSync(`${databasePath}.wal`).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
   }
 }

@@ -190,7 +190,7 @@ export const INTERNAL_COLUMNS = Object.freeze({
   copies: '_copy_count',
   copyDelta: '_copy_delta',
   copyNumber: '_copy_number',
-  copyPresent: '_copy_present',
+  present: '_curation_present',
 });
 
 /** Table properties Athena accepts for Iceberg tables (besides `table_type`, which the generator sets). */

@@ -10,6 +10,9 @@ import { ColumnDefinition, CurationPlan, INTERNAL_COLUMNS, SOFT_DELETE_COLUMNS }
 /** The temp table {@link CurationSql.applyStatements} counts a batch's copies in (DuckDB, plans that keep duplicates). */
 export const COPY_COUNTS_TABLE = '_curation_copy_counts';
 
+/** The temp table {@link CurationSql.applyStatements} holds a batch's winning changes in (DuckDB, merge mode). */
+export const CHANGES_TO_APPLY_TABLE = '_curation_changes_to_apply';
+
 /** The dialect for an engine name, with default options. */
 export function sqlDialect(name: DialectName): SqlDialect {
   switch (name) {
@@ -119,16 +122,70 @@ export class CurationSql {
   }
 
   /**
-   * Every statement that applies a batch of changes, in order: {@link merge}, except for a plan that keeps duplicates
-   * on DuckDB, which gets three statements (the local runner runs them in the transaction that also stores the
-   * watermark): (1) a temp table {@link COPY_COUNTS_TABLE} with, per distinct row the batch touches, its net change
-   * (rows whose changes cancel out left out) added to the copies the curated table holds, (2) a DELETE of every copy of
-   * those rows, (3) an INSERT of `max(copies, 0)` copies of each. The tracking columns of the rewritten copies take the
-   * batch's latest change to that row, as with the MERGE.
+   * Every statement that applies a batch of changes, in order. For Spark and Athena that is {@link merge}. On DuckDB:
+   *
+   * - **Merge mode** (one row per key): three statements with the MERGE's result, laid out so that a checkpoint's cost
+   *   follows the changes rather than the table. (1) A temp table {@link CHANGES_TO_APPLY_TABLE} with the latest
+   *   change per key that is new to the table or newer than the row it replaces (the same newer-than guard as the
+   *   MERGE), (2) a DELETE of the rows of those keys, (3) an INSERT of their new images (in soft-delete mode,
+   *   tombstones for deletes too). A MERGE updates rows in place, and DuckDB's checkpoint then rewrites every row
+   *   group holding an updated row (with random keys, the whole table); deleted rows only mark their row groups, and
+   *   new rows are appended.
+   * - **Plans that keep duplicates** ({@link CurationPlan.countsCopies}): (1) a temp table {@link COPY_COUNTS_TABLE}
+   *   with, per distinct row the batch touches, its net change (+1 per `I`/`U`, −1 per `D`, rows whose changes cancel
+   *   out left out) added to the copies the curated table holds, (2) a DELETE of every copy of those rows, (3) an
+   *   INSERT of `max(copies, 0)` copies of each. The tracking columns of the rewritten copies take the batch's latest
+   *   change to that row, as with the copy-counting MERGE that Spark and Athena get from {@link merge}. Unlike that
+   *   MERGE's change-sequence guard, these statements count every change they see: each change must be applied exactly
+   *   once, which the local runner ensures by committing the watermark in the same transaction.
+   * - **Append-only plans**: {@link merge} (an INSERT).
    */
   applyStatements(source: ChangeSource = this.dialect.defaultChangeSource(this.plan)): string[] {
-    if (!this.plan.countsCopies || this.dialect.name !== 'duckdb') return [this.merge(source)];
-    return this.copyCountStatements(source);
+    if (this.dialect.name !== 'duckdb') return [this.merge(source)];
+    if (this.plan.countsCopies) return this.copyCountStatements(source);
+    return this.plan.mode === 'merge' ? this.replaceByKeyStatements(source) : [this.merge(source)];
+  }
+
+  private replaceByKeyStatements(source: ChangeSource): string[] {
+    const q = (name: string): string => this.dialect.quote(name);
+    const plan = this.plan;
+    const target = this.dialect.curatedTableName(plan.curated);
+    const tracked = trackingColumns(plan);
+    const present = q(INTERNAL_COLUMNS.present);
+    const operator = plan.nullableKey ? 'IS NOT DISTINCT FROM' : '=';
+    const changes = [
+      `CREATE OR REPLACE TEMP TABLE ${CHANGES_TO_APPLY_TABLE} AS`,
+      'SELECT s.*',
+      'FROM (',
+      indent(this.latestChangePerKey(source), 1),
+      ') AS s',
+      `LEFT JOIN (SELECT ${[...plan.primaryKey, ...tracked].map(q).join(', ')}, true AS ${present} FROM ${target}) AS t`,
+      keyMatch(plan, q),
+      `WHERE t.${present} IS NULL OR ${incomingIsNewer(plan, q)}`,
+    ].join('\n');
+    const remove = [
+      `DELETE FROM ${target} AS t`,
+      `WHERE EXISTS (SELECT 1 FROM ${CHANGES_TO_APPLY_TABLE} AS s WHERE ${plan.primaryKey.map((k) => `t.${q(k)} ${operator} s.${q(k)}`).join(' AND ')})`,
+    ].join('\n');
+    const inserted = [...plan.columns.map((c) => c.name), ...tracked];
+    let insert: string;
+    if (plan.deletes === 'hard') {
+      insert = [
+        `INSERT INTO ${target} (${inserted.map(q).join(', ')})`,
+        `SELECT ${inserted.map((n) => `s.${q(n)}`).join(', ')}`,
+        `FROM ${CHANGES_TO_APPLY_TABLE} AS s`,
+        `WHERE ${isNotDelete(plan, q)}`,
+      ].join('\n');
+    } else {
+      const deleted = isDelete(plan, q);
+      const deletedAt = this.dialect.castToTimestamp(`s.${q(plan.format.commitTimestampColumn)}`);
+      insert = [
+        `INSERT INTO ${target} (${[...inserted, SOFT_DELETE_COLUMNS.deleted, SOFT_DELETE_COLUMNS.deletedAt].map(q).join(', ')})`,
+        `SELECT ${[...inserted.map((n) => `s.${q(n)}`), deleted, `CASE WHEN ${deleted} THEN ${deletedAt} END`].join(', ')}`,
+        `FROM ${CHANGES_TO_APPLY_TABLE} AS s`,
+      ].join('\n');
+    }
+    return [changes, remove, insert];
   }
 
   private copyCountMerge(source: ChangeSource): string {

@@ -107,6 +107,8 @@ export function columnTypeFromDuckDb(duckDbTypeName: string): ColumnType | undef
     'USMALLINT': 'int',
     'BIGINT': 'bigint',
     'UINTEGER': 'bigint',
+    // Parquet UINT_64 (DMS's UINT8, a MySQL bigint unsigned): only a decimal holds all of it
+    'UBIGINT': 'decimal(20,0)',
     'FLOAT': 'float',
     'DOUBLE': 'double',
     'VARCHAR': 'string',

@@ -202,8 +202,10 @@ export class SourceSimulation {
   }
 }
 
-/** Reads the curated table in the shape of {@link SourceSimulation.expectedRows}. */
-export async function readCurated(runner: LocalCurationRunner, variant: HistoryVariant): Promise<CuratedRow[]> {
+/** Reads the curated table in the shape of {@link SourceSimulation.expectedRows} (through a runner or any connection that can query). */
+export async function readCurated(
+  runner: Pick<LocalCurationRunner, 'query' | 'qualifiedTableName'>, variant: HistoryVariant,
+): Promise<CuratedRow[]> {
   const columns = [
     'id', 'name', 'CAST(amount AS VARCHAR) AS amount', 'flag', '_dms_commit_ts',
     ...(variant.changeSequence ? ['_dms_change_seq'] : []),

@@ -21,7 +21,7 @@ export const TABLE_METADATA_FILE = '_table.json';
 export interface CaptureState {
   readonly format: 'lakehouse-capture-state';
   readonly version: 1;
-  /** The source (no password), and the server's system identifier. */
+  /** The source (no password), and the server's identity (PostgreSQL: system identifier; MySQL: `server_uuid` or host/port/server_id). */
   readonly source: { readonly url: string; readonly database: string; readonly systemIdentifier: string };
   /** Replication slot name. */
   readonly slot: string;
@@ -47,6 +47,15 @@ export interface CaptureState {
   readonly cdcRowsByTable?: Readonly<Record<string, number>>;
   /** Commit timestamp (UTC, `yyyy-MM-dd HH:mm:ss.SSSSSS`) of the newest transaction written; absent before the first. */
   readonly lastCommitTimestamp?: string | null;
+  /**
+   * The source engine: absent for PostgreSQL (states written before MySQL capture existed), `mysql` for MySQL and MariaDB.
+   * A MySQL state writes binlog positions (`binlog.000003:1234`) where a PostgreSQL one writes LSNs: `consistentPoint` is the
+   * position of the full load's snapshot, `confirmedLsn` the position up to which every change is in durable raw files, and
+   * `slot` is empty.
+   */
+  readonly engine?: 'postgres' | 'mysql';
+  /** MySQL: the server's GTID position (MariaDB `domain-server-seq`, MySQL `gtid_executed`) at `confirmedLsn`, when known. */
+  readonly gtidPosition?: string | null;
   /** When this state was written. */
   readonly updatedAt: string;
 }

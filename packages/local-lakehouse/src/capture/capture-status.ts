@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DMS_FACTS_TO_VERIFY, rawTableDirectory } from '@cdc-lakehouse/curation';
 import { Client } from 'pg';
 import { CAPTURE_STATE_FILE, CaptureState, captureLockHolder, readCaptureState } from './capture-state';
+import type { StoredBinlogStatus } from './mysql/mysql-capture-status';
 import { systemIdentifier } from './slots';
 import { LakehouseError } from '../errors';
 import { displayName } from '../source/catalog';
@@ -38,16 +39,20 @@ export interface CaptureStatus {
   readonly rawDir: string;
   /** The captured source (password masked) and database, as the state records them. */
   readonly source: { readonly url: string; readonly database: string };
+  /** The source engine: `postgres`, or `mysql` for MySQL and MariaDB (positions are binlog `file:offset` then, and there is no slot). */
+  readonly engine: 'postgres' | 'mysql';
   /** `full-load` or `cdc` while a capture runs, `stopped` when none does. */
   readonly phase: 'full-load' | 'cdc' | 'stopped';
   /** Where the raw zone stands: `full-load` (unfinished: the next capture redoes it) or `streaming` (CDC). */
   readonly capturePhase: CaptureState['phase'];
   /** PID of the running capture. */
   readonly capturePid: number | null;
-  /** Replication slot. */
+  /** Replication slot (`''` for MySQL, which has none). */
   readonly slot: string;
-  /** Everything committed before this position is in durable raw files (from the state). */
+  /** Everything committed before this position is in durable raw files (from the state); MySQL: a binlog `file:offset`. */
   readonly confirmedLsn: string | null;
+  /** MySQL: the GTID position stored with it (null when the server has no GTIDs, and for PostgreSQL). */
+  readonly gtidPosition: string | null;
   /** Where the change stream starts after the full load (the slot's consistent point). */
   readonly consistentPoint: string | null;
   /** When the state was last written. */
@@ -57,17 +62,20 @@ export interface CaptureStatus {
    * (being) written; null for a stopped unfinished full load, which the next capture redoes.
    */
   readonly newestCommitTimestamp: string | null;
-  /** With --source: the server's current WAL position. */
+  /** With --source: the server's current WAL position (MySQL: binlog `file:offset`). */
   readonly currentLsn: string | null;
   /**
    * With --source: current WAL position minus the confirmed one (during a running full load: minus the
-   * consistent point), bytes; null for a stopped unfinished full load.
+   * consistent point), bytes; null for a stopped unfinished full load. MySQL: binlog bytes from the stored position to the
+   * current one (summed over the files between, SHOW BINARY LOGS); null when the stored position's binlog was purged.
    */
   readonly lagBytes: number | null;
   /** With --source: seconds from the newest commit written to now (0 when nothing is behind). */
   readonly lagSeconds: number | null;
-  /** With --source: the slot on the server. */
+  /** With --source: the slot on the server (PostgreSQL). */
   readonly serverSlot: ServerSlotStatus | null;
+  /** With --source: whether a MySQL server still has the binlog of the stored position. */
+  readonly serverBinlog: StoredBinlogStatus | null;
   /** Per table. */
   readonly tables: TableCaptureStatus[];
 }
@@ -96,11 +104,13 @@ export function readCaptureStatus(rawDir: string): CaptureStatus {
   return {
     rawDir: dir,
     source: { url: state.source.url, database: state.source.database },
+    engine: state.engine ?? 'postgres',
     phase,
     capturePhase: state.phase,
     capturePid,
     slot: state.slot,
     confirmedLsn: state.confirmedLsn,
+    gtidPosition: state.gtidPosition ?? null,
     consistentPoint: state.consistentPoint,
     stateUpdatedAt: state.updatedAt,
     newestCommitTimestamp: state.lastCommitTimestamp
@@ -109,6 +119,7 @@ export function readCaptureStatus(rawDir: string): CaptureStatus {
     lagBytes: null,
     lagSeconds: null,
     serverSlot: null,
+    serverBinlog: null,
     tables,
   };
 }

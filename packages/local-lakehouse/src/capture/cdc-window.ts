@@ -119,8 +119,8 @@ export class StagedTable {
     return this.bytesWritten + this.bufferedChars;
   }
 
-  /** Appends a row: transaction index, position, op, TOAST mask, then the column values. */
-  append(txIndex: number, position: number, row: StagedRow): void {
+  /** Appends a row: transaction index, position (the change sequence's record id), op, TOAST mask, then the column values. */
+  append(txIndex: number, position: number | bigint, row: StagedRow): void {
     let mask = '';
     let line = `${txIndex},${position},${row.op},`;
     const values = row.values;
@@ -246,17 +246,20 @@ export class CdcWindow {
     this.openedAtMs ??= nowMs;
   }
 
-  /** Stages a row of the open transaction. */
-  stage(table: CapturedTable, op: ChangeOperation, values: readonly DecodedValue[]): void {
+  /**
+   * Stages a row of the open transaction. `recordId` is the change sequence's record id (19 digits at most); by default the
+   * row's position in its transaction (PostgreSQL), a MySQL capture gives one derived from the binlog position.
+   */
+  stage(table: CapturedTable, op: ChangeOperation, values: readonly DecodedValue[], recordId?: bigint): void {
     if (this.openTransaction === undefined) {
-      throw new Error('a change arrived outside a transaction (test_decoding must run with include-xids)');
+      throw new Error('a change arrived outside a transaction (test_decoding must run with include-xids; a binlog row event needs its BEGIN)');
     }
     let staged = this.tables.get(table.stagingKey);
     if (!staged) {
       staged = new StagedTable(table, path.join(this.dir, `t${this.tables.size}.csv`));
       this.tables.set(table.stagingKey, staged);
     }
-    staged.append(this.openTransaction, this.position++, { op, values });
+    staged.append(this.openTransaction, recordId ?? this.position++, { op, values });
   }
 
   /** Notes a TRUNCATE of `table` in the open transaction. */

@@ -33,8 +33,16 @@ export interface FullLoadProps {
   readonly scratchDir: string;
   /** PostgreSQL's server_version_num (TID range scans need 14+). */
   readonly serverVersionNum: number;
-  /** Told the row count after each chunk arrives. */
+  /**
+   * Told the table's row count so far: as rows stream in from COPY (at most every `progressIntervalMs`) and after each
+   * chunk, so a chunk of a million rows moves the count too.
+   */
   readonly onRows?: (rows: number) => void;
+  /**
+   * Least time between two `onRows` calls while a chunk streams.
+   * @default 250
+   */
+  readonly progressIntervalMs?: number;
   /** Told once, before the first chunk, how many rows the catalog estimates the table has (`null`: unknown; see estimateRows). */
   readonly onEstimate?: (estimatedRows: number | null) => void;
   /** Asked before each block range: true ends the load there (nothing of the table is published). */
@@ -95,7 +103,11 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
       const csv = path.join(props.scratchDir, `${safeName}.${index}.csv`);
       const where = range === undefined ? '' : ` WHERE ctid >= '(${range[0]},0)'::tid${range[1] === undefined ? '' : ` AND ctid < '(${range[1]},0)'::tid`}`;
       const copyStarted = Date.now();
-      const chunkRows = await copyOutToFile(client, `COPY (${select}${where}) TO STDOUT (FORMAT csv)`, csv);
+      const before = rows;
+      const chunkRows = await copyOutToFile(client, `COPY (${select}${where}) TO STDOUT (FORMAT csv)`, csv, {
+        onRows: props.onRows && ((streamed) => props.onRows!(before + streamed)),
+        intervalMs: props.progressIntervalMs,
+      });
       debug(`full load chunk ${index}: COPY ${chunkRows} rows in ${Date.now() - copyStarted} ms`);
       if (encodeError !== undefined) throw encodeError;
       rows += chunkRows;

@@ -6,7 +6,7 @@ export const USAGE = `lakehouse: source → CDC → DMS-format raw zone → merg
 
 Usage:
   lakehouse demo [--rows N]                          run the whole flow on an embedded PostgreSQL and verify it
-  lakehouse local capture --source URL --raw DIR     full load + change stream of a PostgreSQL database, as DMS writes them
+  lakehouse local capture --source URL --raw DIR     full load + change stream of PostgreSQL or MySQL/MariaDB, as DMS writes them
   lakehouse local curate --raw DIR --lake FILE       merge the raw zone into curated tables (DuckDB file)
   lakehouse local curate --engine spark --raw DIR --warehouse DIR
                                                      … into Iceberg tables with the Glue job's Spark core
@@ -46,13 +46,17 @@ first of --interval and --max-file-size; the slot advances only after the files 
 restart after kill -9 loses nothing. Beside each table's files: _table.json (columns, types, keys).
 Ctrl-C stops between full-load chunks or closes the open CDC file. Every end names the replication
 slot, which keeps WAL until dropped: \`lakehouse local slots\` lists and drops them.
+A mysql:// or mariadb:// source is read from a consistent snapshot at known binlog coordinates, then
+from the ROW binary log (no slot: the position is kept in the raw directory, the binlog retention
+keeps the changes).
 
 Options:
-  --source URL          postgres://user:password@host:5432/database (the user needs REPLICATION)
+  --source URL          postgres://user:password@host:5432/database (the user needs REPLICATION), or
+                        mysql://… / mariadb://… (REPLICATION CLIENT, REPLICATION SLAVE, SELECT)
   --raw DIR             raw zone directory (created when missing; must be empty or an earlier capture's)
   --tables LIST         comma-separated schema.table selectors, % as wildcard (default: all tables)
   --exclude LIST        leave out these tables (same selectors), applied after --tables selects
-  --slot NAME           replication slot name (default: lakehouse_<hash of DIR and database>)
+  --slot NAME           replication slot name (default: lakehouse_<hash of DIR and database>; PostgreSQL)
   --until-caught-up     exit once the full load and every change committed before the start are written
   --interval DURATION   longest time before a CDC file is written (default 1s; DMS cdcMaxBatchInterval)
   --max-file-size SIZE  staged bytes that close a CDC file early (default 32MB; DMS cdcMinFileSize)
@@ -123,7 +127,9 @@ by the same code as the DuckDB lake.
 
 Options:
   --source URL     the source database, postgres://user:password@host:5432/database (read in one
-                   REPEATABLE READ transaction)
+                   REPEATABLE READ transaction), or mysql://… / mariadb://… (one consistent snapshot;
+                   values rendered under the MySQL capture's type mapping); a selector without schema
+                   means public, for MySQL the URL's database
   --lake FILE      the DuckDB lake curate wrote
   --warehouse DIR  the Iceberg warehouse \`curate --engine spark\` or \`curate --engine trino\` wrote
   --engine NAME    ${CURATION_ENGINES.map((e) => e.name).join(' | ')}; by default the one whose table registry the

@@ -5,13 +5,16 @@ import { COMMAND_OPTIONS } from './options';
 import { createProgress } from './progress';
 import { engineAndTarget } from '../engines/registry';
 import { LakehouseError, UsageError, errorMessage } from '../errors';
+import { RegisteredTable } from '../lake/lake-database';
 import { completeTables } from '../lake/load-completeness';
 import { discoverLakeTables, readPlanOverrides } from '../lake/plans';
 import { oneStatementMessage } from '../lake/query';
 import { countSqlStatements } from '../lake/sql-statements';
 import {
-  TableVerification, formatVerification, parseVerifySelectors, verificationExitCode, verificationFailure, verificationReport, verifyCuratedTables,
+  TableVerification, formatVerification, parseVerifySelectors, selectCuratedTables, verificationExitCode, verificationFailure, verificationReport,
+  verifyCuratedTables,
 } from '../lake/verify';
+import { isMysqlUrl, parseMysqlUrl } from '../source/mysql/mysql-connection';
 import { parseExcludeList } from '../source/table-exclusion';
 
 /** `lakehouse local curate`: discovers the tables and their plans, then hands them to the chosen engine. */
@@ -97,10 +100,15 @@ export async function verifyCommand(argv: readonly string[], io: CommandIo): Pro
   try {
     const source = requireOption(command, values, 'source', 'postgres://user:password@localhost:5432/app');
     // selectors are checked before an engine starts
-    const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables).map((p) => p.text) : undefined;
-    const exclude = typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude).map((p) => p.text) : undefined;
+    // a selector without schema means public, or the database of a MySQL URL
+    const defaultSchema = isMysqlUrl(source) ? parseMysqlUrl(source).database || undefined : 'public';
+    const tables = typeof values.tables === 'string' ? parseVerifySelectors(values.tables, defaultSchema).map((p) => p.text) : undefined;
+    const exclude = typeof values.exclude === 'string' ? parseExcludeList(command, values.exclude, defaultSchema).map((p) => p.text) : undefined;
     const { engine, target } = engineAndTarget(command, values, true);
-    const view = await engine.openCuratedTables(target, createProgress(io.stderr));
+    // an engine that exports a warehouse to compare it exports only the selected tables
+    const selection = tables === undefined && exclude === undefined ? undefined
+      : (registered: readonly RegisteredTable[]) => selectCuratedTables(registered, tables, exclude, defaultSchema).tables;
+    const view = await engine.openCuratedTables(target, createProgress(io.stderr), selection);
     // per-table status: on a terminal as it goes; in CI and logs only once the comparison has run for 5 s
     const progress = createProgress(io.stderr, { plainFirstAfterMs: 5000 });
     results = await verifyCuratedTables(source, view, { tables, exclude, progress });

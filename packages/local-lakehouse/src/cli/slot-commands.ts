@@ -1,11 +1,13 @@
 import { parseCommandArgs, requireOption } from './args';
 import { CommandIo, helpRequested } from './command-io';
+import { binlogStatusLine, mysqlSlotsCommand, withMysqlSource } from './mysql-housekeeping';
 import { COMMAND_OPTIONS } from './options';
 import { formatCount } from './progress';
 import { CaptureStatus, readCaptureStatus, withSourceLag } from '../capture/capture-status';
 import { DroppedSlot, LakehouseSlot, SlotListing, dropInactiveLakehouseSlots, dropLakehouseSlot, formatBytes, listLakehouseSlots } from '../capture/slots';
-import { UsageError } from '../errors';
+import { LakehouseError, UsageError } from '../errors';
 import { connectSource, endQuietly, maskedUrl } from '../source/connection';
+import { isMysqlUrl } from '../source/mysql/mysql-connection';
 
 const SOURCE_EXAMPLE = 'postgres://user:password@localhost:5432/app';
 
@@ -15,6 +17,7 @@ export async function slotsCommand(argv: readonly string[], io: CommandIo): Prom
   const { values } = parseCommandArgs(command, argv, COMMAND_OPTIONS[command]);
   if (helpRequested(command, values, io)) return 0;
   const source = requireOption(command, values, 'source', SOURCE_EXAMPLE);
+  if (isMysqlUrl(source)) return mysqlSlotsCommand(source, values, io);
   const drop = values.drop as string | undefined;
   const dropInactive = values['drop-inactive'] === true;
   if (drop !== undefined && dropInactive) throw new UsageError(`${command}: give --drop NAME or --drop-inactive, not both`);
@@ -56,7 +59,12 @@ export async function statusCommand(argv: readonly string[], io: CommandIo): Pro
   const raw = requireOption(command, values, 'raw', './raw');
   let status = readCaptureStatus(raw);
   const source = values.source as string | undefined;
-  if (source !== undefined) {
+  if (source !== undefined && (isMysqlUrl(source) || status.engine === 'mysql')) {
+    if (!isMysqlUrl(source)) {
+      throw new LakehouseError(`${status.rawDir} holds a capture of a MySQL/MariaDB source (${status.source.url}); give --source its mysql:// or mariadb:// URL`);
+    }
+    status = await withMysqlSource(status, source);
+  } else if (source !== undefined) {
     const client = await connectSource({ url: source, applicationName: 'lakehouse-status' });
     try {
       status = await withSourceLag(status, client, maskedUrl(source));
@@ -124,14 +132,16 @@ function formatStatus(s: CaptureStatus): string {
     : s.phase === 'cdc' ? `CDC (capture pid ${s.capturePid} running)`
       : s.capturePhase === 'streaming' ? `stopped (CDC; the next capture continues from ${s.confirmedLsn ?? '-'})`
         : 'stopped (the full load did not finish; the next capture redoes it)';
-  let slot = s.slot;
+  let slot = s.engine === 'mysql' ? binlogStatusLine(s) : s.slot;
   if (s.serverSlot) {
     slot += !s.serverSlot.exists ? ' (gone from the server: the raw zone cannot continue; capture again into a new raw directory)'
       : ` (${s.serverSlot.active ? 'active' : 'inactive'}, keeps ${s.serverSlot.retainedWalBytes === null ? '-' : formatBytes(s.serverSlot.retainedWalBytes)} of WAL)`;
   }
   const from = s.confirmedLsn ?? `${s.consistentPoint} where the change stream starts`;
   const lag = s.lagBytes === null
-    ? (s.currentLsn === null ? 'give --source URL for the lag' : '- (the full load did not finish: nothing to lag behind)')
+    ? (s.currentLsn === null ? 'give --source URL for the lag'
+      : s.serverBinlog?.kept === false ? `- (binlog ${s.confirmedLsn ?? s.consistentPoint} was purged; the server writes at ${s.currentLsn})`
+        : '- (the full load did not finish: nothing to lag behind)')
     : `${formatCount(s.lagBytes)} bytes (${s.currentLsn} - ${from}), ${s.lagSeconds === null ? '-' : `${formatCount(s.lagSeconds)} s`}`;
   const confirmed = s.confirmedLsn ?? (s.capturePhase === 'full-load' ? '- (full load: nothing confirmed before it is complete)' : '-');
   const header = ['table', 'LOAD files', 'LOAD rows', 'CDC files', 'CDC rows'];
@@ -144,7 +154,7 @@ function formatStatus(s: CaptureStatus): string {
     `raw zone       ${s.rawDir}`,
     `source         ${s.source.url} (database ${s.source.database})`,
     `phase          ${phase}`,
-    `slot           ${slot}`,
+    `${s.engine === 'mysql' ? 'binlog         ' : 'slot           '}${slot}`,
     `confirmed      ${confirmed} (state written ${s.stateUpdatedAt})`,
     `newest commit  ${s.newestCommitTimestamp ?? '-'}`,
     `lag            ${lag}`,

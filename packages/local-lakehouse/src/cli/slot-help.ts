@@ -23,7 +23,11 @@ Options:
   --json             print JSON instead of a table
   -h, --help         show this help
 
-A dropped slot's raw zone cannot continue its change stream: capture it again into a new raw directory.`,
+A dropped slot's raw zone cannot continue its change stream: capture it again into a new raw directory.
+
+A mysql:// or mariadb:// source has no replication slots: slots says so and shows the server's binlogs
+and their retention (nothing holds binlogs back for a stopped capture); status --source tells whether a
+raw directory's stored binlog position is still on the server.`,
   'local status': `Usage: lakehouse local status --raw DIR [--source URL] [--json]
 
 Where the capture into DIR stands, from the raw zone's capture state and files:
@@ -37,7 +41,9 @@ Where the capture into DIR stands, from the raw zone's capture state and files:
 
 Options:
   --raw DIR      raw zone written by \`lakehouse local capture\`
-  --source URL   the captured source, to add the lag and the slot's state
+  --source URL   the captured source, to add the lag and the slot's state (MySQL/MariaDB: the binlog
+                 line instead of the slot: stored position and GTID, whether the server still has it;
+                 lag in binlog bytes, summed across files)
   --json         print JSON instead of text
   -h, --help     show this help`,
 };

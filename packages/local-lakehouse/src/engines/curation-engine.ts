@@ -1,8 +1,12 @@
 import { ProgressReporter } from '../cli/progress';
 import { CuratedTableResult } from '../lake/curate';
+import { RegisteredTable } from '../lake/lake-database';
 import { LakeTable } from '../lake/plans';
 import { RowConsumer } from '../lake/query';
 import { CuratedTablesView } from '../lake/verify';
+
+/** Picks, from the registered tables, those verify compares. */
+export type CuratedTableFilter = (registered: readonly RegisteredTable[]) => readonly RegisteredTable[];
 
 /** Where an engine keeps the curated tables, and the CLI option that names it. */
 export interface CurationTarget {
@@ -81,6 +85,10 @@ export interface CurationEngine {
    * `lake/query` reads a small result whole.
    */
   query<T>(target: string, sql: string, consume: RowConsumer<T>): Promise<T>;
-  /** The curated tables as DuckDB relations, for `verify` (one comparison implementation for every engine). */
-  openCuratedTables(target: string, progress?: ProgressReporter): Promise<CuratedTablesView>;
+  /**
+   * The curated tables as DuckDB relations, for `verify` (one comparison implementation for every engine). The view
+   * lists every registered table; `select` (verify's `--tables` / `--exclude`) names those it must be able to read, so
+   * an engine that exports a warehouse to compare it exports only those.
+   */
+  openCuratedTables(target: string, progress?: ProgressReporter, select?: CuratedTableFilter): Promise<CuratedTablesView>;
 }

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import { CurationPlanProps, CurationSql, LocalCurationRunner, RawZoneError, SchemaEvolutionError } from '@cdc-lakehouse/curation';
-import { lakeRows, openLake, registerTables } from './lake-database';
+import { LAKE_REGISTRY_TABLE, lakeRows, openLake, registerTables } from './lake-database';
 import { checkLakeFile } from './lake-file';
 import { completeTables } from './load-completeness';
 import { LakeTable, discoverLakeTables, readPlanOverrides } from './plans';
 import { unreadableRawFileError } from './raw-file-error';
 import { registryEntry } from './warehouse-registry';
+import { duckIdent } from '../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../cli/progress';
 import { LakehouseError, UsageError, errorMessage } from '../errors';
 
@@ -47,7 +48,9 @@ export interface CuratedTableResult {
 /**
  * Brings every curated table up to date with the raw zone, one table at a time, with the
  * curation core's LocalCurationRunner (one transaction per batch: a crash never applies a file
- * twice or skips one). Tables that have no raw files yet get an empty curated table, and every
+ * twice or skips one). Each batch's COMMIT makes it durable in DuckDB's write-ahead log; the
+ * checkpoint that writes a table's batches into the lake file runs once, when the table is done
+ * (or earlier if the log passes 64 MiB). Tables that have no raw files yet get an empty curated table, and every
  * table is listed in the lake's registry (what `verify` and `query` users rely on).
  */
 export async function curateOnce(options: CurateOptions): Promise<CuratedTableResult[]> {
@@ -65,7 +68,14 @@ export async function curateLakeTables(tables: readonly LakeTable[], options: Om
   const progress = options.progress ?? SILENT_PROGRESS;
   for (const [index, table] of tables.entries()) {
     progress.status(`curate: ${index + 1}/${tables.length} tables, ${table.source.schema}.${table.source.table}`);
-    results.push(await curateTable(table, options));
+    try {
+      results.push(await curateTable(table, options));
+    } catch (err) {
+      // the tables curated before this one are registered, as a run that ends normally registers them
+      progress.done();
+      if (index > 0) await register(tables.slice(0, index), options.lakeFile);
+      throw err;
+    }
   }
   progress.done();
   await register(tables, options.lakeFile);
@@ -77,6 +87,9 @@ async function curateTable(table: LakeTable, options: Omit<CurateOptions, 'plans
   const runner = await openRunner(table, options);
   try {
     const result = await runner.run();
+    // the runner is idle for this table: its batches, each durable in the WAL since its COMMIT, go into the file in
+    // one checkpoint (instead of one per batch), so readers and the next runner start without a log to replay
+    await runner.checkpoint();
     const curated = `${plan.curated.database}.${plan.curated.table}`;
     if (result.filesApplied > 0) {
       (options.progress ?? SILENT_PROGRESS).line(`curate ${table.source.schema}.${table.source.table} → ${curated}: ${result.kind}, `
@@ -84,11 +97,41 @@ async function curateTable(table: LakeTable, options: Omit<CurateOptions, 'plans
     }
     return { source: `${table.source.schema}.${table.source.table}`, curated, kind: result.kind, filesApplied: result.filesApplied };
   } catch (err) {
-    if (err instanceof RawZoneError || err instanceof SchemaEvolutionError) throw new LakehouseError(err.message);
-    throw unreadableRawFileError(err, options.rawDir, `${plan.curated.database}.${plan.curated.table}`) ?? err;
+    const failure = err instanceof RawZoneError || err instanceof SchemaEvolutionError ? new LakehouseError(err.message)
+      : unreadableRawFileError(err, options.rawDir, `${plan.curated.database}.${plan.curated.table}`) ?? err;
+    // a first curate that fails leaves no empty, unregistered table behind
+    try {
+      await removeUnfinishedTable(runner, table);
+    } catch (cleanup) {
+      throw new LakehouseError(`${errorMessage(failure)} (and the empty table this run created could not be removed: ${errorMessage(cleanup)})`);
+    }
+    throw failure;
   } finally {
     runner.close();
   }
+}
+
+/**
+ * After a failed run: a table nothing was ever applied to (no watermark) that the lake's registry does not list was
+ * created by this run (the runner creates it when it opens), so it is dropped, and its schema too when that is left
+ * empty; the lake is as before the run. A table an earlier run registered (empty or not) is kept.
+ */
+async function removeUnfinishedTable(runner: LocalCurationRunner, table: LakeTable): Promise<void> {
+  if (await runner.watermark()) return;
+  const registry = await runner.query(`SELECT 1 FROM information_schema.tables WHERE table_name = '${LAKE_REGISTRY_TABLE}'`);
+  if (registry.length > 0) {
+    const registered = await runner.query(`SELECT 1 FROM ${LAKE_REGISTRY_TABLE} WHERE source_schema = ${sqlString(table.source.schema)} `
+      + `AND source_table = ${sqlString(table.source.table)}`);
+    if (registered.length > 0) return;
+  }
+  await runner.reset();
+  const { database } = table.plan.curated;
+  const left = await runner.query(`SELECT 1 FROM information_schema.tables WHERE table_catalog = current_database() AND table_schema = ${sqlString(database)}`);
+  if (left.length === 0 && database !== 'main') await runner.query(`DROP SCHEMA IF EXISTS ${duckIdent(database)}`);
+}
+
+function sqlString(text: string): string {
+  return `'${text.split("'").join("''")}'`;
 }
 
 async function openRunner(table: LakeTable, options: Omit<CurateOptions, 'plansFile'>): Promise<LocalCurationRunner> {

@@ -16,6 +16,12 @@ export interface RegisteredTable {
   readonly deletes: string;
   /** Columns identifying a row (the plan's primary key). */
   readonly rowIdentity: readonly string[];
+  /**
+   * The curated table's columns that are curation's own, not the source's (commit timestamp, change sequence,
+   * soft-delete flags), so verify can tell a column the source no longer has from them.
+   * @default the default DMS format's and the soft-delete columns (registries written before this was recorded)
+   */
+  readonly bookkeepingColumns?: readonly string[];
 }
 
 /** An open lake database file. */
@@ -83,12 +89,16 @@ export async function registerTables(connection: DuckDBConnection, tables: reado
   row_identity VARCHAR NOT NULL,
   updated_at TIMESTAMP NOT NULL
 )`);
+  // added later: lakes curated before it have the column added (NULL for their entries until curated again)
+  await connection.run(`ALTER TABLE ${LAKE_REGISTRY_TABLE} ADD COLUMN IF NOT EXISTS bookkeeping_columns VARCHAR`);
   await connection.run('BEGIN TRANSACTION');
   try {
     for (const t of tables) {
-      const values = [t.sourceSchema, t.sourceTable, t.curatedDatabase, t.curatedTable, t.mode, t.deletes, JSON.stringify(t.rowIdentity)];
+      const values = [t.sourceSchema, t.sourceTable, t.curatedDatabase, t.curatedTable, t.mode, t.deletes, JSON.stringify(t.rowIdentity),
+        t.bookkeepingColumns === undefined ? null : JSON.stringify(t.bookkeepingColumns)];
       await connection.run(`DELETE FROM ${LAKE_REGISTRY_TABLE} WHERE source_schema = $1 AND source_table = $2`, [t.sourceSchema, t.sourceTable]);
-      await connection.run(`INSERT INTO ${LAKE_REGISTRY_TABLE} VALUES ($1, $2, $3, $4, $5, $6, $7, now()::TIMESTAMP)`, values);
+      await connection.run(`INSERT INTO ${LAKE_REGISTRY_TABLE} (source_schema, source_table, curated_database, curated_table, mode, deletes, row_identity, `
+        + 'bookkeeping_columns, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now()::TIMESTAMP)', values);
     }
     await connection.run('COMMIT');
   } catch (err) {
@@ -112,5 +122,6 @@ export async function registeredTables(connection: DuckDBConnection, file: strin
     mode: String(r.mode),
     deletes: String(r.deletes),
     rowIdentity: JSON.parse(String(r.row_identity)) as string[],
+    ...(typeof r.bookkeeping_columns === 'string' ? { bookkeepingColumns: JSON.parse(r.bookkeeping_columns) as string[] } : {}),
   }));
 }

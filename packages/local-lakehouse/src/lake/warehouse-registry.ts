@@ -15,6 +15,7 @@ export function registryEntry(table: LakeTable): RegisteredTable {
     mode: table.plan.mode,
     deletes: table.plan.deletes,
     rowIdentity: table.plan.primaryKey,
+    bookkeepingColumns: table.plan.curatedColumns.slice(table.plan.columns.length).map((c) => c.name),
   };
 }
 

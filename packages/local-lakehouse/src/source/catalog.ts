@@ -30,7 +30,8 @@ export interface TableMetadata {
   readonly version: 1;
   /** Where the table comes from. */
   readonly source: {
-    readonly engine: 'postgres';
+    /** `postgres`, or `mysql` for MySQL and MariaDB (whose `schema` is the database, and `database` too). */
+    readonly engine: 'postgres' | 'mysql';
     readonly database: string;
     readonly schema: string;
     readonly table: string;

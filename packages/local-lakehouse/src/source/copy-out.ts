@@ -35,8 +35,11 @@ class CopyOutToFile {
   private outLength = 0;
   private rowCount = 0;
   private failed = false;
+  /** CopyData messages seen: PostgreSQL sends one per row. */
+  private streamed = 0;
+  private lastReport = Date.now();
 
-  constructor(readonly text: string, private readonly fd: number) {
+  constructor(readonly text: string, private readonly fd: number, private readonly progress: CopyProgress = {}) {
     this.onData = (chunk) => this.parse(chunk);
     this.done = new Promise<number>((resolve, reject) => {
       this.resolve = resolve;
@@ -97,6 +100,7 @@ class CopyOutToFile {
       const body = chunk.readUInt32BE(i + 1) - 4;
       if (code === COPY_DATA) {
         this.payloadLeft = body;
+        this.streamed++;
       } else if (code === COPY_OUT_RESPONSE || code === PARAMETER_STATUS || code === NOTICE || code === NOTIFICATION) {
         this.skipLeft = body;
       } else {
@@ -106,6 +110,16 @@ class CopyOutToFile {
       }
       i += 5;
     }
+    this.report();
+  }
+
+  /** Tells the rows streamed so far, at most every `intervalMs` (checked once per socket chunk, not per row). */
+  private report(): void {
+    if (!this.progress.onRows) return;
+    const now = Date.now();
+    if (now - this.lastReport < (this.progress.intervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS)) return;
+    this.lastReport = now;
+    this.progress.onRows(this.streamed);
   }
 
   private write(source: Buffer, start: number, end: number): void {
@@ -139,11 +153,24 @@ class CopyOutToFile {
   }
 }
 
+/** Progress of a {@link copyOutToFile} while rows stream in. */
+export interface CopyProgress {
+  /** Told the rows received so far (PostgreSQL sends each row as one CopyData message), at most every `intervalMs`. */
+  readonly onRows?: (rows: number) => void;
+  /**
+   * Least time between two calls of `onRows`.
+   * @default 250
+   */
+  readonly intervalMs?: number;
+}
+
+const DEFAULT_PROGRESS_INTERVAL_MS = 250;
+
 /** Runs `COPY (…) TO STDOUT …` and writes its output to `file`; returns the number of rows copied. */
-export async function copyOutToFile(client: Client, copySql: string, file: string): Promise<number> {
+export async function copyOutToFile(client: Client, copySql: string, file: string, progress: CopyProgress = {}): Promise<number> {
   const fd = fs.openSync(file, 'w');
   try {
-    const copy = new CopyOutToFile(copySql, fd);
+    const copy = new CopyOutToFile(copySql, fd, progress);
     void client.query(copy as unknown as Parameters<Client['query']>[0]);
     return await copy.done;
   } finally {

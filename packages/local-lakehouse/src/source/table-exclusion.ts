@@ -7,11 +7,11 @@ import { UsageError, errorMessage } from '../errors';
  * @param command the command, for the message (`local capture`)
  * @throws UsageError naming the selector that cannot be parsed, or an empty list
  */
-export function parseExcludeList(command: string, list: string): TablePattern[] {
+export function parseExcludeList(command: string, list: string, defaultSchema: string | undefined = 'public'): TablePattern[] {
   const items = splitTableList(list);
   if (items.length === 0) throw new UsageError(`${command}: --exclude is empty; give schema.table selectors, e.g. --exclude public.audit_log,staging.%`);
   try {
-    return items.map((item) => parseTablePattern(item, { defaultSchema: 'public' }));
+    return items.map((item) => parseTablePattern(item, { defaultSchema }));
   } catch (err) {
     throw new UsageError(`${command}: --exclude: ${errorMessage(err)}`);
   }

@@ -9,7 +9,7 @@ import { ICEBERG_RUNTIME_JAR } from '../../src/engines/spark/spark-environment';
  * codes 0/1/2) so the engine's plumbing is tested without Spark. Behaviour by environment:
  * FAKE_FAIL=db.t fails that table, FAKE_HANG=1 waits for a signal, FAKE_JVM=1 starts a child that ignores SIGINT
  * and holds stdout/stderr (as PySpark's JVM does), FAKE_LOG=FILE records PIDs, argv and PYTHONPATH, FAKE_ROWS=N makes
- * query print N rows (FAKE_FAIL_AFTER_ROWS=1: then fail).
+ * query print N rows (FAKE_FAIL_AFTER_ROWS=1: then fail). `export` prints an ok line per table of --tables and writes no file.
  */
 export interface FakeSpark {
   readonly home: string;
@@ -68,6 +68,9 @@ if (process.env.FAKE_HANG) {
     process.stdout.write('{"columns": [{"name": "n", "type": "int"}, {"name": "name", "type": "string"}]}\n'
       + JSON.stringify([1, "o'neil"]) + '\n' + JSON.stringify([2, null]) + '\n');
   }
+} else if (command === 'export') {
+  // one result line per table asked for (the files themselves are left out: verify then says it found none)
+  for (const t of option('--tables').split(',')) process.stdout.write(JSON.stringify({ table: t, status: 'ok' }) + '\n');
 } else {
   process.stderr.write('lakehouse_curation: unknown command ' + command + '\n');
   process.exit(2);

@@ -23,10 +23,12 @@ function sqlString(text: string): string {
  * Exports the warehouse's tables to Parquet (the job core's `export`: each table's current rows, as
  * Spark reads them through Iceberg) in a temp directory and opens them in an in-memory DuckDB as
  * views `<database>.<table>`, so verify compares them exactly as it compares the DuckDB lake. A
- * table that cannot be exported has no view (verify reports it). Closing removes the files.
+ * table that cannot be exported has no view (verify reports it). Only `tables` are exported (verify's
+ * selection); the view lists every `registered` table. Closing removes the files.
  */
 export async function exportedTablesView(
-  env: SparkEnvironment, warehouse: string, tables: readonly RegisteredTable[], progress: ProgressReporter,
+  env: SparkEnvironment, warehouse: string, registered: readonly RegisteredTable[], progress: ProgressReporter,
+  tables: readonly RegisteredTable[] = registered,
 ): Promise<CuratedTablesView> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-export-'));
   const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
@@ -62,7 +64,7 @@ export async function exportedTablesView(
     const held = instance;
     return {
       connection,
-      tables,
+      tables: registered,
       close: () => {
         connection.closeSync();
         held.closeSync();

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { exportedTablesView } from './exported-tables';
+import { sparkTableWatermark } from './iceberg-watermark';
 import { JobCoreResult, failureLine, runJobCore } from './job-core-process';
 import { sparkEnvironment } from './spark-environment';
 import { streamSparkQuery } from './spark-query';
@@ -10,7 +11,8 @@ import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { LakeTable } from '../../lake/plans';
 import { RowConsumer } from '../../lake/query';
-import { CurationEngine, CurateRequest } from '../curation-engine';
+import { checkRawFiles } from '../../lake/raw-file-check';
+import { CuratedTableFilter, CurationEngine, CurateRequest } from '../curation-engine';
 
 /** One line of `python -m lakehouse_curation curate` output: the result of one table. */
 export interface SparkTableResult {
@@ -97,6 +99,10 @@ export const sparkEngine: CurationEngine = {
   async curate(request: CurateRequest) {
     const env = sparkEnvironment();
     const progress = request.progress ?? SILENT_PROGRESS;
+    // the files this run applies are readable Parquet, or one line naming the first that is not, before Spark starts
+    // and before anything (spec, registry, table) is written
+    const watermarks = request.tables.map((table) => ({ table, watermark: sparkTableWatermark(request.target, table.plan.curated) }));
+    await checkRawFiles(request.rawDir, watermarks);
     fs.mkdirSync(request.target, { recursive: true });
     const spec = writeJobSpec(request.target, request.tables);
     registerWarehouseTables(request.target, request.tables);
@@ -128,8 +134,8 @@ export const sparkEngine: CurationEngine = {
     return streamSparkQuery(sparkEnvironment(), path.resolve(target), sql, consume);
   },
 
-  async openCuratedTables(target: string, progress = SILENT_PROGRESS) {
+  async openCuratedTables(target: string, progress = SILENT_PROGRESS, select?: CuratedTableFilter) {
     const tables = readWarehouseRegistry(target);
-    return exportedTablesView(sparkEnvironment(), target, tables, progress);
+    return exportedTablesView(sparkEnvironment(), target, tables, progress, select ? select(tables) : tables);
   },
 };

@@ -7,14 +7,17 @@ import { TrinoTranslationError, trinoQuote, trinoString } from './athena-to-trin
 import { TrinoClient, TrinoQueryError } from './trino-client';
 import { curateTrinoTable, curatedName } from './trino-curation';
 import { withTrino } from './trino-server';
-import { TRINO_REGISTRY_FILE, localLocation, openWarehouse, readTrinoRegistry, registerTrinoTables, sourceSpelling, warehouseCatalogs } from './trino-warehouse';
+import {
+  TRINO_REGISTRY_FILE, localLocation, openWarehouse, readTrinoRegistry, readWatermark, registerTrinoTables, sourceSpelling, warehouseCatalogs,
+} from './trino-warehouse';
 import { duckIdent } from '../../capture/parquet-encoder';
 import { ProgressReporter, SILENT_PROGRESS, formatCount } from '../../cli/progress';
 import { LakehouseError, errorMessage } from '../../errors';
 import { CuratedTableResult } from '../../lake/curate';
 import { RowConsumer } from '../../lake/query';
+import { checkRawFiles } from '../../lake/raw-file-check';
 import { CuratedTablesView } from '../../lake/verify';
-import { CurationEngine, CurateRequest } from '../curation-engine';
+import { CuratedTableFilter, CurationEngine, CurateRequest } from '../curation-engine';
 
 function failure(what: string, err: unknown): LakehouseError {
   if (err instanceof LakehouseError) return err;
@@ -41,9 +44,12 @@ export const trinoEngine: CurationEngine = {
 
   async curate(request: CurateRequest) {
     const progress = request.progress ?? SILENT_PROGRESS;
-    fs.mkdirSync(request.target, { recursive: true });
     const warehouse = path.resolve(request.target);
     const rawDir = path.resolve(request.rawDir);
+    // the files this run applies are readable Parquet, or one line naming the first that is not, before the server starts
+    // and before anything is written
+    await checkRawFiles(rawDir, request.tables.map((table) => ({ table, watermark: readWatermark(warehouse, table.plan.curated) })));
+    fs.mkdirSync(request.target, { recursive: true });
     const duck = await DuckDBInstance.create(':memory:');
     const connection = await duck.connect();
     try {
@@ -94,8 +100,11 @@ export const trinoEngine: CurationEngine = {
     }
   },
 
-  async openCuratedTables(target: string, progress = SILENT_PROGRESS) {
-    const tables = readTrinoRegistry(target);
+  async openCuratedTables(target: string, progress = SILENT_PROGRESS, select?: CuratedTableFilter) {
+    const registered = readTrinoRegistry(target);
+    // only the tables verify compares are exported (each is a CREATE TABLE AS)
+    const chosen = new Set((select ? select(registered) : registered).map((t) => `${t.sourceSchema}.${t.sourceTable}`));
+    const tables = registered.filter((t) => chosen.has(`${t.sourceSchema}.${t.sourceTable}`));
     const warehouse = path.resolve(target);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-trino-export-'));
     const remove = (): void => fs.rmSync(dir, { recursive: true, force: true });
@@ -105,7 +114,9 @@ export const trinoEngine: CurationEngine = {
       const connection = await instance.connect();
       await connection.run("SET TimeZone = 'UTC'");
       const refs = tables.map((t) => ({ database: t.curatedDatabase, table: t.curatedTable }));
-      const exported = await withTrino((server) => exportTables(server, warehouse, refs, dir, progress), { exitOnSignal: true, progress });
+      // nothing selected (a --tables selector only the source matches): no server start
+      const exported = refs.length === 0 ? new Map<string, string>()
+        : await withTrino((server) => exportTables(server, warehouse, refs, dir, progress), { exitOnSignal: true, progress });
       for (const t of tables) {
         const out = exported.get(`${t.curatedDatabase}.${t.curatedTable}`);
         if (out === undefined) continue;
@@ -118,7 +129,7 @@ export const trinoEngine: CurationEngine = {
       const held = instance;
       return {
         connection,
-        tables,
+        tables: registered,
         close: () => {
           connection.closeSync();
           held.closeSync();
