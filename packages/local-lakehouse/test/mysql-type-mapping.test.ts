@@ -1,7 +1,7 @@
+import { DMS_FACTS_TO_VERIFY } from '@cdc-lakehouse/curation';
 import { CHANGE_SEQUENCE_RECORD_DIGITS } from '../src/capture/change-sequence';
 import { binlogRecordId, compareBinlogPositions, formatBinlogPosition, parseBinlogPosition } from '../src/capture/mysql/binlog-position';
 import { truncatedTable } from '../src/capture/mysql/binlog-transactions';
-import { DMS_FACTS_TO_VERIFY } from '@cdc-lakehouse/curation';
 import { dmsMysqlType, fixedScale, mysqlTypeMapping, renderMysqlValue } from '../src/source/mysql/mysql-type-mapping';
 
 const column = (dataType: string, columnType = dataType, precision: number | null = null, scale: number | null = null) =>
@@ -46,17 +46,17 @@ describe('the DMS type of a MySQL column, from the one table of facts to verify'
   });
 
   test('every DMS type the table names has a Parquet mapping that is not the string fallback, unless it is a string type', () => {
-    const facts = DMS_FACTS_TO_VERIFY.mysqlSourceTypes;
+    const table = DMS_FACTS_TO_VERIFY.mysqlSourceTypes;
     const columns = [
-      ...Object.keys(facts.signed).map((dataType) => ({ dataType, columnType: dataType })),
-      ...Object.keys(facts.unsigned).map((dataType) => ({ dataType, columnType: `${dataType} unsigned` })),
-      ...Object.keys(facts.other).map((dataType) => ({ dataType, columnType: dataType })),
+      ...Object.keys(table.signed).map((dataType) => ({ dataType, columnType: dataType })),
+      ...Object.keys(table.unsigned).map((dataType) => ({ dataType, columnType: `${dataType} unsigned` })),
+      ...Object.keys(table.other).map((dataType) => ({ dataType, columnType: dataType })),
     ];
     expect(columns.length).toBeGreaterThan(30);
     for (const c of columns) {
-      const column = { ...c, precision: 10, scale: 2 };
-      const dms = dmsMysqlType(column);
-      expect(mysqlTypeMapping(column).type === 'string').toBe(dms === 'STRING' || dms === 'CLOB');
+      const facts = { ...c, precision: 10, scale: 2 };
+      const dms = dmsMysqlType(facts);
+      expect(mysqlTypeMapping(facts).type === 'string').toBe(dms === 'STRING' || dms === 'CLOB');
     }
   });
 });
