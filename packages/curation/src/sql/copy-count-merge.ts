@@ -98,7 +98,7 @@ export function copyCountMerge(settings: CurationSettings, props: CopyCountMerge
   const seq = changeSequenceColumn === null ? undefined : q(changeSequenceColumn);
   const copies = q(INTERNAL_COLUMNS.copies);
   const delta = q(INTERNAL_COLUMNS.copyDelta);
-  const present = q(INTERNAL_COLUMNS.copyPresent);
+  const present = q(INTERNAL_COLUMNS.present);
   const number = q(INTERNAL_COLUMNS.copyNumber);
   const op = `COALESCE(c.${q(opColumn)}, ${stringLiteral(DMS_FACTS_TO_VERIFY.opValues.insert)})`;
   const netChange = `sum(CASE WHEN ${op} = ${stringLiteral(DMS_FACTS_TO_VERIFY.opValues.delete)} THEN -1 ELSE 1 END)`;
