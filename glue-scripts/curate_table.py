@@ -5,7 +5,7 @@ Thin on purpose: Glue arguments, GlueContext -> SparkSession, an S3 lister over 
 ``lakehouse_curation`` package (glue-scripts/src) reaches Glue through ``--extra-py-files``.
 
 Job parameters (Glue passes them as ``--name value``):
-  --job_spec_uri     s3:// URI of the job spec JSON (version 2, written by sparkJobSpec() of @cdc-lakehouse/curation)
+  --job_spec_uri     s3:// URI of the job spec JSON (version 3, written by sparkJobSpec() of @cdc-lakehouse/curation)
   --raw_root         s3:// URI of the source's DMS target folder (<raw_root>/<schema>/<table>/...)
   --warehouse        s3:// URI of the Iceberg warehouse
   --catalog          Spark catalog the spec's SQL names (default glue_catalog; must equal the spec's catalog)

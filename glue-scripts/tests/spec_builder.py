@@ -2,7 +2,7 @@
 
 The golden specs written by the TypeScript generator (packages/curation/test/golden/spark-job-spec.*.json) are
 what the job runs in production and what test_golden_specs.py runs. This builder makes specs of the same shape
-(version 2, SQL reading ``__curation_changes`` / ``__curation_schema``) for the scenario tests, so they can pick
+(version 3, SQL reading ``__curation_changes`` / ``__curation_schema``) for the scenario tests, so they can pick
 their own table names, keys and modes.
 """
 
@@ -74,7 +74,7 @@ def table_spec(database: str, table: str, *, source_schema: str = "public", sour
 
 def job_spec(*tables: Dict, seq: Optional[str] = "_dms_change_seq", ts: str = "_dms_commit_ts") -> Dict:
     return {
-        "version": 2, "catalog": "glue_catalog",
+        "version": 3, "catalog": "glue_catalog",
         "rawFormat": {"opColumn": "Op", "commitTimestampColumn": ts, "changeSequenceColumn": seq,
                       "opValues": {"insert": "I", "update": "U", "delete": "D"},
                       "loadFileName": "^LOAD([0-9A-Fa-f]{8})\\.parquet$", "cdcFileName": "^(\\d{8})-(\\d{9})\\.parquet$"},

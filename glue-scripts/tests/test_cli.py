@@ -68,7 +68,7 @@ def test_unknown_tables_and_bad_specs_are_usage_errors(tmp_path):
     assert "--tables names db.x, not in the job spec (tables: db.t)" in proc.stderr
     spec.write_text(json.dumps({"version": 1}))
     proc = cli("curate", "--spec", str(spec), "--raw", str(tmp_path), "--warehouse", str(tmp_path / "w"), check=2)
-    assert "job spec version 1 is not supported; expected 2" in proc.stderr
+    assert "job spec version 1 is not supported; expected 3" in proc.stderr
 
 
 def test_sigkill_right_after_the_iceberg_commit_then_rerun_changes_nothing(spark, warehouse, tmp_path, database):

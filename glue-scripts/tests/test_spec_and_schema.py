@@ -40,7 +40,7 @@ def mutate(path, value):
 @pytest.mark.parametrize("text,message", [
     ("{", "job spec is not valid JSON"),
     ("[]", "job spec must be a JSON object"),
-    (mutate(["version"], 1), "job spec version 1 is not supported; expected 2"),
+    (mutate(["version"], 1), "job spec version 1 is not supported; expected 3"),
     (mutate(["tables"], []), "needs a non-empty 'tables' list"),
     (mutate(["catalog"], "glue-catalog"), "catalog must be a plain identifier"),
     (mutate(["tables", 0, "sql", "merge"], KeyError), "table curated_sales.orders.sql has no 'merge'"),

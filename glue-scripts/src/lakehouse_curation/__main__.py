@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m lakehouse_curation", description="Curate DMS raw files into Iceberg tables with local Spark")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     curate = sub.add_parser("curate", help="apply the raw files after each table's watermark")
-    curate.add_argument("--spec", required=True, help="job spec JSON (version 2)")
+    curate.add_argument("--spec", required=True, help="job spec JSON (version 3)")
     curate.add_argument("--raw", required=True, help="raw zone root (the DMS target folder)")
     curate.add_argument("--warehouse", required=True, help="Iceberg warehouse directory")
     curate.add_argument("--tables", default="", help="comma-separated db.table names (default: all)")

@@ -20,7 +20,7 @@ from .freshness import FreshnessSink, newest_commit_timestamp
 from .raw_zone import ApplyPlan, ChangeFile, FileLister, RawZoneError, list_table_files, plan_apply
 from .schema import (RawColumn, RawFileSchema, SchemaChange, SchemaEvolutionError, evolve_schema, format_type, parse_type,
                      plan_type_of_spark, spark_sql_type)
-from .spec import ICEBERG_RESERVED_COLUMNS, JobSpec, RawFormat, SpecError, TableSpec, fill, quote_identifier
+from .spec import ICEBERG_RESERVED_COLUMNS, JobSpec, RawFormat, SpecError, TableSpec, fill, fill_columns, quote_identifier
 from .watermark import WATERMARK_KEY, CommitProperties, Watermark, WatermarkError, current_snapshot_watermark, read_watermark, stamp_watermark
 
 CHANGES_VIEW = "__curation_changes"
@@ -332,8 +332,9 @@ class TableCurator:
             changes = self.changes_frame(batch.files, columns)
             next_watermark = batch_watermark(batch, plan, watermark, self.newest_commit_timestamp(changes))
             changes.createOrReplaceTempView(CHANGES_VIEW)
+            merge = fill_columns(self.t.sql.merge, [name for name, _ in columns]) if self.t.keep_duplicates else self.t.sql.merge
             try:
-                self.commit_with_watermark(self.t.sql.merge, next_watermark, "merge")
+                self.commit_with_watermark(merge, next_watermark, "merge")
             finally:
                 self.spark.catalog.dropTempView(CHANGES_VIEW)
             self.committed = next_watermark

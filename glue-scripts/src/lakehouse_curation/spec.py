@@ -1,7 +1,8 @@
-"""The Spark job spec (version 2) produced by ``sparkJobSpec`` in ``@cdc-lakehouse/curation``.
+"""The Spark job spec (version 3) produced by ``sparkJobSpec`` in ``@cdc-lakehouse/curation``.
 
 Every SQL statement the job runs comes from the spec verbatim; the job only fills in the ``{column}`` and
-``{type}`` placeholders of ``addColumn`` / ``widenColumn``.
+``{type}`` placeholders of ``addColumn`` / ``widenColumn``, and the ``{columns:<alias>}`` placeholders of the
+``merge`` of a table that keeps duplicates (``keepDuplicates``) with the table's data columns.
 """
 
 from __future__ import annotations
@@ -11,10 +12,13 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-SPEC_VERSION = 2
+SPEC_VERSION = 3
 # Iceberg 1.7's metadata column names: a table column of one of these names makes Spark refuse to read the table
 # ("Table column names conflict with names reserved for Iceberg metadata columns: [_deleted]")
 ICEBERG_RESERVED_COLUMNS = ("_file", "_pos", "_deleted", "_spec_id", "_partition")
+# the placeholders the job fills: a column and its type in addColumn / widenColumn, the data columns in a merge
+PLACEHOLDERS = {"column": "{column}", "type": "{type}", "columns": "{columns:<alias>}"}
+COLUMNS_PLACEHOLDER = re.compile(r"\{columns:([A-Za-z_][A-Za-z0-9_]*)\}")
 # the soft-delete columns the TypeScript generator names (not `_deleted`, which Iceberg reserves)
 DEFAULT_DELETED_COLUMN = "_is_deleted"
 DEFAULT_DELETED_AT_COLUMN = "_deleted_at"
@@ -78,6 +82,8 @@ class TableSpec:
     deleted_at_column: str = DEFAULT_DELETED_AT_COLUMN
     # the curated table's columns after the data columns, in order: (name, Spark type)
     bookkeeping: Tuple[Tuple[str, str], ...] = ()
+    # identical rows stay separate copies: the merge counts copies and holds {columns:<alias>} placeholders
+    keep_duplicates: bool = False
 
     @property
     def raw_folder(self) -> str:
@@ -205,6 +211,9 @@ def _table(raw: Any, n: int, raw_format: RawFormat) -> TableSpec:
         raise SpecError(f"job spec: {where}: bookkeeping column {reserved[0]} is an Iceberg metadata column name "
                         f"(reserved: {', '.join(ICEBERG_RESERVED_COLUMNS)}); Spark cannot read such a table: name it "
                         "differently in the curation plan (e.g. _is_deleted)")
+    keep_duplicates = raw.get("keepDuplicates", False)
+    if not isinstance(keep_duplicates, bool):
+        raise SpecError(f"job spec: {where}.keepDuplicates must be true or false, got {keep_duplicates!r}")
     sql = _require(raw, "sql", dict, where)
     maintenance = sql.get("maintenance", [])
     if not isinstance(maintenance, list) or not all(isinstance(s, str) and s.strip() for s in maintenance):
@@ -216,6 +225,10 @@ def _table(raw: Any, n: int, raw_format: RawFormat) -> TableSpec:
         missing = [p for p in placeholders if p not in template]
         if missing:
             raise SpecError(f"job spec: {sql_where}.{key} lacks the placeholder(s) {', '.join(missing)}")
+    merge = _statement(sql, "merge", sql_where)
+    if keep_duplicates != bool(COLUMNS_PLACEHOLDER.search(merge)):
+        raise SpecError(f"job spec: {sql_where}.merge {'lacks' if keep_duplicates else 'holds'} {{columns:<alias>}} placeholders, and "
+                        f"keepDuplicates is {str(keep_duplicates).lower()}; regenerate the spec with sparkJobSpec()")
     return TableSpec(
         name=name,
         database=database,
@@ -234,12 +247,13 @@ def _table(raw: Any, n: int, raw_format: RawFormat) -> TableSpec:
             add_column=add_column,
             widen_column=widen_column,
             truncate=_statement(sql, "truncate", sql_where),
-            merge=_statement(sql, "merge", sql_where),
+            merge=merge,
             maintenance=tuple(_strip(s) for s in maintenance),
         ),
         deleted_column=deleted_column,
         deleted_at_column=deleted_at_column,
         bookkeeping=parsed_bookkeeping,
+        keep_duplicates=keep_duplicates,
     )
 
 
@@ -272,9 +286,9 @@ def load_job_spec(text: str) -> JobSpec:
     if views != {"changes": "__curation_changes", "schema": "__curation_schema"}:
         raise SpecError(f"job spec: views {views!r} differ from the ones this job creates (__curation_changes, __curation_schema); "
                         "update glue-scripts and the generator together")
-    placeholders = raw.get("placeholders", {"column": "{column}", "type": "{type}"})
-    if placeholders != {"column": "{column}", "type": "{type}"}:
-        raise SpecError(f"job spec: placeholders {placeholders!r} differ from the ones this job fills ({{column}}, {{type}})")
+    placeholders = raw.get("placeholders", PLACEHOLDERS)
+    if placeholders != PLACEHOLDERS:
+        raise SpecError(f"job spec: placeholders {placeholders!r} differ from the ones this job fills ({{column}}, {{type}}, {{columns:<alias>}})")
     raw_format = _raw_format(raw.get("rawFormat"))
     parsed = tuple(_table(t, n, raw_format) for n, t in enumerate(tables))
     names = [t.name for t in parsed]
@@ -292,3 +306,10 @@ def quote_identifier(name: str) -> str:
 def fill(template: str, column: str, spark_type: str) -> str:
     """Fills the ``{column}`` and ``{type}`` placeholders of addColumn / widenColumn."""
     return template.replace("{column}", quote_identifier(column)).replace("{type}", spark_type)
+
+
+def fill_columns(statement: str, columns: Sequence[str]) -> str:
+    """Replaces each ``{columns:<alias>}`` by the data columns, backtick-quoted and prefixed: ``n.`kind`, n.`qty```."""
+    if not columns:
+        raise SpecError("a merge that counts copies needs at least one data column")
+    return COLUMNS_PLACEHOLDER.sub(lambda m: ", ".join(f"{m.group(1)}.{quote_identifier(c)}" for c in columns), statement)

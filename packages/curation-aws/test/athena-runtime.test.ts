@@ -154,6 +154,22 @@ describe('Athena curation runtime (aws-sdk-client-mock)', () => {
     expect(aws.updates).toHaveLength(0);
   });
 
+  test('a table that keeps identical rows gets the copy-counting MERGE; without a change sequence it is refused up front', async () => {
+    await zone.writer.writeLoad(table, columns, [change('I', '00', { id: 1, name: 'a', qty: 1 }), change('I', '00', { id: 1, name: 'a', qty: 1 })]);
+    const aws = fakeAws(zone.dir, [rawGlueTable('items')]);
+    const keyless = { primaryKey: ['id', 'name', 'qty'], nullableKey: true, keepDuplicates: true };
+    const batch = await prepare(aws, tableTask('items', keyless));
+    expect(batch.statements).toHaveLength(2);
+    expect(batch.statements[1]).toMatch(/^MERGE INTO "curated_orders"."items" AS t\nUSING \(\n {2}WITH net AS \(/);
+    expect(batch.statements[1]).toContain('WHERE "$path" IN (\'s3://raw-bucket/orders/public/items/LOAD00000001.parquet\')\n');
+    expect(batch.statements[1]).toContain('\nWHEN MATCHED THEN DELETE\nWHEN NOT MATCHED AND s."_copy_number" IS NOT NULL THEN INSERT (');
+    const noSequence = tableTask('items', { ...keyless, source: { ...tableTask('items').settings.source, format: { changeSequenceColumn: null } } });
+    const fresh = fakeAws(zone.dir, [rawGlueTable('items')]);
+    await expect(prepare(fresh, noSequence)).rejects.toThrow(
+      /^table curated_orders\.items: keepDuplicates without a change-sequence column cannot be curated exactly once by Athena; add the \$AR_H_CHANGE_SEQ/);
+    expect(fresh.s3Mock.commandCalls(ListObjectsV2Command)).toHaveLength(0);
+  });
+
   test('reload: new LOAD files empty the table (DELETE FROM) and apply the new load', async () => {
     await zone.writer.writeLoad(table, columns, [change('I', '00', { id: 1, name: 'a', qty: 1 })]);
     const aws = fakeAws(zone.dir, [rawGlueTable('items')]);

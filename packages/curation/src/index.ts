@@ -33,6 +33,10 @@ export { SparkDialect, SPARK_TEMPLATE_PLACEHOLDERS, sparkType, type SparkDialect
 export { ColumnAgnosticSql, SPARK_JOB_VIEWS } from './sql/column-agnostic-sql';
 export { DuckDbDialect, STAGED_CHANGES_VIEW, columnTypeFromDuckDb, type DuckDbDialectProps } from './sql/duckdb-dialect';
 export { CurationSql, sqlDialect, CHANGES_TO_APPLY_TABLE } from './sql/curation-sql';
+export {
+  copyCountMerge, namedColumns, placeholderColumns, COLUMNS_PLACEHOLDER, TRINO_SEQUENCE_LIMIT,
+  type CopyCountColumns, type CopyCountMergeProps,
+} from './sql/copy-count-merge';
 
 // Local curation runner
 export {

@@ -1,5 +1,9 @@
 import * as path from 'node:path';
-import { ChangeOperation, ColumnDefinition, CurationPlan, CurationPlanProps, CurationSql, DmsRawWriter, LocalCurationRunner, RawChange } from '../src';
+import {
+  ChangeOperation, ColumnDefinition, CurationPlan, CurationPlanProps, CurationSql, DmsRawWriter, LocalCurationRunner, RawChange, STAGED_CHANGES_VIEW,
+  sparkJobSpec,
+} from '../src';
+import { queryParquet } from './helpers/duckdb';
 import { makeTempDir } from './helpers/temp-dir';
 
 jest.setTimeout(60_000);
@@ -91,7 +95,7 @@ describe('keepDuplicates (table without key)', () => {
     expect(await multiset(r)).toEqual(['a/1×1']);
   });
 
-  test('the plan round-trips keepDuplicates; DuckDB counts copies, Spark and Athena keep the MERGE', () => {
+  test('the plan round-trips keepDuplicates; DuckDB gets three statements, Spark and Athena one copy-counting MERGE', () => {
     const plan = new CurationPlan(props);
     expect(new CurationPlan(plan.toJSON()).keepDuplicates).toBe(true);
     expect(plan.countsCopies).toBe(true);
@@ -101,9 +105,74 @@ describe('keepDuplicates (table without key)', () => {
     expect(duck[0]).toContain('CREATE OR REPLACE TEMP TABLE _curation_copy_counts');
     expect(duck[1]).toMatch(/^DELETE FROM/);
     expect(duck[2]).toContain('unnest(range(');
+    const withRaw = new CurationPlan({ ...props, source: { ...table, rawTable: { database: 'raw', table: 'events' } } });
+    const on = {
+      // Spark hash-joins on IS NOT DISTINCT FROM; Trino (Athena) only on equalities, so NULL is compared apart
+      spark: 'ON s.`_copy_number` IS NULL AND t.`kind` IS NOT DISTINCT FROM s.`kind`',
+      athena: 'ON s."_copy_number" IS NULL AND coalesce(t."kind", \'\') = coalesce(s."kind", \'\') AND (t."kind" IS NULL) = (s."kind" IS NULL)',
+    };
     for (const engine of ['spark', 'athena'] as const) {
-      const sql = new CurationSql(new CurationPlan({ ...props, source: { ...table, rawTable: { database: 'raw', table: 'events' } } }), engine);
+      const sql = new CurationSql(withRaw, engine);
       expect(sql.applyStatements()).toEqual([sql.merge()]);
+      const clauses = sql.merge().split('\n').filter((l) => /^(ON|WHEN) /.test(l));
+      expect(clauses).toEqual([
+        on[engine],
+        'WHEN MATCHED THEN DELETE',
+        expect.stringMatching(/^WHEN NOT MATCHED AND s\.(`|")_copy_number(`|") IS NOT NULL THEN INSERT \(/),
+      ]);
     }
+    expect(new CurationSql(withRaw, 'athena').merge()).toContain('AND coalesce(t."qty", 0) = coalesce(s."qty", 0) AND (t."qty" IS NULL) = (s."qty" IS NULL)');
+    // Trino's sequence() stops at 10 000 elements: Athena counts copies in blocks of that many
+    expect(new CurationSql(withRaw, 'athena').merge()).toContain('CROSS JOIN UNNEST(sequence(CAST(1 AS BIGINT), least(10000, x."_copy_count" - (b."_copy_number" - 1) * 10000)))');
+    // the Spark job's MERGE: the data columns are placeholders the job fills, rows compare as structs
+    const spec = sparkJobSpec([{ ...props, columns: undefined }]);
+    expect(spec.tables[0].keepDuplicates).toBe(true);
+    expect(spec.tables[0].sql.merge).toContain('ON s.`_copy_number` IS NULL AND struct({columns:t}) <=> struct({columns:s})');
+    expect(spec.tables[0].sql.merge).toContain('WHEN NOT MATCHED AND s.`_copy_number` IS NOT NULL THEN INSERT *');
+    expect(sparkJobSpec([{ ...props, keepDuplicates: false }]).tables[0].sql.merge).not.toContain('{columns:');
+  });
+
+  test('Athena refuses to count copies without a change sequence: it could not apply a batch exactly once', () => {
+    const plan = new CurationPlan({ ...props, source: { ...table, rawTable: { database: 'raw', table: 'events' }, format: { changeSequenceColumn: null } } });
+    expect(() => new CurationSql(plan, 'athena').merge()).toThrow(
+      /events → curated\.events: keepDuplicates without a change-sequence column cannot be applied exactly once by Athena .* curate this source with the Glue engine$/);
+    expect(new CurationSql(plan, 'spark').merge()).not.toContain('HAVING count(p.');
+  });
+
+  describe('the copy-counting MERGE, run on DuckDB', () => {
+    const sql = new CurationSql(new CurationPlan(props), 'duckdb');
+    const target = sql.dialect.curatedTableName(props.curated);
+    /** A staged batch: (op, kind, qty, sequence) per change. */
+    const batch = (...changes: [string, string | null, number | null, number][]): string =>
+      `CREATE OR REPLACE TEMP VIEW ${STAGED_CHANGES_VIEW} AS SELECT * FROM (VALUES `
+      + changes.map(([op, kind, qty, n], i) => `('${op}', ${kind === null ? 'NULL' : `'${kind}'`}, ${qty ?? 'NULL'}::INTEGER, `
+        + `'2024-01-01 00:00:0${n % 10}.000000', '${n === 0 ? '' : String(n).padStart(35, '0')}', 1, ${i}::BIGINT)`).join(', ')
+      + ') AS v("Op", "kind", "qty", "_dms_commit_ts", "_dms_change_seq", "_file_order", "_row_in_file")';
+    const multisetSql = `SELECT concat_ws('/', coalesce(kind, 'null'), coalesce(CAST(qty AS VARCHAR), 'null'), count(*)) AS m FROM ${target} `
+      + 'GROUP BY kind, qty ORDER BY kind NULLS FIRST, qty NULLS FIRST';
+
+    test('counts copies like the three statements, and a batch merged again changes nothing', async () => {
+      const load = batch(['I', 'a', 1, 0], ['I', 'a', 1, 0], ['I', null, null, 0], ['I', null, null, 0], ['I', 'b', null, 0]);
+      const changes = batch(['I', 'a', 1, 1], ['D', 'a', 1, 2], ['U', 'a', 2, 3], ['D', 'a', 1, 4], ['U', 'a', 2, 5], ['D', null, null, 6],
+        ['I', 'c', 3, 7], ['D', 'c', 3, 8], ['D', 'z', 9, 9]);
+      const setup = [sql.createDatabase(), sql.createTable()];
+      const [merged] = (await queryParquet(...setup, load, sql.merge(), changes, sql.merge(), multisetSql)).slice(-1);
+      const [counted] = (await queryParquet(...setup, load, ...sql.applyStatements(), changes, ...sql.applyStatements(), multisetSql)).slice(-1);
+      expect(merged.map((r) => r.m)).toEqual(['null/null/1', 'a/1/1', 'a/2/2', 'b/null/1']);
+      expect(merged).toEqual(counted);
+      // the same changes again (a lost watermark): every changed row's copies carry a change as new as the batch's
+      const [again] = (await queryParquet(...setup, load, sql.merge(), changes, sql.merge(), sql.merge(), multisetSql)).slice(-1);
+      expect(again).toEqual(merged);
+      // a load merged twice (a rebuild starts from an empty table, so load rows are never guarded) doubles: the guard is not a dedup
+      const [twice] = (await queryParquet(...setup, load, sql.merge(), sql.merge(), multisetSql)).slice(-1);
+      expect(twice.map((r) => r.m)).toEqual(['null/null/4', 'a/1/4', 'b/null/2']);
+    });
+
+    test('more than one batch: new copies of a row join the ones it has, and its copies carry the latest change', async () => {
+      const setup = [sql.createDatabase(), sql.createTable()];
+      const rows = await queryParquet(...setup, batch(['I', 'a', 1, 1], ['I', 'a', 1, 2]), sql.merge(), batch(['I', 'a', 1, 3]), sql.merge(),
+        batch(['D', 'a', 1, 4]), sql.merge(), `SELECT count(*) AS n, min(_dms_change_seq) AS lo, max(_dms_change_seq) AS hi FROM ${target}`);
+      expect(rows[rows.length - 1]).toEqual([{ n: '2', lo: String(4).padStart(35, '0'), hi: String(4).padStart(35, '0') }]);
+    });
   });
 });

@@ -76,6 +76,25 @@ describe('a whole-row identity that may hold NULL (nullableKey)', () => {
   test('a primary key keeps plain equality', () => {
     expect(new CurationSql(EXAMPLE_PLANS.orders, 'athena').merge()).not.toContain('IS NOT DISTINCT FROM');
   });
+
+  test('keeping duplicates, the copy-counting MERGE parses in both grammars', () => {
+    const { trino, spark } = sqlGrammars();
+    const counting = new CurationPlan({ ...plan.toJSON(), keepDuplicates: true });
+    const athena = new CurationSql(counting, 'athena').merge();
+    expect(athena).toContain('CROSS JOIN UNNEST(sequence(');
+    expect(describeErrors(trino.validate(athena))).toEqual([]);
+    // every type's stand-in for NULL in the equi-join form
+    const types = ['boolean', 'int', 'bigint', 'float', 'double', 'decimal(12,2)', 'string', 'binary', 'date', 'timestamp'] as const;
+    const columns = types.map((type, i) => ({ name: `c${i}`, type }));
+    const everyType = new CurationPlan({ ...counting.toJSON(), columns, primaryKey: columns.map((c) => c.name) });
+    const wide = new CurationSql(everyType, 'athena').merge();
+    for (const zero of ['false', '0', "''", "X''", "DATE '1970-01-01'", "TIMESTAMP '1970-01-01 00:00:00'"]) expect(wide).toContain(`, ${zero}) = coalesce(`);
+    expect(describeErrors(trino.validate(wide))).toEqual([]);
+    const dialect = new SparkDialect();
+    const sparkMerge = new CurationSql(counting, dialect).merge().split(`${dialect.catalog}.\``).join('`');
+    expect(sparkMerge).toContain('LATERAL VIEW explode(sequence(');
+    expect(describeErrors(spark.validate(sparkMerge))).toEqual([]);
+  });
 });
 
 describe('the grammar check can fail', () => {
@@ -147,6 +166,7 @@ describe('the Spark job specs parse with the Spark grammar (CALL aside), placeho
       for (const [key, statement] of checked) {
         const filled = statement
           .replace(spec.placeholders.column, '`added`').replace(spec.placeholders.type, 'DECIMAL(12,2)')
+          .replace(/\{columns:([A-Za-z_]\w*)\}/g, '$1.`sensor`, $1.`value`')
           // the grammar has no catalog part in table names
           .split(`${spec.catalog}.\``).join('`');
         expect({ key, errors: describeErrors(spark.validate(filled)) }).toEqual({ key, errors: [] });

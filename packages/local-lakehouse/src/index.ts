@@ -37,7 +37,7 @@ export {
   type TrinoEnvironment, type TrinoServer, type TrinoServerOptions,
 } from './engines/trino/trino-server';
 export { TrinoClient, TrinoQueryError, type TrinoSession } from './engines/trino/trino-client';
-export { TRINO_REGISTRY_FILE, readTrinoRegistry } from './engines/trino/trino-warehouse';
+export { TRINO_REGISTRY_FILE, TRINO_WATERMARK_DIR, readTrinoRegistry } from './engines/trino/trino-warehouse';
 export * from './demo/demo';
 export * from './demo/sample-schema';
 export { main } from './main';

@@ -50,15 +50,20 @@ describe('the Spark job spec from local plans', () => {
     const tables = discoverLakeTables(raw, new Map([['sales.events', JSON.parse(fs.readFileSync(plans, 'utf8'))[0]]]));
     const spec = localSparkJobSpec(tables);
     expect(spec).toMatchObject({
-      version: 2, catalog: 'glue_catalog', rawFormat: { opColumn: 'Op', commitTimestampColumn: '_dms_commit_ts', changeSequenceColumn: '_dms_change_seq' },
+      version: 3, catalog: 'glue_catalog', rawFormat: { opColumn: 'Op', commitTimestampColumn: '_dms_commit_ts', changeSequenceColumn: '_dms_change_seq' },
     });
     const summary = spec.tables.map((t) => ({
-      name: t.name, source: t.source, primaryKey: t.primaryKey, nullableKey: t.nullableKey, deletes: t.deletes,
+      name: t.name, source: t.source, primaryKey: t.primaryKey, nullableKey: t.nullableKey, deletes: t.deletes, keepDuplicates: t.keepDuplicates,
     }));
+    // soft deletes (the override) cannot count copies: the keyless table is merged by its whole row
     expect(summary).toEqual([
-      { name: 'sales.order_items', source: { schema: 'Sales', table: 'Order Items' }, primaryKey: ['id'], nullableKey: false, deletes: 'hard' },
-      { name: 'sales.events', source: { schema: 'sales', table: 'events' }, primaryKey: ['id', 'amount', 'at'], nullableKey: true, deletes: 'soft' },
+      { name: 'sales.order_items', source: { schema: 'Sales', table: 'Order Items' }, primaryKey: ['id'], nullableKey: false, deletes: 'hard', keepDuplicates: false },
+      { name: 'sales.events', source: { schema: 'sales', table: 'events' }, primaryKey: ['id', 'amount', 'at'], nullableKey: true, deletes: 'soft', keepDuplicates: false },
     ]);
+    // without the override, the keyless table keeps its identical rows: the copy-counting MERGE, data columns as placeholders
+    const counting = localSparkJobSpec(discoverLakeTables(raw)).tables[1];
+    expect(counting.keepDuplicates).toBe(true);
+    expect(counting.sql.merge).toContain('GROUP BY {columns:c}');
     expect(spec.tables[0].columns).toEqual([
       { name: 'id', type: 'bigint', sparkType: 'BIGINT' },
       { name: 'amount', type: 'decimal(12,2)', sparkType: 'DECIMAL(12,2)' },

@@ -6,6 +6,11 @@ import { describePlan, validatePlanProps } from './plan-validation';
 import { DmsRawFormat } from '../dms/dms-raw-format';
 
 export * from './plan-props';
+
+/** Whether settings keep identical rows as separate copies: `keepDuplicates` in merge mode with hard deletes. */
+export function countsCopies(settings: Pick<CurationSettings, 'keepDuplicates' | 'mode' | 'deletes'>): boolean {
+  return settings.keepDuplicates && settings.mode === 'merge' && settings.deletes === 'hard';
+}
 export { curationSettings } from './plan-validation';
 
 
@@ -48,7 +53,7 @@ export class CurationPlan implements CurationSettings {
     this.deletes = settings.deletes;
     this.primaryKey = settings.primaryKey;
     this.nullableKey = settings.nullableKey;
-    this.keepDuplicates = props.keepDuplicates ?? false;
+    this.keepDuplicates = settings.keepDuplicates;
     this.partitionBy = settings.partitionBy;
     this.tableProperties = settings.tableProperties;
     this.maintenance = settings.maintenance;
@@ -67,7 +72,7 @@ export class CurationPlan implements CurationSettings {
    * deletes. {@link CurationSql.applyStatements} then counts copies instead of merging by key.
    */
   get countsCopies(): boolean {
-    return this.keepDuplicates && this.mode === 'merge' && this.deletes === 'hard';
+    return countsCopies(this);
   }
 
   /** Data columns that are not part of the primary key. */

@@ -100,10 +100,11 @@ export interface CurationPlanProps {
   /**
    * The table has no primary key (its key is the whole row, PostgreSQL `REPLICA IDENTITY FULL`) and the curated table
    * keeps the source's multiplicity: two identical source rows stay two rows. Each batch is reduced to a net count per
-   * distinct row (+1 per `I` or `U`, −1 per `D`), and the copies of every affected row are rewritten (see
-   * `CurationSql.applyStatements`). An UPDATE must arrive as a `D` of the old row and a `U` of the new one (the local
-   * capture writes it so; DMS's S3 target writes only the new row). Only the DuckDB engine generates this SQL, and only
-   * with hard deletes; otherwise the table is merged by its whole row, one row per distinct value.
+   * distinct row (+1 per `I` or `U`, −1 per `D`), and the copies of every affected row are rewritten: one MERGE per
+   * batch on Spark and Athena (`CurationSql.merge`), three statements in the batch's transaction on DuckDB
+   * (`CurationSql.applyStatements`). An UPDATE must arrive as a `D` of the old row and a `U` of the new one (the local
+   * capture writes it so; DMS's S3 target writes only the new row). Applies in merge mode with hard deletes only;
+   * otherwise the table is merged by its whole row, one row per distinct value. Athena needs a change-sequence column.
    * @default false
    */
   readonly keepDuplicates?: boolean;
@@ -231,6 +232,8 @@ export interface CurationSettings {
   readonly primaryKey: readonly string[];
   /** Whether key columns may hold NULL (matched null-safely). */
   readonly nullableKey: boolean;
+  /** Whether identical rows are kept as separate copies (see {@link CurationPlanProps.keepDuplicates}). */
+  readonly keepDuplicates: boolean;
   /** Merge or append-only. */
   readonly mode: CurationMode;
   /** Hard or soft deletes. */

@@ -49,6 +49,7 @@ export function validatePlanProps(props: CurationSettingsProps, requireColumns: 
     curated: Object.freeze({ ...props.curated }),
     primaryKey,
     nullableKey: props.nullableKey ?? false,
+    keepDuplicates: props.keepDuplicates ?? false,
     mode,
     deletes,
     partitionBy: validatePartitions(props.partitionBy ?? [], columns, format, fail),

@@ -1,13 +1,14 @@
 import { DMS_FACTS_TO_VERIFY, DmsRawFormat, dmsRawFormat } from '../dms/dms-raw-format';
 import {
   ColumnDefinition, CurationMode, CurationPlan, CurationPlanError, CurationSettings, CurationSettingsProps, DeleteHandling, PartitionField,
-  SOFT_DELETE_COLUMNS, curationSettings,
+  SOFT_DELETE_COLUMNS, countsCopies, curationSettings,
 } from '../plan';
 import { ColumnAgnosticSql, SPARK_JOB_VIEWS } from '../sql/column-agnostic-sql';
+import { COLUMNS_PLACEHOLDER } from '../sql/copy-count-merge';
 import { SPARK_TEMPLATE_PLACEHOLDERS, SparkDialect, sparkType } from '../sql/spark-dialect';
 
 /** The version of the spec format; the job refuses other versions. */
-export const SPARK_JOB_SPEC_VERSION = 2;
+export const SPARK_JOB_SPEC_VERSION = 3;
 
 /**
  * One table of a Spark job: what a source entry knows about it. The same props as a
@@ -59,7 +60,10 @@ export interface SparkJobTableSql {
   readonly widenColumn: string;
   /** `DELETE FROM …`: empties the table before a rebuild (initial run or reload). */
   readonly truncate: string;
-  /** The MERGE that applies `__curation_changes` (merge mode), or inserts every non-delete change (append-only). */
+  /**
+   * The MERGE that applies `__curation_changes` (merge mode), or inserts every non-delete change (append-only). For a
+   * table that keeps duplicates it holds `{columns:<alias>}` placeholders, which the job fills with the data columns.
+   */
   readonly merge: string;
   /** Retention properties, `rewrite_data_files`, `expire_snapshots`, in order. */
   readonly maintenance: readonly string[];
@@ -85,6 +89,11 @@ export interface SparkJobTableSpec {
   readonly primaryKey: readonly string[];
   /** Whether key columns may hold NULL (the MERGE matches them null-safely). */
   readonly nullableKey: boolean;
+  /**
+   * Whether identical rows stay separate copies (`keepDuplicates` in merge mode with hard deletes): `merge` then counts
+   * copies and holds `{columns:<alias>}` placeholders.
+   */
+  readonly keepDuplicates: boolean;
   /** Iceberg partition fields, CurationPlan's shape. */
   readonly partitionBy: readonly PartitionField[];
   /** Declared data columns, when the entry lists them (otherwise the job takes them from the raw files). */
@@ -103,10 +112,10 @@ export interface SparkJobTableSpec {
  *
  * ```jsonc
  * {
- *   "version": 2,
+ *   "version": 3,
  *   "catalog": "glue_catalog",
  *   "views": { "changes": "__curation_changes", "schema": "__curation_schema" },
- *   "placeholders": { "column": "{column}", "type": "{type}" },
+ *   "placeholders": { "column": "{column}", "type": "{type}", "columns": "{columns:<alias>}" },
  *   "rawFormat": { "opColumn": "Op", "commitTimestampColumn": "_dms_commit_ts", "changeSequenceColumn": "_dms_change_seq",
  *                  "opValues": { "insert": "I", "update": "U", "delete": "D" },
  *                  "loadFileName": "^LOAD([0-9A-Fa-f]{8})\\.parquet$", "cdcFileName": "^(\\d{8})-(\\d{9})\\.parquet$" },
@@ -119,7 +128,9 @@ export interface SparkJobTableSpec {
  * `createTable`; add or widen columns with `addColumn` / `widenColumn`, replacing `{column}` by the
  * backtick-quoted name (backticks doubled) and `{type}` by a Spark type; on a rebuild run
  * `truncate`; build `__curation_changes` (see SPARK_JOB_VIEWS) from the batch's files and run
- * `merge`. Nothing else in the SQL is to be edited.
+ * `merge`, where (tables with `keepDuplicates`) each `{columns:<alias>}` becomes the table's data columns
+ * (after schema evolution, in table order), backtick-quoted, each prefixed by `<alias>.` and separated by `, `.
+ * Nothing else in the SQL is to be edited.
  */
 export interface SparkJobSpec {
   /** {@link SPARK_JOB_SPEC_VERSION}. */
@@ -128,8 +139,8 @@ export interface SparkJobSpec {
   readonly catalog: string;
   /** The temp views the SQL reads. */
   readonly views: { readonly changes: string; readonly schema: string };
-  /** The placeholders in `addColumn` and `widenColumn`. */
-  readonly placeholders: { readonly column: string; readonly type: string };
+  /** The placeholders in `addColumn` and `widenColumn` (`column`, `type`) and in `merge` (`columns`). */
+  readonly placeholders: { readonly column: string; readonly type: string; readonly columns: string };
   /** The DMS format of the source's raw files. */
   readonly rawFormat: SparkJobRawFormat;
   /** The tables, in the order given. */
@@ -163,7 +174,7 @@ export function sparkJobSpec(tables: readonly SparkJobTable[], options: SparkJob
     version: SPARK_JOB_SPEC_VERSION,
     catalog: dialect.catalog,
     views: { changes: SPARK_JOB_VIEWS.changes, schema: SPARK_JOB_VIEWS.schema },
-    placeholders: { column: SPARK_TEMPLATE_PLACEHOLDERS.column, type: SPARK_TEMPLATE_PLACEHOLDERS.type },
+    placeholders: { column: SPARK_TEMPLATE_PLACEHOLDERS.column, type: SPARK_TEMPLATE_PLACEHOLDERS.type, columns: COLUMNS_PLACEHOLDER.pattern },
     rawFormat: {
       ...format,
       opValues: { ...DMS_FACTS_TO_VERIFY.opValues },
@@ -195,6 +206,7 @@ function tableSpec(settings: CurationSettings, columns: readonly ColumnDefinitio
     deletes: settings.deletes,
     primaryKey: settings.primaryKey,
     nullableKey: settings.nullableKey,
+    keepDuplicates: countsCopies(settings),
     partitionBy: settings.partitionBy,
     ...(columns === undefined ? {} : { columns: columns.map(column) }),
     bookkeepingColumns: bookkeeping.map(column),

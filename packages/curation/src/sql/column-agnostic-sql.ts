@@ -1,6 +1,7 @@
+import { copyCountMerge, placeholderColumns } from './copy-count-merge';
 import { changeRankWindow, incomingIsNewer, indent, isDelete, isNotDelete, keyMatch } from './merge-parts';
 import { SparkDialect } from './spark-dialect';
-import { CurationSettings, INTERNAL_COLUMNS, SOFT_DELETE_COLUMNS } from '../plan';
+import { CurationSettings, INTERNAL_COLUMNS, SOFT_DELETE_COLUMNS, countsCopies } from '../plan';
 
 /**
  * The temp views a Spark job builds from a batch's raw files before it runs the statements of
@@ -70,9 +71,26 @@ export class ColumnAgnosticSql {
    * deletes: `_is_deleted` and `_deleted_at` are computed in the source, so one `UPDATE SET *` covers
    * deletes and updates, and an unseen key deleted in the batch still gets its tombstone.
    * Append-only: every non-delete change is inserted (`ON false`: nothing ever matches).
+   *
+   * A table that keeps duplicates (`keepDuplicates`, merge mode, hard deletes) gets the copy-counting MERGE of
+   * `CurationSql.merge`, whose data columns are the placeholders `{columns:<alias>}`: the job replaces each by the
+   * table's data columns (after schema evolution, in table order), backtick-quoted and prefixed by the alias
+   * (`` n.`kind`, n.`qty` ``).
    */
   merge(): string {
-    return this.settings.mode === 'append-only' ? this.append() : this.mergeByKey();
+    if (this.settings.mode === 'append-only') return this.append();
+    if (countsCopies(this.settings)) {
+      const q = (name: string): string => this.dialect.quote(name);
+      return copyCountMerge(this.settings, {
+        dialect: 'spark',
+        q,
+        target: this.dialect.curatedTableName(this.settings.curated),
+        changes: q(SPARK_JOB_VIEWS.changes),
+        columns: placeholderColumns(),
+        insert: 'INSERT *',
+      });
+    }
+    return this.mergeByKey();
   }
 
   private mergeByKey(): string {

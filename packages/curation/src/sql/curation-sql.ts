@@ -1,4 +1,5 @@
 import { AthenaDialect } from './athena-dialect';
+import { copyCountMerge, namedColumns } from './copy-count-merge';
 import { ChangeSource, DialectName, SqlDialect, stringLiteral } from './dialect';
 import { DuckDbDialect } from './duckdb-dialect';
 import { changeRankWindow, incomingIsNewer, indent, isDelete, isNotDelete, keyMatch, trackingColumns } from './merge-parts';
@@ -107,10 +108,17 @@ export class CurationSql {
 
   /**
    * The statement that applies a batch of changes: a MERGE in merge mode, an INSERT of every
-   * non-delete change in append-only mode.
+   * non-delete change in append-only mode. For a plan that keeps duplicates ({@link CurationPlan.countsCopies}) the
+   * MERGE counts copies instead of merging by key: per distinct row the batch changes, the net change (+1 per `I`/`U`,
+   * −1 per `D`) is added to the copies the table holds, and every copy of that row is deleted and `max(copies, 0)`
+   * copies inserted, all in one statement (see `copy-count-merge.ts`). With a change sequence a row whose copies
+   * already carry a change as new as the batch's is left alone, so a batch applied twice (Athena: a failure after the
+   * MERGE, before the watermark) changes nothing; without one, Athena cannot apply such a plan exactly once, and this
+   * throws for the Athena dialect.
    */
   merge(source: ChangeSource = this.dialect.defaultChangeSource(this.plan)): string {
-    return this.plan.mode === 'append-only' ? this.append(source) : this.mergeByKey(source);
+    if (this.plan.mode === 'append-only') return this.append(source);
+    return this.plan.countsCopies ? this.copyCountMerge(source) : this.mergeByKey(source);
   }
 
   /**
@@ -127,9 +135,9 @@ export class CurationSql {
    *   with, per distinct row the batch touches, its net change (+1 per `I`/`U`, −1 per `D`, rows whose changes cancel
    *   out left out) added to the copies the curated table holds, (2) a DELETE of every copy of those rows, (3) an
    *   INSERT of `max(copies, 0)` copies of each. The tracking columns of the rewritten copies take the batch's latest
-   *   change to that row. Spark and Athena keep {@link merge} (one row per distinct value): their dialects do not
-   *   generate these statements yet. Unlike the newer-than guard, counting is not idempotent: each change must be
-   *   applied exactly once, which the local runner ensures by committing the watermark in the same transaction.
+   *   change to that row, as with the copy-counting MERGE that Spark and Athena get from {@link merge}. Unlike that
+   *   MERGE's change-sequence guard, these statements count every change they see: each change must be applied exactly
+   *   once, which the local runner ensures by committing the watermark in the same transaction.
    * - **Append-only plans**: {@link merge} (an INSERT).
    */
   applyStatements(source: ChangeSource = this.dialect.defaultChangeSource(this.plan)): string[] {
@@ -178,6 +186,26 @@ export class CurationSql {
       ].join('\n');
     }
     return [changes, remove, insert];
+  }
+
+  private copyCountMerge(source: ChangeSource): string {
+    const q = (name: string): string => this.dialect.quote(name);
+    const plan = this.plan;
+    if (this.dialect.name === 'athena' && plan.format.changeSequenceColumn === null) {
+      throw new Error(`curation plan ${plan.description}: keepDuplicates without a change-sequence column cannot be applied exactly once by Athena `
+        + '(its watermark is stored after the MERGE, and only the change sequence tells an applied batch from a new one); '
+        + 'add the $AR_H_CHANGE_SEQ transformation to the DMS task (source.format.changeSequenceColumn), or curate this source with the Glue engine');
+    }
+    const inserted = [...plan.columns.map((c) => c.name), ...trackingColumns(plan)].map(q);
+    return copyCountMerge(plan, {
+      dialect: this.dialect.name,
+      q,
+      target: this.dialect.curatedTableName(plan.curated),
+      changes: source.relation,
+      filter: source.filter,
+      columns: namedColumns(plan.columns, q, this.dialect.name === 'athena' ? 'equi-join' : 'not-distinct'),
+      insert: `INSERT (${inserted.join(', ')}) VALUES (${inserted.map((c) => `s.${c}`).join(', ')})`,
+    });
   }
 
   private copyCountStatements(source: ChangeSource): string[] {

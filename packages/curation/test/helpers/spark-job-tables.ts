@@ -53,6 +53,16 @@ export const SPARK_JOB_CASES: Record<string, SparkJobCase> = {
       nullableKey: true,
     }],
   },
+  'keep-duplicates': {
+    tables: [{
+      source: { schema: 'public', table: 'readings' },
+      curated: { database: 'curated_sales', table: 'readings' },
+      columns: [{ name: 'sensor', type: 'string' }, { name: 'value', type: 'int' }],
+      primaryKey: ['sensor', 'value'],
+      nullableKey: true,
+      keepDuplicates: true,
+    }],
+  },
   'no-change-sequence': {
     tables: [{
       source: { schema: 'public', table: 'dms_test_table' },

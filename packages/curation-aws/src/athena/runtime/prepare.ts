@@ -4,7 +4,7 @@ import type { ChangeFile, ColumnDefinition, DmsRawFormat, RawFileSchema, Waterma
 import { Chunk, FileWithFooter, chunkFiles } from './chunking';
 import {
   AthenaDialect, CurationPlan, CurationSql, RawZoneError, SOFT_DELETE_COLUMNS,
-  advanceWatermark, classifyListing, curationSettings, evolveSchema, planApply,
+  advanceWatermark, classifyListing, countsCopies, curationSettings, evolveSchema, planApply,
 } from './curation-core';
 import type { AthenaTableTask, PreparedBatch } from './events';
 import { newestCommitTimeInFile, newestCommitTimestamp } from './freshness';
@@ -38,6 +38,11 @@ export async function prepare(clients: CurationClients, task: AthenaTableTask): 
   if (settings.mode === 'append-only') {
     // Athena cannot commit the watermark with the INSERT: a failure between the two would insert the batch again on the next run.
     throw new Error(`table ${table}: append-only tables cannot be curated exactly once by Athena; curate this source with the Glue engine, or give the table a primary key`);
+  }
+  if (countsCopies(settings) && settings.format.changeSequenceColumn === null) {
+    // the copy-counting MERGE is re-applied safely only when the change sequence tells an applied batch from a new one
+    throw new Error(`table ${table}: keepDuplicates without a change-sequence column cannot be curated exactly once by Athena; `
+      + 'add the $AR_H_CHANGE_SEQ transformation to the DMS task (source.format.changeSequenceColumn), or curate this source with the Glue engine');
   }
   const listing = await listFolder(clients.s3, task.rawLocation);
   const files = classifyListing(listing, task.rawLocation.replace(/\/$/, ''));

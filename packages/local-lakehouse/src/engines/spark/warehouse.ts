@@ -30,6 +30,7 @@ export function sparkJobTable(plan: CurationPlan): SparkJobTable {
     columns: plan.columns,
     primaryKey: plan.primaryKey,
     nullableKey: plan.nullableKey,
+    keepDuplicates: plan.keepDuplicates,
     mode: plan.mode,
     deletes: plan.deletes,
     partitionBy: plan.partitionBy,
@@ -39,7 +40,7 @@ export function sparkJobTable(plan: CurationPlan): SparkJobTable {
 }
 
 /**
- * The Spark job spec (version 2, `sparkJobSpec` of the curation package) for local tables and
+ * The Spark job spec (version 3, `sparkJobSpec` of the curation package) for local tables and
  * their plans, the very plans the DuckDB engine applies. One spec has one raw format (one DMS
  * task writes all tables alike): the first table's.
  */
