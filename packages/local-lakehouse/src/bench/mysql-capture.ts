@@ -25,7 +25,7 @@ const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const rate = (rows: number, ms: number): string => `${num((rows * 1000) / ms)} rows/s`;
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** One `lakehouse local capture --until-caught-up` process: its wall time, its --stats and its peak RSS. */
+/** One `lakehouse local capture` process: its wall time, its --stats and its peak RSS. */
 interface CaptureRun {
   readonly wallMs: number;
   readonly stats: { fullLoadRows: number; fullLoadMs: number; cdcRows: number; cdcFiles: number; streamingMs: number };
@@ -104,7 +104,6 @@ async function createTable(db: Connection, rows: number): Promise<void> {
     updated_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     note VARCHAR(200) NULL
   ) ENGINE=InnoDB`);
-  await db.query(`CREATE TABLE ${DATABASE}.bench_marker (id INT PRIMARY KEY)`);
   for (let from = 1; from <= rows; from += 100_000) {
     await db.query(insertRows(from, Math.min(rows, from + 99_999)));
   }
@@ -121,13 +120,18 @@ function insertRows(from: number, to: number): string {
     FROM seq_${from}_to_${to}`;
 }
 
-/** Runs `lakehouse local capture --until-caught-up` in its own process (peak RSS read at its exit) and returns its figures. */
-async function runCapture(server: BenchMariadb, raw: string, work: string, name: string): Promise<CaptureRun> {
+/**
+ * Runs `lakehouse local capture` in its own process (peak RSS read at its exit) and returns its figures: with `--until-caught-up`,
+ * or, given `untilCdcRows`, until its state file counts that many durable CDC rows, then stopped with SIGTERM. The CDC run uses
+ * the latter: with MariaDB 10.11, `--until-caught-up` after a FLUSH BINARY LOGS kept waiting (state confirmed binlog.000003:570,
+ * SHOW MASTER STATUS 610) with every change written.
+ */
+async function runCapture(server: BenchMariadb, raw: string, work: string, name: string, untilCdcRows?: number): Promise<CaptureRun> {
   const statsFile = path.join(work, `${name}-stats.json`);
   const rssFile = path.join(work, `${name}-rss.json`);
   const t0 = Date.now();
   const child = spawn(process.execPath, ['--require', PEAK_RSS, BIN, 'local', 'capture', '--source', server.url(DATABASE), '--raw', raw,
-    '--tables', `${DATABASE}.${TABLE}`, '--until-caught-up', '--stats', statsFile],
+    '--tables', `${DATABASE}.${TABLE}`, ...(untilCdcRows === undefined ? ['--until-caught-up'] : []), '--stats', statsFile],
   { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: 'true', LAKEHOUSE_BENCH_RSS_FILE: rssFile } });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -136,9 +140,22 @@ async function runCapture(server: BenchMariadb, raw: string, work: string, name:
     timedOut = true;
     child.kill('SIGTERM');
   }, CAPTURE_TIMEOUT_MS);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let wallMs = 0;
+  if (untilCdcRows !== undefined) {
+    // the state file's cdcRows counts rows whose CDC files are durable; once it holds them all, stop the capture (SIGTERM: a clean stop)
+    const stateFile = path.join(raw, '.lakehouse-capture.json');
+    while (!timedOut && child.exitCode === null) {
+      const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { cdcRows?: number };
+      if ((state.cdcRows ?? 0) >= untilCdcRows) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    wallMs = Date.now() - t0;
+    child.kill('SIGTERM');
+  }
+  const code = await exited;
   clearTimeout(timer);
-  const wallMs = Date.now() - t0;
+  if (untilCdcRows === undefined) wallMs = Date.now() - t0;
   if (timedOut) throw new Error(`capture (${name}) did not catch up within ${CAPTURE_TIMEOUT_MS / 60_000} minutes; stopped it`);
   if (code !== 0) throw new Error(`capture (${name}) failed with exit ${code}: ${stderr.trim()}`);
   return {
@@ -212,9 +229,6 @@ async function benchCdc(
   await applyChanges(db, rows, mix);
   const applyMs = Date.now() - t0;
   await db.query('FLUSH BINARY LOGS');
-  // A transaction after the rotation, on a table the capture does not read: with nothing but the rotation's events after the
-  // changes, `--until-caught-up` waits for a transaction reaching the position it read at start (seen with MariaDB 10.11).
-  await db.query(`INSERT INTO ${DATABASE}.bench_marker VALUES (1)`);
   const all = server.binlogFiles();
   const changed = all.slice(0, -1).filter((f) => !before.has(f));
   const binlogBytes = changed.reduce((sum, f) => sum + fs.statSync(f).size, 0);
@@ -224,12 +238,12 @@ async function benchCdc(
   const localMs = await timeProgram(binlogTool, [...decode, ...changed]);
   const remoteMs = await timeProgram(binlogTool, [...decode, '--read-from-remote-server', '-h', server.host, '-P', String(server.port), '-u', 'root',
     '--to-last-log', path.basename(changed[0])]);
-  const run = await runCapture(server, raw, work, 'cdc');
+  const run = await runCapture(server, raw, work, 'cdc', mix.inserts + mix.updates + mix.deletes);
   const total = mix.inserts + mix.updates + mix.deletes;
   if (run.stats.cdcRows !== total) throw new Error(`the capture wrote ${run.stats.cdcRows} CDC rows, not the ${total} changes applied`);
   out(`CDC of ${num(total)} row changes (${num(mix.inserts)} inserts, ${num(mix.updates)} updates, ${num(mix.deletes)} deletes; `
     + `${num(total / BATCH)} transactions of ${num(BATCH)} rows, applied in ${secs(applyMs)}; ${changed.length} binlog file(s), ${mib(binlogBytes)}):`);
-  out(`  lakehouse capture (CDC files):             ${secs(run.wallMs)}  ${rate(total, run.wallMs)}  (process start to exit; `
+  out(`  lakehouse capture (CDC files):             ${secs(run.wallMs)}  ${rate(total, run.wallMs)}  (process start until the state file holds them all; `
     + `streaming ${secs(run.stats.streamingMs)}, ${run.stats.cdcFiles} CDC files, peak RSS ${mib(run.peakRssBytes)})`);
   out(`  mariadb-binlog -v, local files:             ${secs(localMs)}  ${rate(total, localMs)}`);
   out(`  mariadb-binlog -v --read-from-remote-server: ${secs(remoteMs)}  ${rate(total, remoteMs)}`);
