@@ -74,6 +74,7 @@ const localLakehouse = new RuntimeLibrary(repo, {
   workspaceDeps: [curation, sourceSetup, query],
 });
 localLakehouse.defineTarget('bench', 'node lib/bench/index.js', { dependsOn: ['build'], cache: false }, 'bench', {}, false);
+localLakehouse.defineTarget('bench-mysql', 'node lib/bench/mysql-capture.js', { dependsOn: ['build'], cache: false }, 'bench-mysql', {}, false);
 
 // The `lakehouse` command line
 const cli = new RuntimeLibrary(repo, {
