@@ -113,6 +113,32 @@ describe('lakehouse local capture --source mariadb:// → curate (DuckDB): a typ
     expect(curate.code).toBe(0);
     await expectLakeEqualsSource(lake, 'types');
   });
+
+  test('--until-caught-up ends after the binlog rotated and a table it does not capture changed last', async () => {
+    const raw = path.join(work, 'raw');
+    const lake = path.join(work, 'lake.duckdb');
+    // the server's position then lies past events that carry no rows: the new file's header, GTID list and checkpoint
+    await db.query('FLUSH BINARY LOGS');
+    await db.query("UPDATE zoo.types SET t_text = 'after a rotation' WHERE id = 1");
+    await db.query('FLUSH BINARY LOGS');
+    await db.query('CREATE TABLE zoo.not_captured (id int PRIMARY KEY)');
+    await db.query('INSERT INTO zoo.not_captured VALUES (1), (2)');
+    await db.query('FLUSH BINARY LOGS');
+    const [[status]] = await db.query<RowDataPacket[]>('SHOW MASTER STATUS');
+    const started = Date.now();
+    const cdc = await runLocalLakehouse(['local', 'capture', '--source', source, '--raw', raw, '--until-caught-up'], { timeoutMs: 60_000 });
+    expect(cdc.stderr).toMatch(/capture: done: 0 rows loaded, 1 changes in 1 CDC files/);
+    expect(cdc.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const state = JSON.parse(fs.readFileSync(path.join(raw, '.lakehouse-capture.json'), 'utf8')) as { confirmedLsn: string };
+    // at or past where the server stood (MariaDB writes the new file's checkpoint event a moment after the rotation)
+    const [file, position] = state.confirmedLsn.split(':');
+    expect(file).toBe(String(status.File));
+    expect(Number(position)).toBeGreaterThanOrEqual(Number(status.Position));
+    const curate = await runLocalLakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
+    expect(curate.code).toBe(0);
+    await expectLakeEqualsSource(lake, 'types');
+  });
 });
 
 const sleep = async (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

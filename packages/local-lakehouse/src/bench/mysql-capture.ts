@@ -123,8 +123,9 @@ function insertRows(from: number, to: number): string {
 /**
  * Runs `lakehouse local capture` in its own process (peak RSS read at its exit) and returns its figures: with `--until-caught-up`,
  * or, given `untilCdcRows`, until its state file counts that many durable CDC rows, then stopped with SIGTERM. The CDC run uses
- * the latter: with MariaDB 10.11, `--until-caught-up` after a FLUSH BINARY LOGS kept waiting (state confirmed binlog.000003:570,
- * SHOW MASTER STATUS 610) with every change written.
+ * the latter: it times the changes until they are durable in the raw zone, not the process's exit after them. (It was first
+ * chosen because `--until-caught-up` kept waiting after a FLUSH BINARY LOGS; the capture now reads the events past the last
+ * transaction, and the integration test `local-mysql-capture` covers that case.)
  */
 async function runCapture(server: BenchMariadb, raw: string, work: string, name: string, untilCdcRows?: number): Promise<CaptureRun> {
   const statsFile = path.join(work, `${name}-stats.json`);

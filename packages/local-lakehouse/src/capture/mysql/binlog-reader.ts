@@ -5,8 +5,14 @@ import type { AnyBinlogEvent } from '@vlasky/zongji';
 import { BinlogPosition } from './binlog-position';
 import { mysqlCaptureOptions } from '../../source/mysql/mysql-connection';
 
-/** Binlog events the capture reads (row events only of the captured tables). */
-const EVENTS = ['rotate', 'format', 'query', 'xid', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'mariadbgtid', 'gtid', 'heartbeat'];
+/**
+ * Binlog events the capture reads (row events only of the captured tables). Besides the transactions, the events that stand
+ * between them and carry no rows (a new file's GTID list and checkpoint, MySQL's previous-GTIDs, a server's stop event,
+ * which zongji reads as `unknown`) are read too: they move the position the capture has seen, or `--until-caught-up` would
+ * wait forever for a server position that lies past them.
+ */
+const EVENTS = ['rotate', 'format', 'query', 'xid', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'mariadbgtid', 'gtid', 'heartbeat',
+  'mariadbgtidlist', 'binlogcheckpoint', 'previousgtids', 'unknown'];
 
 /**
  * The replica server id a capture of `rawDir` registers with (one per raw directory, so two captures of one server do not
