@@ -61,6 +61,11 @@ export interface LocalMariadbOptions {
    * @default 'mysql'
    */
   readonly osUser?: string;
+  /**
+   * More mariadbd options, after {@link MARIADB_CDC_ARGS} (a later option wins), e.g. a bigger buffer pool for a benchmark.
+   * @default none
+   */
+  readonly extraArgs?: readonly string[];
 }
 
 function executable(file: string): boolean {
@@ -170,7 +175,7 @@ export class LocalMariadbServer {
     const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
     const runAs = isRoot ? await lookupOsUser(options.osUser ?? 'mysql') : undefined;
     const tempDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), options.tempDirPrefix ?? 'lakehouse-mariadb-'));
-    const server = new LocalMariadbServer(programs, runAs, tempDir);
+    const server = new LocalMariadbServer(programs, runAs, tempDir, options.extraArgs ?? []);
     try {
       if (runAs !== undefined) await fs.promises.chown(tempDir, runAs.uid, runAs.gid);
       const deadline = Date.now() + options.startupTimeoutMs;
@@ -196,6 +201,7 @@ export class LocalMariadbServer {
     private readonly programs: MariadbPrograms,
     private readonly runAs: OsUser | undefined,
     public readonly tempDir: string,
+    private readonly extraArgs: readonly string[],
   ) {
     this.dataDir = path.join(tempDir, 'data');
     this.errorLog = path.join(tempDir, 'error.log');
@@ -281,6 +287,7 @@ export class LocalMariadbServer {
         `--port=${port}`,
         `--bind-address=${this.host}`,
         ...MARIADB_CDC_ARGS,
+        ...this.extraArgs,
       ], {
         cwd: this.tempDir,
         stdio: 'ignore',
