@@ -196,10 +196,8 @@ const SERVER_SWITCHES = [
 ];
 
 /**
- * Jest suites in `integration-tests/` against real database servers. On the machine's binaries two
- * files run at a time (each starts its own servers on free ports and keeps its state in its own
- * temp folders; run alone, the longest suites left the second core idle for minutes); in
- * containers one file at a time.
+ * Jest suites in `integration-tests/` against real database servers. Tests run one file at a
+ * time: each file starts its own servers and the machine has two cores.
  *
  * Two targets run them: `test` on servers made from the machine's binaries (unless
  * LAKEHOUSE_TEST_SERVERS says otherwise), and `test-containers` with the container suites in
@@ -224,7 +222,7 @@ export class IntegrationTestSuite extends WorkspacePackage {
     });
     const serverInputs = SERVER_SWITCHES.map((env) => ({ env }));
     // Local binaries unless the caller chose otherwise (e.g. LAKEHOUSE_TEST_SERVERS=container with Docker).
-    this.defineTarget('test', ['LAKEHOUSE_TEST_SERVERS=${LAKEHOUSE_TEST_SERVERS:-local}', 'npx jest --ci', '--maxWorkers=2'].join(' '), {
+    this.defineTarget('test', ['LAKEHOUSE_TEST_SERVERS=${LAKEHOUSE_TEST_SERVERS:-local}', 'npx jest --ci', ...jestArgs].join(' '), {
       dependsOn: ['^build'],
       inputs: ['default', '^production', ...serverInputs],
     }, 'test', {}, false);
