@@ -131,17 +131,7 @@ export async function fullLoadTable(props: FullLoadProps): Promise<FullLoadResul
       });
     }
     await encoding;
-    // the previous load (if any) goes only now, so a reload leaves no moment without LOAD files but this one
-    for (const entry of fs.readdirSync(tableDir)) {
-      if (DMS_FACTS_TO_VERIFY.loadFileName.test(entry)) fs.rmSync(path.join(tableDir, entry));
-    }
-    const files = temps.map((temp, i) => {
-      const target = path.join(tableDir, loadFileName(i + 1));
-      if (props.fileTime) fs.utimesSync(temp, props.fileTime, props.fileTime);
-      publishFile(temp, target);
-      return target;
-    });
-    return { rows, files, stopped: false };
+    return { rows, files: publishLoadFiles(tableDir, temps, props.fileTime), stopped: false };
   } finally {
     await encoding.catch(() => undefined);
     for (const temp of temps) fs.rmSync(temp, { force: true });
@@ -212,4 +202,20 @@ function splitPages(pages: number, tuples: number, chunkRows: number, serverVers
     ranges.push([first, first + pagesPerChunk >= pages ? undefined : first + pagesPerChunk]);
   }
   return ranges;
+}
+
+/**
+ * Replaces a table's LOAD files with a new load's written temp files (in order: LOAD00000001, …), each fsynced and renamed
+ * into place. The previous load goes only now, so a reload leaves no moment without LOAD files but this one.
+ */
+export function publishLoadFiles(tableDir: string, temps: readonly string[], fileTime?: Date): string[] {
+  for (const entry of fs.readdirSync(tableDir)) {
+    if (DMS_FACTS_TO_VERIFY.loadFileName.test(entry)) fs.rmSync(path.join(tableDir, entry));
+  }
+  return temps.map((temp, i) => {
+    const target = path.join(tableDir, loadFileName(i + 1));
+    if (fileTime) fs.utimesSync(temp, fileTime, fileTime);
+    publishFile(temp, target);
+    return target;
+  });
 }

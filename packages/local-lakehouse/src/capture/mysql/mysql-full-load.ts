@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DMS_FACTS_TO_VERIFY, loadFileName } from '@cdc-lakehouse/curation';
+import { loadFileName } from '@cdc-lakehouse/curation';
 import type { Connection } from 'mysql2/promise';
 import { LakehouseError } from '../../errors';
 import { MysqlTableMetadata, mysqlQualifiedName, quoteMysqlIdent } from '../../source/mysql/mysql-catalog';
 import { renderMysqlValue } from '../../source/mysql/mysql-type-mapping';
-import { publishFile } from '../atomic-file';
-import { loadQuery } from '../full-load';
+import { loadQuery, publishLoadFiles } from '../full-load';
 import { ParquetEncoder, RawCompression } from '../parquet-encoder';
 import { BinlogPosition } from './binlog-position';
 
@@ -169,16 +168,7 @@ export async function fullLoadMysqlTable(props: MysqlFullLoadProps): Promise<{ r
       await encodeChunk();
     }
     props.onRows?.(rows);
-    for (const entry of fs.readdirSync(tableDir)) {
-      if (DMS_FACTS_TO_VERIFY.loadFileName.test(entry)) fs.rmSync(path.join(tableDir, entry));
-    }
-    const files = temps.map((temp, i) => {
-      const target = path.join(tableDir, loadFileName(i + 1));
-      if (props.fileTime) fs.utimesSync(temp, props.fileTime, props.fileTime);
-      publishFile(temp, target);
-      return target;
-    });
-    return { rows, files, stopped: false };
+    return { rows, files: publishLoadFiles(tableDir, temps, props.fileTime), stopped: false };
   } finally {
     if (chunk) {
       fs.closeSync(chunk.fd);
