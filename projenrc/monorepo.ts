@@ -10,8 +10,8 @@ export const QUIET_ENV: Record<string, string> = {
   CDK_DISABLE_CLI_TELEMETRY: 'true',
 };
 
-/** The targets `npm test` runs across the workspace. */
-export const TEST_TARGETS = ['build', 'lint', 'test', 'test-containers', 'synth', 'cfn-lint'];
+/** The targets `npm test` runs across the workspace (`test-all` only orders it: see IntegrationTestSuite.ALL_TARGET). */
+export const TEST_TARGETS = ['build', 'lint', 'test', 'test-containers', 'test-all', 'synth', 'cfn-lint'];
 
 /** The one command the README and CI both use to run every test. */
 export const TEST_COMMAND = 'npm test';

@@ -41,6 +41,7 @@ export interface NxTarget {
  */
 export class NxProject extends Component {
   private readonly targets: Record<string, NxTarget> = {};
+  private readonly groups: Record<string, string[]> = {};
   private readonly implicitDependencies = new Set<string>();
 
   constructor(project: Project, private readonly nxName: string, private readonly tags: string[] = []) {
@@ -55,6 +56,15 @@ export class NxProject extends Component {
   /** Adds (or replaces) a target. */
   public addTarget(name: string, target: NxTarget): void {
     this.targets[name] = target;
+  }
+
+  /**
+   * Adds a target that runs nothing itself (`nx:noop`) but this project's `targets`. Besides naming a group, it changes
+   * the order of a `run-many`: Nx starts ready tasks that other tasks wait for before those that nothing waits for.
+   */
+  public addGroupTarget(name: string, targets: string[]): void {
+    for (const t of targets) if (!this.targets[t]) throw new Error(`Nx project ${this.nxName} has no target ${t}`);
+    this.groups[name] = targets;
   }
 
   /** Runs `dependency` before this project's `target` (which must exist). */
@@ -92,6 +102,7 @@ export class NxProject extends Component {
         ...(t.configurations ? { configurations: t.configurations } : {}),
       };
     }
+    for (const [name, members] of Object.entries(this.groups)) targets[name] = { executor: 'nx:noop', dependsOn: members, cache: false };
     return {
       $schema: `${root === '.' ? '.' : root.split('/').map(() => '..').join('/')}/node_modules/nx/schemas/project-schema.json`,
       name: this.nxName,

@@ -194,6 +194,16 @@ describe('package kinds', () => {
     expect(TEST_TARGETS).toContain('test-containers');
   });
 
+  test('npm test names a group of both suites, so Nx starts them (the longest tasks) before the other projects\' lint and test', () => {
+    const suite = files['integration-tests/project.json'];
+    expect(suite.targets['test-all']).toEqual({ executor: 'nx:noop', dependsOn: ['test', 'test-containers'], cache: false });
+    expect(TEST_TARGETS).toContain('test-all');
+    // no other project has the target: the group orders this one project's tasks only
+    const others = Object.entries(files).filter(([f]) => f.endsWith('project.json') && f !== 'integration-tests/project.json');
+    expect(others.length).toBeGreaterThan(2);
+    expect(others.filter(([, json]) => json.targets?.['test-all'] !== undefined)).toEqual([]);
+  });
+
   test('a suite that runs the Glue scripts installs Spark first and is invalidated by script changes', () => {
     const suite = files['integration-tests/project.json'];
     expect(suite.implicitDependencies).toEqual(['glue-scripts']);
