@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CdkApp, ConstructLibrary, LakehouseMonorepo, SourceCatalog } from '../projenrc';
 
@@ -119,7 +119,10 @@ describe('a source added in .projenrc.ts', () => {
     const tables = stack.monitoring.tables.map((t: Table) => [t.name, t.freshnessAlarmAfter?.toMinutes()]);
     expect(tables).toEqual([['curated_inventory.stock_levels', 240], ['curated_inventory.movements', 45], ['curated_inventory.audit_log', 240]]);
     expect(stack.monitoring.sourceName).toBe('inventory');
-    expect(stack.monitoring.glueJobName).toBe(stack.curation.job.jobName);
+    // by their physical names, literals: the dashboard's stack imports nothing from this one
+    expect(stack.monitoring.glueJobName).toBe(stack.curation.jobName);
+    expect(stack.monitoring.stateMachineName).toBe(stack.orchestration.stateMachineName);
+    expect([stack.monitoring.glueJobName, stack.monitoring.stateMachineName].filter((n: string) => Token.isUnresolved(n))).toEqual([]);
   });
 
   test('its stack governs its PII columns (by curated table), databases and writers on the platform\'s settings', () => {

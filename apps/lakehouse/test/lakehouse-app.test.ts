@@ -43,10 +43,12 @@ describe('the lakehouse app', () => {
       expect(stack.dependencies).toEqual([]);
     }
     expect(ssmParameters(Template.fromStack(operations))).toEqual(['/cdc-lakehouse/default/platform/alarms/topic-arn']);
-    // within the app, the dashboard takes the state machines and jobs from the source stacks (deployed together), never from the platform
-    const imports = app.synth().stacks.flatMap((s) => [...JSON.stringify(s.template).matchAll(/"Fn::ImportValue":"([^":]+):/g)].map((m) => `${s.stackName} <- ${m[1]}`));
-    expect(imports.length).toBeGreaterThan(0);
-    for (const i of new Set(imports)) expect(i).toMatch(/^CdcLakehouseOperations <- LakehouseSource-/);
+    // the dashboard names the state machines and Glue jobs by their physical names: no stack exports or imports anything, so
+    // a source stack can replace its state machine or job, or go, without a second deploy of the operations stack
+    const stacks = app.synth().stacks;
+    expect(stacks.filter((s) => JSON.stringify(s.template).includes('Fn::ImportValue')).map((s) => s.stackName)).toEqual([]);
+    expect(stacks.flatMap((s) => Object.keys(s.template.Outputs ?? {}).filter((k) => s.template.Outputs[k].Export !== undefined))).toEqual([]);
+    expect(operations.dependencies).toEqual([]);
   });
 
   test('an environment names the platform read and sets account, region and the sources\' settings', () => {

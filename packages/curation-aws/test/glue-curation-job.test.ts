@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RawZone, REMOVE_DATA_ON_DESTROY_CONTEXT } from '@cdc-lakehouse/raw-zone';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -59,6 +59,14 @@ describe('the Glue job', () => {
       PythonVersion: '3',
       ScriptLocation: { 'Fn::Join': ['', ['s3://', { 'Fn::Sub': expect.any(String) }, expect.stringMatching('^/[0-9a-f]{64}\\.py$')]] },
     });
+  });
+
+  test('has a physical name, unique to its path, that other stacks can name it by without an export', () => {
+    expect(job.jobName).toMatch(/^source-curation-[0-9a-f]{8}$/i);
+    expect(props.Name).toBe(job.jobName);
+    const named = synth({ jobName: 'orders-curation' });
+    expect(named.job.jobName).toBe('orders-curation');
+    expect(jobResource(named.template).Name).toBe('orders-curation');
   });
 
   test('runs one at a time per source', () => {
@@ -294,6 +302,8 @@ describe('settings and validation', () => {
     ['a raw prefix with a slash at the end', { rawPrefix: 'orders/' }, "rawPrefix: 'orders/' is not allowed; use the DMS target's bucketFolder"],
     ['a source the warehouse lacks', { sourceName: 'hr' }, "has no curated database for source 'hr'"],
     ['no tables', { tables: [] }, "source 'orders': list at least one table to curate"],
+    ['a job name that is a token', { jobName: Lazy.string({ produce: () => 'x' }) }, 'is not a literal Glue job name of 1 to 255 characters'],
+    ['a job name of 256 characters', { jobName: 'j'.repeat(256) }, 'is not a literal Glue job name of 1 to 255 characters'],
     ['two tables curated under one name', { tables: [{ schema: 'a', table: 'x' }, { schema: 'b', table: 'X' }] },
       "source 'orders': tables a.x and b.X would both be curated as curated_orders.x"],
   ])('refuses %s', (_what, props, message) => {

@@ -43,6 +43,11 @@ describe('SourceCuration with the Glue engine', () => {
     expect(aslErrors(definition)).toEqual([]);
   });
 
+  test('the state machine has a literal physical name, exposed for other stacks (the dashboard) to name it by', () => {
+    expect(curation.stateMachineName).toMatch(/^[A-Za-z0-9-]{1,80}$/);
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: curation.stateMachineName });
+  });
+
   test('takes the source lock with a conditional write first and releases it at the end', () => {
     expect(definition.StartAt).toBe('Acquire lock');
     const acquire = states['Acquire lock'];

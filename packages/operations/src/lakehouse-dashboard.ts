@@ -41,9 +41,16 @@ export interface LakehouseDashboardSource {
    * `ReplicationConfigIdentifier` dimension of its `AWS/DMS` metrics.
    */
   readonly replicationConfigIdentifier: string;
-  /** The source's curation state machine (either engine). */
-  readonly stateMachine: sfn.IStateMachine;
-  /** The Glue job, for the Glue engine: adds its task counts (Glue publishes them with job metrics on). @default no Glue graph */
+  /**
+   * The name of the source's curation state machine (either engine), in the dashboard's account and region. Give the
+   * literal (`SourceCuration.stateMachineName`): the dashboard then needs nothing from the source's stack, where a
+   * state machine's ARN (a Ref) would become an export that pins the state machine until the dashboard lets go of it.
+   */
+  readonly stateMachineName: string;
+  /**
+   * The Glue job's name, for the Glue engine: adds its task counts (Glue publishes them with job metrics on). The literal
+   * (`GlueCurationJob.jobName`), for the same reason. @default no Glue graph
+   */
   readonly glueJobName?: string;
   /** The Athena workgroup the source's curation runs in, for the Athena engine: graphed with the others. @default none */
   readonly athenaWorkgroupName?: string;
@@ -102,7 +109,10 @@ export class LakehouseDashboard extends Construct {
     validate(props);
     const period = props.period ?? Duration.minutes(5);
 
-    const blocks = props.sources.map((source) => sourceBlock(source, period));
+    const blocks = props.sources.map((source) => {
+      const stateMachine = sfn.StateMachine.fromStateMachineName(this, `StateMachine-${source.sourceName}`, source.stateMachineName);
+      return sourceBlock(source, stateMachine, period);
+    });
     const workgroups = [...new Set([...props.workgroupNames, ...props.sources.flatMap((source) => source.athenaWorkgroupName ?? [])])];
     const athena = athenaRow(workgroups, period);
     const pages = pack(blocks, athena.metrics);
@@ -161,7 +171,7 @@ export function freshnessMetric(sourceName: string, table: string, options: clou
   });
 }
 
-function sourceBlock(source: LakehouseDashboardSource, period: Duration): SourceBlock {
+function sourceBlock(source: LakehouseDashboardSource, sm: sfn.IStateMachine, period: Duration): SourceBlock {
   const dms = (metricName: string, statistic: string, label: string) => new cloudwatch.Metric({
     namespace: DMS_METRIC_NAMESPACE,
     metricName,
@@ -189,7 +199,6 @@ function sourceBlock(source: LakehouseDashboardSource, period: Duration): Source
     width: 8,
     height: 6,
   });
-  const sm = source.stateMachine;
   const executions = new cloudwatch.GraphWidget({
     title: `${source.sourceName}: curation executions`,
     left: [

@@ -1,29 +1,27 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { LakehouseDashboard, LakehouseDashboardProps, LakehouseDashboardSource } from '../src';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:111111111111:lakehouse-alarms';
 
-function source(name: string, tables: LakehouseDashboardSource['tables'], extra: Partial<LakehouseDashboardSource> = {}, stack?: Stack): LakehouseDashboardSource {
-  const scope = stack ?? new Stack();
+function source(name: string, tables: LakehouseDashboardSource['tables'], extra: Partial<LakehouseDashboardSource> = {}): LakehouseDashboardSource {
   return {
     sourceName: name,
     replicationConfigIdentifier: `${name}-replication`,
-    stateMachine: sfn.StateMachine.fromStateMachineName(scope, `${name}Machine`, `${name}-curation`),
+    stateMachineName: `${name}-curation`,
     tables,
     ...extra,
   };
 }
 
-function synth(make: (stack: Stack) => Omit<LakehouseDashboardProps, 'alarmTopic'>, withTopic = true) {
+function synth(make: () => Omit<LakehouseDashboardProps, 'alarmTopic'>, withTopic = true) {
   const app = new App();
   const stack = new Stack(app, 'Ops', { env: ENV });
   const topic = sns.Topic.fromTopicArn(stack, 'Topic', TOPIC_ARN);
-  const dashboard = new LakehouseDashboard(stack, 'Lakehouse', { ...make(stack), alarmTopic: withTopic ? topic : undefined });
+  const dashboard = new LakehouseDashboard(stack, 'Lakehouse', { ...make(), alarmTopic: withTopic ? topic : undefined });
   return { app, stack, dashboard, template: Template.fromStack(stack) };
 }
 
@@ -39,11 +37,11 @@ function bodies(template: Template): any[] {
 const metricsOf = (body: any): unknown[][] => body.widgets.filter((w: any) => w.type === 'metric').flatMap((w: any) => w.properties.metrics);
 
 describe('LakehouseDashboard', () => {
-  const { app, stack, dashboard, template } = synth((s) => ({
+  const { app, stack, dashboard, template } = synth(() => ({
     dashboardName: 'lakehouse-dev',
     sources: [
-      source('orders', [{ name: 'curated_orders.orders', freshnessAlarmAfter: Duration.hours(2) }, { name: 'curated_orders.customers' }], { glueJobName: 'orders-curation' }, s),
-      source('billing', [{ name: 'curated_billing.invoices', freshnessAlarmAfter: Duration.minutes(30) }], {}, s),
+      source('orders', [{ name: 'curated_orders.orders', freshnessAlarmAfter: Duration.hours(2) }, { name: 'curated_orders.customers' }], { glueJobName: 'orders-curation' }),
+      source('billing', [{ name: 'curated_billing.invoices', freshnessAlarmAfter: Duration.minutes(30) }]),
     ],
     workgroupNames: ['lakehouse-analysts', 'lakehouse-curation-orders'],
   }));
@@ -73,6 +71,9 @@ describe('LakehouseDashboard', () => {
     const metrics = titled('orders: curation executions').properties.metrics;
     expect(metrics.map((m: any[]) => m[1])).toEqual(['ExecutionsStarted', 'ExecutionsSucceeded', 'ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionTime']);
     expect(metrics.every((m: any[]) => m[0] === 'AWS/States' && m[2] === 'StateMachineArn')).toBe(true);
+    // the ARN is made from the name in the dashboard's own account and region (the partition is a token): nothing imported
+    expect([...new Set(metrics.map((m: any[]) => m[3]))]).toEqual(['arn:TOKEN:states:eu-west-1:111111111111:stateMachine:orders-curation']);
+    expect(JSON.stringify(template.toJSON())).not.toContain('Fn::ImportValue');
   });
 
   test('per source: one freshness graph, one line per table (CdcLakehouse/Curation FreshnessSeconds by Source and Table)', () => {
@@ -126,10 +127,10 @@ describe('LakehouseDashboard', () => {
 
 describe('LakehouseDashboard and the Athena engine', () => {
   test('a source\'s curation workgroup is graphed with the given ones, each once', () => {
-    const { template } = synth((s) => ({
+    const { template } = synth(() => ({
       sources: [
-        source('billing', [{ name: 'curated_billing.invoices' }], { athenaWorkgroupName: 'lakehouse-curation-billing' }, s),
-        source('ledger', [{ name: 'curated_ledger.entries' }], { athenaWorkgroupName: 'lakehouse-analysts' }, s),
+        source('billing', [{ name: 'curated_billing.invoices' }], { athenaWorkgroupName: 'lakehouse-curation-billing' }),
+        source('ledger', [{ name: 'curated_ledger.entries' }], { athenaWorkgroupName: 'lakehouse-analysts' }),
       ],
       workgroupNames: ['lakehouse-analysts'],
     }));
@@ -142,8 +143,8 @@ describe('LakehouseDashboard within CloudWatch\'s dashboard quotas', () => {
   const tables = (db: string, n: number) => Array.from({ length: n }, (_, i) => ({ name: `${db}.t${i}` }));
 
   test('20 sources x 50 tables fit one dashboard; freshness graphs of more than 100 tables are split', () => {
-    const { template } = synth((s) => ({
-      sources: Array.from({ length: 20 }, (_, i) => source(`s${i}`, tables(`curated_s${i}`, 50), {}, s)),
+    const { template } = synth(() => ({
+      sources: Array.from({ length: 20 }, (_, i) => source(`s${i}`, tables(`curated_s${i}`, 50))),
       workgroupNames: ['wg'],
     }), false);
     const all = bodies(template);
@@ -151,15 +152,15 @@ describe('LakehouseDashboard within CloudWatch\'s dashboard quotas', () => {
     expect(metricsOf(all[0])).toHaveLength(20 * (11 + 50) + 1);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
 
-    const big = bodies(synth((s) => ({ sources: [source('big', tables('curated_big', 250), {}, s)], workgroupNames: [] })).template)[0];
+    const big = bodies(synth(() => ({ sources: [source('big', tables('curated_big', 250))], workgroupNames: [] })).template)[0];
     const freshness = big.widgets.filter((w: any) => w.type === 'metric' && w.properties.title.includes('freshness'));
     expect(freshness.map((w: any) => [w.properties.title.slice(-3), w.properties.metrics.length])).toEqual([['1/3', 100], ['2/3', 100], ['3/3', 50]]);
   });
 
   test('sources past 2,500 metrics go to further dashboards (-2, -3), never split; Athena stays on the first', () => {
-    const { template, dashboard } = synth((s) => ({
+    const { template, dashboard } = synth(() => ({
       dashboardName: 'lake',
-      sources: Array.from({ length: 6 }, (_, i) => source(`s${i}`, tables(`curated_s${i}`, 489), {}, s)), // 500 metrics each
+      sources: Array.from({ length: 6 }, (_, i) => source(`s${i}`, tables(`curated_s${i}`, 489))), // 500 metrics each
       workgroupNames: ['wg'],
     }), false);
     expect(dashboard.dashboards).toHaveLength(2);
@@ -173,7 +174,7 @@ describe('LakehouseDashboard within CloudWatch\'s dashboard quotas', () => {
   });
 
   test('a source whose widgets alone exceed a dashboard fails synthesis in one line naming the quota', () => {
-    expect(() => synth((s) => ({ sources: [source('huge', tables('curated_huge', 2490), {}, s)], workgroupNames: [] })))
+    expect(() => synth(() => ({ sources: [source('huge', tables('curated_huge', 2490))], workgroupNames: [] })))
       .toThrow(/^LakehouseDashboard: source huge needs 2501 metrics, over CloudWatch's 2500 metrics per dashboard$/);
   });
 });
@@ -189,16 +190,16 @@ describe('LakehouseDashboard props are checked', () => {
     [{ workgroupNames: ['a', 'a'] }, /workgroup a is listed twice/],
   ])('%j', (change, message) => {
     const { dashboardName, workgroupNames, tables } = change as any;
-    expect(() => synth((s) => ({
+    expect(() => synth(() => ({
       dashboardName,
-      sources: [source('orders', tables ?? [{ name: 'db.t' }], {}, s)],
+      sources: [source('orders', tables ?? [{ name: 'db.t' }])],
       workgroupNames: workgroupNames ?? [],
     }))).toThrow(message);
   });
 
   test('no sources, or a source twice', () => {
     expect(() => synth(() => ({ sources: [], workgroupNames: [] }))).toThrow('LakehouseDashboard: sources: give at least one source');
-    expect(() => synth((s) => ({ sources: [source('a', [], {}, s), source('a', [], {}, new Stack(s, 'Other'))], workgroupNames: [] })))
+    expect(() => synth(() => ({ sources: [source('a', []), source('a', [], {})], workgroupNames: [] })))
       .toThrow('LakehouseDashboard: source a is listed twice');
   });
 });

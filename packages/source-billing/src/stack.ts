@@ -139,7 +139,7 @@ export class BillingSourceStack extends Stack {
     this.monitoring = {
       sourceName: SOURCE.name,
       replicationConfigIdentifier: this.source.replication.replicationConfigIdentifier,
-      stateMachine: this.orchestration.stateMachine,
+      stateMachineName: this.orchestration.stateMachineName,
       athenaWorkgroupName: this.athena.workflow.workgroup.workgroupName,
       tables: [
         { name: 'curated_billing.invoices', freshnessAlarmAfter: Duration.minutes(60) },

@@ -147,8 +147,8 @@ export class OrdersSourceStack extends Stack {
     this.monitoring = {
       sourceName: SOURCE.name,
       replicationConfigIdentifier: this.source.replication.replicationConfigIdentifier,
-      stateMachine: this.orchestration.stateMachine,
-      glueJobName: this.curation.job.jobName,
+      stateMachineName: this.orchestration.stateMachineName,
+      glueJobName: this.curation.jobName,
       tables: [
         { name: 'curated_orders.customers', freshnessAlarmAfter: Duration.minutes(180) },
         { name: 'curated_orders.orders', freshnessAlarmAfter: Duration.minutes(180) },

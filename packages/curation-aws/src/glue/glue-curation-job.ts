@@ -40,6 +40,8 @@ export class GlueCurationJob extends Construct {
   public readonly databaseName: string;
   /** The Glue job. */
   public readonly job: glue.PySparkEtlJob;
+  /** The job's name, a literal: what other stacks name it by (`job.jobName` is the resource's Ref). */
+  public readonly jobName: string;
   /** The job's role. */
   public readonly role: iam.Role;
   /** Encrypts the job's CloudWatch logs and job bookmarks. */
@@ -65,6 +67,11 @@ export class GlueCurationJob extends Construct {
     wholeNumber('timeout (minutes)', timeout.toMinutes({ integral: false }), 1, 2880);
     this.sourceName = props.sourceName;
     this.databaseName = curatedDatabaseName(props.sourceName);
+    if (props.jobName !== undefined && (Token.isUnresolved(props.jobName) || props.jobName.length === 0 || props.jobName.length > 255)) {
+      throw new Error(`jobName: '${props.jobName}' is not a literal Glue job name of 1 to 255 characters; `
+        + 'give a literal (other stacks name the job by it), or leave it out for a generated one');
+    }
+    this.jobName = props.jobName ?? Names.uniqueResourceName(this, { maxLength: 255, separator: '-' });
     props.warehouse.curatedDatabase(props.sourceName); // fails early, naming the fix, when the warehouse lacks it
     const stack = Stack.of(this);
     const removal = dataRemoval(this);
@@ -127,7 +134,7 @@ export class GlueCurationJob extends Construct {
     };
 
     this.job = new glue.PySparkEtlJob(this, 'Job', {
-      jobName: props.jobName,
+      jobName: this.jobName,
       description: `Merges the raw DMS changes of source ${props.sourceName} into the Iceberg tables of ${this.databaseName}`,
       role: this.role,
       glueVersion: glue.GlueVersion.V5_0,

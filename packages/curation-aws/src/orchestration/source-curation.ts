@@ -31,6 +31,8 @@ export class SourceCuration extends Construct {
   public readonly engine: 'glue' | 'athena';
   /** The state machine. */
   public readonly stateMachine: sfn.StateMachine;
+  /** The state machine's name, a literal: what other stacks (the dashboard) name it by, without an export. */
+  public readonly stateMachineName: string;
   /** The table holding the lock item. */
   public readonly lockTable: dynamodb.ITable;
   /** The execution log group (KMS-encrypted). */
@@ -56,6 +58,7 @@ export class SourceCuration extends Construct {
     this.sourceName = props.sourceName;
     // a literal name: the role describes the executions of its own state machine (lock owners)
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    this.stateMachineName = stateMachineName;
     const logGroupName = `/aws/vendedlogs/states/${stateMachineName}`;
 
     this.encryptionKey = props.encryptionKey ?? this.createKey(logGroupName);
