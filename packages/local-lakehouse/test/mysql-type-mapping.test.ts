@@ -69,6 +69,9 @@ describe('rendering values for staging', () => {
     expect(renderMysqlValue({ render: 'binary' }, Buffer.from([0, 255, 16]))).toBe('\\x00ff10');
     expect(renderMysqlValue({ render: 'date' }, '0000-00-00')).toEqual({ refused: expect.stringContaining('zero date'), value: '0000-00-00' });
     expect(renderMysqlValue({ render: 'datetime' }, '2024-00-10 00:00:00')).toMatchObject({ value: '2024-00-10 00:00:00' });
+    expect(renderMysqlValue({ render: 'date' }, '2024-05-00')).toMatchObject({ value: '2024-05-00' });
+    // a zero in the month or day that is not the whole field is a date
+    for (const date of ['2024-10-05', '2024-01-10', '2000-10-20', '0001-01-01']) expect(renderMysqlValue({ render: 'date' }, date)).toBe(date);
     expect(renderMysqlValue({ render: 'datetime' }, '2024-02-29 12:34:56.123456')).toBe('2024-02-29 12:34:56.123456');
     expect(renderMysqlValue({ render: 'int' }, '18446744073709551615')).toBe('18446744073709551615');
     expect(renderMysqlValue({ render: 'decimal-text', scale: 3 }, '-1.5')).toBe('-1.500');

@@ -94,13 +94,16 @@ export interface MysqlFullLoadProps {
 function csvField(value: string | null, typed: boolean): string {
   if (value === null) return '';
   if (typed) return value;
-  return `"${value.split('"').join('""')}"`;
+  // quoted even when plain: an empty quoted field is an empty string, an empty unquoted one NULL
+  return value.includes('"') ? `"${value.replace(/"/g, '""')}"` : `"${value}"`;
 }
 
 /**
  * Loads one MySQL table from the snapshot into LOAD files (DMS's full-load rows: Op `I`, the task start time, an empty change
  * sequence). Rows stream from the server into CSV chunks of `chunkRows`, each encoded to Parquet by DuckDB with the same
- * conversions as CDC rows. The files appear only when the whole table is done; an empty table gets none (as with DMS).
+ * conversions as CDC rows; DuckDB encodes chunk k while the server streams chunk k+1 (one chunk in encoding at a time: the
+ * stream waits when the next chunk is full before the previous one is encoded). The files appear only when the whole table is
+ * done; an empty table gets none (as with DMS).
  */
 export async function fullLoadMysqlTable(props: MysqlFullLoadProps): Promise<{ rows: number; files: string[]; stopped: boolean }> {
   const { table, tableDir } = props;
@@ -110,70 +113,110 @@ export async function fullLoadMysqlTable(props: MysqlFullLoadProps): Promise<{ r
   const select = `SELECT ${columns.map((c) => quoteMysqlIdent(c.name)).join(', ')} FROM ${mysqlQualifiedName(table.source.schema, table.source.table)}`;
   const safeName = `${table.source.schema}.${table.source.table}`.replace(/[^A-Za-z0-9_.-]/g, '_');
   const temps: string[] = [];
+  const csvs: string[] = [];
   let rows = 0;
   let chunk: { csv: string; fd: number; rows: number } | undefined;
+  let encoding: Promise<void> = Promise.resolve();
+  let encodeError: unknown;
+  /** Closes the current chunk and starts its encoding once the previous chunk's is done. */
   const encodeChunk = async (): Promise<void> => {
     if (!chunk) return;
-    fs.closeSync(chunk.fd);
+    const { csv, fd } = chunk;
+    chunk = undefined;
+    fs.closeSync(fd);
+    await encoding;
+    if (encodeError !== undefined) throw encodeError;
     const temp = path.join(tableDir, `.${loadFileName(temps.length + 1)}.tmp`);
     temps.push(temp);
-    await props.encoder.copy(loadQuery(table, chunk.csv, props.taskStartTime), temp, props.compression);
-    fs.rmSync(chunk.csv, { force: true });
-    chunk = undefined;
+    encoding = props.encoder.copy(loadQuery(table, csv, props.taskStartTime), temp, props.compression)
+      .then(() => fs.rmSync(csv, { force: true }), (err: unknown) => {
+        encodeError ??= err;
+      });
   };
   // the callback connection under the promise one streams rows with backpressure
   const raw = (props.db as unknown as { connection: import('mysql2').Connection }).connection;
   const stream = raw.query({ sql: select, rowsAsArray: true }).stream({ highWaterMark: 1000 });
-  try {
-    let buffer = '';
-    for await (const row of stream as AsyncIterable<unknown[]>) {
-      if (!chunk) {
-        const csv = path.join(props.scratchDir, `${safeName}.${temps.length}.csv`);
-        chunk = { csv, fd: fs.openSync(csv, 'w'), rows: 0 };
-      }
-      const fields = new Array<string>(columns.length);
-      for (let i = 0; i < columns.length; i++) {
-        const rendered = renderMysqlValue(columns[i], row[i]);
-        if (rendered !== null && typeof rendered === 'object') {
-          props.onRefused?.(columns[i].name, rendered.refused, rendered.value);
-          fields[i] = '';
-        } else {
-          fields[i] = csvField(rendered, typed[i]);
-        }
-      }
-      buffer += `${fields.join(',')}\n`;
-      chunk.rows++;
-      rows++;
-      if (buffer.length > 1_048_576) {
-        fs.writeSync(chunk.fd, buffer);
-        buffer = '';
-      }
-      if (chunk.rows >= props.chunkRows) {
-        fs.writeSync(chunk.fd, buffer);
-        buffer = '';
-        props.onRows?.(rows);
-        if (props.stopRequested?.()) {
-          stream.destroy();
-          return { rows, files: [], stopped: true };
-        }
-        await encodeChunk();
+  let buffer = '';
+  let stopped = false;
+  /** Appends one row to the current chunk; true when the chunk is full. */
+  const addRow = (row: unknown[]): boolean => {
+    if (!chunk) {
+      const csv = path.join(props.scratchDir, `${safeName}.${csvs.length}.csv`);
+      csvs.push(csv);
+      chunk = { csv, fd: fs.openSync(csv, 'w'), rows: 0 };
+    }
+    const fields = new Array<string>(columns.length);
+    for (let i = 0; i < columns.length; i++) {
+      const rendered = renderMysqlValue(columns[i], row[i]);
+      if (rendered !== null && typeof rendered === 'object') {
+        props.onRefused?.(columns[i].name, rendered.refused, rendered.value);
+        fields[i] = '';
+      } else {
+        fields[i] = csvField(rendered, typed[i]);
       }
     }
+    buffer += `${fields.join(',')}\n`;
+    chunk.rows++;
+    rows++;
+    if (buffer.length > 1_048_576 || chunk.rows >= props.chunkRows) {
+      fs.writeSync(chunk.fd, buffer);
+      buffer = '';
+    }
+    return chunk.rows >= props.chunkRows;
+  };
+  try {
+    // 'data' events, not an async iterator: a promise per row costs more than the row's conversion
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (err: unknown): void => {
+        if (failed) return;
+        failed = true;
+        stream.destroy();
+        reject(err);
+      };
+      stream.on('data', (row: unknown[]) => {
+        if (failed || stopped) return;
+        let full: boolean;
+        try {
+          full = addRow(row);
+        } catch (err) {
+          fail(err);
+          return;
+        }
+        if (!full) return;
+        props.onRows?.(rows);
+        if (props.stopRequested?.()) {
+          stopped = true;
+          stream.destroy();
+          resolve();
+          return;
+        }
+        stream.pause();
+        encodeChunk().then(() => stream.resume(), fail);
+      });
+      stream.once('error', fail);
+      stream.once('end', () => {
+        if (!failed) resolve();
+      });
+    });
+    if (stopped) return { rows, files: [], stopped: true };
     if (!chunk && rows === 0 && props.writeEmptyLoad) {
       const csv = path.join(props.scratchDir, `${safeName}.empty.csv`);
+      csvs.push(csv);
       chunk = { csv, fd: fs.openSync(csv, 'w'), rows: 0 };
     }
     if (chunk) {
       fs.writeSync(chunk.fd, buffer);
       await encodeChunk();
     }
+    await encoding;
+    if (encodeError !== undefined) throw encodeError;
     props.onRows?.(rows);
     return { rows, files: publishLoadFiles(tableDir, temps, props.fileTime), stopped: false };
   } finally {
-    if (chunk) {
-      fs.closeSync(chunk.fd);
-      fs.rmSync(chunk.csv, { force: true });
-    }
-    for (const temp of temps) fs.rmSync(temp, { force: true });
+    if (chunk) fs.closeSync(chunk.fd);
+    // (an encoding still running writes into a temp file: wait for it before removing what was not published)
+    await encoding;
+    for (const file of [...csvs, ...temps]) fs.rmSync(file, { force: true });
   }
 }

@@ -105,7 +105,8 @@ export type RenderedValue = string | null | { readonly refused: string; readonly
 
 /** True for a date whose year, month or day is zero (`0000-00-00`, `2024-00-10`): no Parquet DATE or TIMESTAMP holds it. */
 function zeroDate(text: string): boolean {
-  return /^0000-|^\d{4}-00-|^\d{4}-\d{2}-00/.test(text);
+  // `YYYY-MM-DD…` (the server and the binlog decoder write four-digit years); character tests, not a regular expression: this runs per value
+  return text.startsWith('0000-') || (text[5] === '0' && text[6] === '0') || (text[8] === '0' && text[9] === '0');
 }
 
 /** A decimal string with exactly `scale` digits after the point (binlog decoders and the server may differ in trailing zeros). */
