@@ -309,6 +309,51 @@ describe('lakehouse local capture --source mysql:// follows DDL, stops cleanly, 
     await expectLakeEqualsSource(lake, 'logs');
   });
 
+  test('Ctrl-C in the middle of a table\'s full load (chunks streaming while earlier ones encode): one line, nothing published, '
+    + 'nothing left behind; the same capture again loads it all', async () => {
+    await db.query('CREATE TABLE shop.big (id bigint PRIMARY KEY, note varchar(100), amount decimal(12,2), at datetime(6))');
+    await db.query(`INSERT INTO shop.big SELECT seq, CONCAT('row ', seq, ' "quoted", ', REPEAT('z', seq % 40)), seq / 7,
+      '2025-01-01 00:00:00' + INTERVAL seq SECOND FROM seq_1_to_400000`);
+    const raw = path.join(work, 'raw-stop-load');
+    const lake = path.join(work, 'lake-stop-load.duckdb');
+    const args = ['local', 'capture', '--source', source, '--raw', raw, '--tables', 'shop.big', '--chunk-rows', '2000', '--until-caught-up'];
+    const capture = spawnLakehouse(args);
+    children.add(capture);
+    let stderr = '';
+    capture.stderr?.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    // stopped once the third chunk's CSV exists: the first ones are encoded or encoding, the stream is mid-table
+    const scratch = path.join(raw, '.lakehouse-scratch');
+    const deadline = Date.now() + 60_000;
+    while (!(fs.existsSync(scratch) && fs.readdirSync(scratch).some((f) => /^shop\.big\.([3-9]|\d{2,})\.csv$/.test(f)))) {
+      if (Date.now() > deadline || capture.exitCode !== null) throw new Error(`no third chunk of shop.big appeared:\n${stderr}`);
+      await sleep(5);
+    }
+    capture.kill('SIGINT');
+    const code = await ended(capture);
+    expect(code).not.toBe(0);
+    expect(stderr.trim().split('\n').filter((l) => l.startsWith('lakehouse: '))).toEqual([
+      'lakehouse: capture stopped during the full load of shop.big (0 of 1 tables loaded); run the same capture again to redo the load',
+    ]);
+    expect(stderr).not.toMatch(/full load shop\.big: [\d,]+ rows in/);
+    // nothing of the table published, no LOAD temp file, no scratch CSV or lock left
+    expect(fs.readdirSync(path.join(raw, 'shop', 'big')).filter((f) => f !== '_table.json')).toEqual([]);
+    expect(fs.existsSync(scratch)).toBe(false);
+    expect(fs.existsSync(path.join(raw, '.lakehouse-capture.lock'))).toBe(false);
+
+    const again = await runLocalLakehouse(args);
+    expect(again.stderr).toMatch(/full load shop\.big: 400,000 rows in/);
+    expect(again.code).toBe(0);
+    // DMS numbers LOAD files in hexadecimal: LOAD00000001 … LOAD000000C8
+    const loads = fs.readdirSync(path.join(raw, 'shop', 'big')).filter((f) => /^LOAD[0-9A-F]{8}\.parquet$/.test(f)).sort();
+    expect(loads).toHaveLength(200);
+    expect(loads[199]).toBe('LOAD000000C8.parquet');
+    const curate = await runLocalLakehouse(['local', 'curate', '--raw', raw, '--lake', lake]);
+    expect(curate.code).toBe(0);
+    await expectLakeEqualsSource(lake, 'big');
+  });
+
   test('capture killed (-9) during the full load and while streaming, then restarted, loses nothing and doubles nothing', async () => {
     const raw = path.join(work, 'raw-crash');
     const lake = path.join(work, 'lake-crash.duckdb');
