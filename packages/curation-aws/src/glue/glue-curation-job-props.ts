@@ -85,7 +85,7 @@ export interface GlueCurationJobProps {
   /**
    * Name of the Glue job: a literal (the dashboard and the alarms of other stacks name the job by it, without an export).
    *
-   * @default - a name unique to this construct's path, e.g. `lakehousesourceorders-curation-job-1a2b3c4d`
+   * @default - a name unique to this construct's path, e.g. `LakehouseSourceorders-Curation-1A2B3C4D`
    */
   readonly jobName?: string;
 
