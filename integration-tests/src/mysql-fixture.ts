@@ -4,12 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { OsUser } from '@cdc-lakehouse/local-lakehouse';
+import { stopByPid, type OsUser } from '@cdc-lakehouse/local-lakehouse';
 import { connectMysql } from '@cdc-lakehouse/source-setup';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type { StartedTestContainer } from 'testcontainers';
 import { findFreePort } from './free-port';
-import { processRunning } from './process-state';
 import { RequestedServerMode, requestedServerMode, resolveServerMode, serverImage, ServerMode } from './server-mode';
 
 const execFileAsync = promisify(execFile);
@@ -121,19 +120,6 @@ export function renderMysqlSettings(settings: Readonly<Record<string, MysqlSetti
 
 async function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** True when `promise` settles within `ms`; the timer is cleared either way, so it never holds the process open. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function errorText(err: unknown): string {
@@ -285,19 +271,7 @@ class LocalMariadbServer {
     process.removeListener('exit', this.exitHandler);
     this.watchdog?.kill('SIGTERM');
     this.watchdog = undefined;
-    const pid = this.child?.pid;
-    if (pid !== undefined && processRunning(pid)) {
-      for (const [signal, waitMs] of [['SIGTERM', 15_000], ['SIGKILL', 5_000]] as const) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          break;
-        }
-        if ((await settlesWithin(this.exited, waitMs)) || !processRunning(pid)) {
-          break;
-        }
-      }
-    }
+    await stopByPid(this.child?.pid, this.exited);
     await fs.promises.rm(this.tempDir, { recursive: true, force: true });
   }
 

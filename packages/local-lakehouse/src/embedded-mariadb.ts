@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import type { OsUser } from './embedded-postgres';
-import { findFreePort, processRunning } from './os-process';
+import { findFreePort, stopByPid } from './os-process';
 import { connectMysqlSource } from './source/mysql/mysql-connection';
 
 const execFileAsync = promisify(execFile);
@@ -117,19 +117,6 @@ async function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** True when `promise` settles within `ms`; the timer is cleared either way, so it never keeps the process alive. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function stderrOf(err: unknown): string {
   const stderr = (err as { stderr?: unknown }).stderr;
   if (typeof stderr === 'string' && stderr.trim() !== '') return stderr.trim().split('\n').slice(-3).join(' | ');
@@ -228,17 +215,7 @@ export class LocalMariadbServer {
   private async doStop(): Promise<void> {
     process.removeListener('exit', this.exitHandler);
     this.endWatchdog();
-    const pid = this.child?.pid;
-    if (pid !== undefined && processRunning(pid)) {
-      for (const [signal, waitMs] of [['SIGTERM', 15_000], ['SIGKILL', 5_000]] as const) {
-        try {
-          process.kill(pid, signal);
-        } catch {
-          break;
-        }
-        if (await settlesWithin(this.exited, waitMs) || !processRunning(pid)) break;
-      }
-    }
+    await stopByPid(this.child?.pid, this.exited);
     await fs.promises.rm(this.tempDir, { recursive: true, force: true });
   }
 

@@ -1,5 +1,5 @@
 export * from './embedded-postgres';
-export { processRunning, findFreePort } from './os-process';
+export { processRunning, findFreePort, settlesWithin, stopByPid } from './os-process';
 export * from './errors';
 export * from './source/type-mapping';
 export * from './source/test-decoding';

@@ -45,3 +45,32 @@ export async function findFreePort(host = '127.0.0.1'): Promise<number> {
     });
   });
 }
+
+/** True when `promise` settles within `ms`; the timer is cleared either way, so it never keeps the process alive. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Stops a server process of ours by its PID: SIGTERM (a clean shutdown) and up to 15 s for it to end, then SIGKILL and up
+ * to 5 s. It has ended when `exited` settles or the PID no longer runs. A PID that is already gone is left alone.
+ */
+export async function stopByPid(pid: number | undefined, exited: Promise<unknown>): Promise<void> {
+  if (pid === undefined || !processRunning(pid)) return;
+  for (const [signal, waitMs] of [['SIGTERM', 15_000], ['SIGKILL', 5_000]] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    if (await settlesWithin(exited, waitMs) || !processRunning(pid)) return;
+  }
+}

@@ -1,5 +1,5 @@
 import type { Connection } from 'mysql2/promise';
-import type { WorkloadSummary } from './sample-schema';
+import { type WorkloadSummary, demoShape } from './sample-schema';
 
 /*
  * The demo's second source: a billing service on MariaDB whose invoices and payments refer to the orders and customers of
@@ -43,7 +43,7 @@ export const BILLING_SCHEMA_SQL = [
  */
 export async function loadBillingData(db: Connection, rows: number): Promise<void> {
   for (const sql of BILLING_SCHEMA_SQL) await db.query(sql);
-  const customers = Math.max(10, Math.floor(rows / 10));
+  const { customers } = demoShape(rows);
   await db.query(`
 INSERT INTO billing.invoices (order_id, customer_id, amount, status, issued_at, due_on, notes)
 SELECT seq, 1 + seq % ${customers}, ROUND((seq % 997) * 1.37, 2), IF(seq % 3 = 0, 'paid', 'open'),
@@ -59,13 +59,11 @@ SELECT id, amount, ELT(1 + id % 3, 'card', 'transfer', 'paypal'), issued_at + IN
 
 /**
  * The billing side of the demo workload, in `rounds` transactions run beside the PostgreSQL workload (see
- * runSampleWorkload, whose rounds and batch size it mirrors): invoices for the orders created in a round, shipped orders
+ * runSampleWorkload, whose rounds and batch size it shares through demoShape): invoices for the orders created in a round, shipped orders
  * paid, reminders on open invoices, and every fifth round invoices of deleted orders voided and a few deleted.
  */
 export async function runBillingWorkload(db: Connection, rows: number): Promise<WorkloadSummary> {
-  const customers = Math.max(10, Math.floor(rows / 10));
-  const rounds = 40;
-  const batch = Math.max(1, Math.floor(rows / 100));
+  const { customers, rounds, batch } = demoShape(rows);
   let transactions = 0;
   let statements = 0;
   const run = async (sql: string[]): Promise<void> => {

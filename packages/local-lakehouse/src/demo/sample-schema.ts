@@ -47,7 +47,7 @@ ALTER TABLE shop.order_events REPLICA IDENTITY FULL;
 
 /** Fills the sample schema; `rows` is the number of orders (customers: a tenth, products: 200). */
 export async function loadSampleData(client: Client, rows: number): Promise<void> {
-  const customers = Math.max(10, Math.floor(rows / 10));
+  const { customers } = demoShape(rows);
   await client.query(`
 INSERT INTO shop.customers
 SELECT i, 'customer' || i || '@example.com', 'Customer ' || i,
@@ -80,15 +80,18 @@ export interface WorkloadSummary {
   readonly statements: number;
 }
 
+/** The demo's size for `rows` orders, shared by both sources' seeds and workloads: customers, workload rounds (one transaction each), rows per round. */
+export function demoShape(rows: number): { readonly customers: number; readonly rounds: number; readonly batch: number } {
+  return { customers: Math.max(10, Math.floor(rows / 10)), rounds: 40, batch: Math.max(1, Math.floor(rows / 100)) };
+}
+
 /**
  * A short OLTP-like workload: new orders, status changes, deletes, price changes that leave the
  * TOASTed description untouched, a few description rewrites, event-log updates and deletes on the
  * table without primary key, and one primary-key change.
  */
 export async function runSampleWorkload(client: Client, rows: number): Promise<WorkloadSummary> {
-  const customers = Math.max(10, Math.floor(rows / 10));
-  const rounds = 40;
-  const batch = Math.max(1, Math.floor(rows / 100));
+  const { customers, rounds, batch } = demoShape(rows);
   let transactions = 0;
   let statements = 0;
   const run = async (sql: string[]): Promise<void> => {
